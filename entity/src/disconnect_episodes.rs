@@ -1,0 +1,23 @@
+//! Entity for `disconnect_episodes`: one period during which a social account was disconnected.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::DisconnectReason;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "disconnect_episodes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub social_account_id: i64,
+    pub reason: DisconnectReason,
+    pub started_at: DateTimeUtc,
+    pub ended_at: Option<DateTimeUtc>,
+    pub ended_by: Option<i64>,
+    pub email_sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

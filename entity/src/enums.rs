@@ -1,0 +1,398 @@
+//! String-backed enums stored as `varchar(32)` columns and serialized with SCREAMING_SNAKE names.
+
+use sea_orm::entity::prelude::*;
+
+/// Role of a user inside an organization.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum OrgRole {
+    #[sea_orm(string_value = "SUPER_ADMIN")]
+    #[serde(rename = "SUPER_ADMIN")]
+    SuperAdmin,
+    #[sea_orm(string_value = "ADMIN")]
+    #[serde(rename = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "MEMBER")]
+    #[serde(rename = "MEMBER")]
+    Member,
+}
+
+impl OrgRole {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 3] = [Self::SuperAdmin, Self::Admin, Self::Member];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::SuperAdmin => "SUPER_ADMIN",
+            Self::Admin => "ADMIN",
+            Self::Member => "MEMBER",
+        }
+    }
+}
+
+/// Level of access granted on a social account; declaration order is privilege order (lowest first).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AccessLevel {
+    #[sea_orm(string_value = "LIMITED")]
+    #[serde(rename = "LIMITED")]
+    Limited,
+    #[sea_orm(string_value = "EDITOR")]
+    #[serde(rename = "EDITOR")]
+    Editor,
+    #[sea_orm(string_value = "ADVANCED")]
+    #[serde(rename = "ADVANCED")]
+    Advanced,
+    #[sea_orm(string_value = "OWNER")]
+    #[serde(rename = "OWNER")]
+    Owner,
+}
+
+impl AccessLevel {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 4] = [Self::Limited, Self::Editor, Self::Advanced, Self::Owner];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Limited => "LIMITED",
+            Self::Editor => "EDITOR",
+            Self::Advanced => "ADVANCED",
+            Self::Owner => "OWNER",
+        }
+    }
+}
+
+/// Social network a login or account belongs to.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Network {
+    #[sea_orm(string_value = "FACEBOOK")]
+    #[serde(rename = "FACEBOOK")]
+    Facebook,
+    #[sea_orm(string_value = "INSTAGRAM")]
+    #[serde(rename = "INSTAGRAM")]
+    Instagram,
+    #[sea_orm(string_value = "LINKEDIN")]
+    #[serde(rename = "LINKEDIN")]
+    Linkedin,
+    #[sea_orm(string_value = "X")]
+    #[serde(rename = "X")]
+    X,
+    #[sea_orm(string_value = "YOUTUBE")]
+    #[serde(rename = "YOUTUBE")]
+    Youtube,
+    #[sea_orm(string_value = "TIKTOK")]
+    #[serde(rename = "TIKTOK")]
+    Tiktok,
+    #[sea_orm(string_value = "PINTEREST")]
+    #[serde(rename = "PINTEREST")]
+    Pinterest,
+}
+
+impl Network {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 7] = [
+        Self::Facebook,
+        Self::Instagram,
+        Self::Linkedin,
+        Self::X,
+        Self::Youtube,
+        Self::Tiktok,
+        Self::Pinterest,
+    ];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Facebook => "FACEBOOK",
+            Self::Instagram => "INSTAGRAM",
+            Self::Linkedin => "LINKEDIN",
+            Self::X => "X",
+            Self::Youtube => "YOUTUBE",
+            Self::Tiktok => "TIKTOK",
+            Self::Pinterest => "PINTEREST",
+        }
+    }
+}
+
+/// Kind of social account (profile, page, group, ...).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AccountKind {
+    #[sea_orm(string_value = "PROFILE")]
+    #[serde(rename = "PROFILE")]
+    Profile,
+    #[sea_orm(string_value = "PAGE")]
+    #[serde(rename = "PAGE")]
+    Page,
+    #[sea_orm(string_value = "GROUP")]
+    #[serde(rename = "GROUP")]
+    Group,
+    #[sea_orm(string_value = "BUSINESS_PROFILE")]
+    #[serde(rename = "BUSINESS_PROFILE")]
+    BusinessProfile,
+    #[sea_orm(string_value = "COMPANY_PAGE")]
+    #[serde(rename = "COMPANY_PAGE")]
+    CompanyPage,
+    #[sea_orm(string_value = "CHANNEL")]
+    #[serde(rename = "CHANNEL")]
+    Channel,
+}
+
+impl AccountKind {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 6] = [
+        Self::Profile,
+        Self::Page,
+        Self::Group,
+        Self::BusinessProfile,
+        Self::CompanyPage,
+        Self::Channel,
+    ];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Profile => "PROFILE",
+            Self::Page => "PAGE",
+            Self::Group => "GROUP",
+            Self::BusinessProfile => "BUSINESS_PROFILE",
+            Self::CompanyPage => "COMPANY_PAGE",
+            Self::Channel => "CHANNEL",
+        }
+    }
+}
+
+/// Health of a social account.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Health {
+    #[sea_orm(string_value = "CONNECTED")]
+    #[serde(rename = "CONNECTED")]
+    Connected,
+    #[sea_orm(string_value = "EXPIRING")]
+    #[serde(rename = "EXPIRING")]
+    Expiring,
+    #[sea_orm(string_value = "LIMITED")]
+    #[serde(rename = "LIMITED")]
+    Limited,
+    #[sea_orm(string_value = "DISCONNECTED")]
+    #[serde(rename = "DISCONNECTED")]
+    Disconnected,
+}
+
+impl Health {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 4] = [
+        Self::Connected,
+        Self::Expiring,
+        Self::Limited,
+        Self::Disconnected,
+    ];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Connected => "CONNECTED",
+            Self::Expiring => "EXPIRING",
+            Self::Limited => "LIMITED",
+            Self::Disconnected => "DISCONNECTED",
+        }
+    }
+}
+
+/// Status of a social login (the OAuth connection).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum LoginStatus {
+    #[sea_orm(string_value = "CONNECTED")]
+    #[serde(rename = "CONNECTED")]
+    Connected,
+    #[sea_orm(string_value = "DISCONNECTED")]
+    #[serde(rename = "DISCONNECTED")]
+    Disconnected,
+}
+
+impl LoginStatus {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 2] = [Self::Connected, Self::Disconnected];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Connected => "CONNECTED",
+            Self::Disconnected => "DISCONNECTED",
+        }
+    }
+}
+
+/// Why a login or account got disconnected.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum DisconnectReason {
+    #[sea_orm(string_value = "TOKEN_EXPIRED")]
+    #[serde(rename = "TOKEN_EXPIRED")]
+    TokenExpired,
+    #[sea_orm(string_value = "TOKEN_REVOKED")]
+    #[serde(rename = "TOKEN_REVOKED")]
+    TokenRevoked,
+    #[sea_orm(string_value = "PASSWORD_CHANGED")]
+    #[serde(rename = "PASSWORD_CHANGED")]
+    PasswordChanged,
+    #[sea_orm(string_value = "SCOPE_MISSING")]
+    #[serde(rename = "SCOPE_MISSING")]
+    ScopeMissing,
+    #[sea_orm(string_value = "PAGE_ROLE_LOST")]
+    #[serde(rename = "PAGE_ROLE_LOST")]
+    PageRoleLost,
+    #[sea_orm(string_value = "APP_DEAUTHORIZED")]
+    #[serde(rename = "APP_DEAUTHORIZED")]
+    AppDeauthorized,
+    #[sea_orm(string_value = "DISCONNECTED_BY_ADMIN")]
+    #[serde(rename = "DISCONNECTED_BY_ADMIN")]
+    DisconnectedByAdmin,
+    #[sea_orm(string_value = "UNKNOWN")]
+    #[serde(rename = "UNKNOWN")]
+    Unknown,
+}
+
+impl DisconnectReason {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 8] = [
+        Self::TokenExpired,
+        Self::TokenRevoked,
+        Self::PasswordChanged,
+        Self::ScopeMissing,
+        Self::PageRoleLost,
+        Self::AppDeauthorized,
+        Self::DisconnectedByAdmin,
+        Self::Unknown,
+    ];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::TokenRevoked => "TOKEN_REVOKED",
+            Self::PasswordChanged => "PASSWORD_CHANGED",
+            Self::ScopeMissing => "SCOPE_MISSING",
+            Self::PageRoleLost => "PAGE_ROLE_LOST",
+            Self::AppDeauthorized => "APP_DEAUTHORIZED",
+            Self::DisconnectedByAdmin => "DISCONNECTED_BY_ADMIN",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Why a social account is in the `Limited` health state.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum LimitedReason {
+    #[sea_orm(string_value = "LINKED_PAGE_NOT_AUTHORIZED")]
+    #[serde(rename = "LINKED_PAGE_NOT_AUTHORIZED")]
+    LinkedPageNotAuthorized,
+}
+
+impl LimitedReason {
+    /// All variants, in declaration order.
+    pub const ALL: [Self; 1] = [Self::LinkedPageNotAuthorized];
+
+    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::LinkedPageNotAuthorized => "LINKED_PAGE_NOT_AUTHORIZED",
+        }
+    }
+}

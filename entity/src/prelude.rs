@@ -1,0 +1,14 @@
+//! Re-exports of every entity under its table-style name (`Users`, `SocialAccounts`, ...).
+
+pub use super::account_grants::Entity as AccountGrants;
+pub use super::audit_log::Entity as AuditLog;
+pub use super::banner_dismissals::Entity as BannerDismissals;
+pub use super::disconnect_episodes::Entity as DisconnectEpisodes;
+pub use super::events::Entity as Events;
+pub use super::memberships::Entity as Memberships;
+pub use super::organizations::Entity as Organizations;
+pub use super::social_accounts::Entity as SocialAccounts;
+pub use super::social_logins::Entity as SocialLogins;
+pub use super::team_members::Entity as TeamMembers;
+pub use super::teams::Entity as Teams;
+pub use super::users::Entity as Users;

@@ -1,0 +1,24 @@
+//! Database migrations for Relink, runnable on both SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod helpers;
+mod m20261129_000001_create_people;
+mod m20261129_000002_create_social_logins_and_accounts;
+mod m20261129_000003_create_disconnect_tracking;
+mod m20261129_000004_create_audit_and_events;
+
+/// Runs the Relink schema migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_people::Migration),
+            Box::new(m20261129_000002_create_social_logins_and_accounts::Migration),
+            Box::new(m20261129_000003_create_disconnect_tracking::Migration),
+            Box::new(m20261129_000004_create_audit_and_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,104 @@
+//! Social logins and accounts: who can see which, their health, and the fix for each disconnect.
+
+pub mod repo;
+
+use entity::enums::{AccountKind, DisconnectReason, Health, Network};
+
+/// Which accounts a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Only these health states.
+    pub health: Option<Vec<Health>>,
+    /// Only these networks.
+    pub network: Option<Vec<Network>>,
+    /// Only accounts owned by this organization.
+    pub organization_id: Option<i64>,
+}
+
+/// B7: the concrete step that fixes a disconnect, for that reason on that network.
+pub fn fix_for(reason: DisconnectReason, network: Network, kind: AccountKind) -> String {
+    let network_name = network_label(network);
+    let comes_back = match kind {
+        // R5: a group only comes back through the login that added it.
+        AccountKind::Group => "a group comes back only with the sign-in that originally added it",
+        // R7: one sign-in restores everything that shares it.
+        _ => "every account of that sign-in comes back at once",
+    };
+    match reason {
+        DisconnectReason::TokenExpired => format!(
+            "The {network_name} sign-in expired. Reconnect and sign in to {network_name} again; {comes_back}."
+        ),
+        DisconnectReason::TokenRevoked => format!(
+            "Access was revoked in {network_name}'s settings. Reconnect and approve Relink again in {network_name}'s permission prompt."
+        ),
+        DisconnectReason::PasswordChanged => format!(
+            "The {network_name} password was changed, which ends existing sign-ins. Reconnect and sign in with the new password."
+        ),
+        DisconnectReason::ScopeMissing => format!(
+            "A permission Relink needs was not granted. Reconnect and leave every permission ticked in {network_name}'s prompt."
+        ),
+        DisconnectReason::PageRoleLost => match kind {
+            // R6: a page comes back only through an identity with admin rights on it.
+            AccountKind::Page | AccountKind::CompanyPage => format!(
+                "The {network_name} identity lost its admin role on this page. Reconnect with an identity that is an admin of the page, or ask a page admin to restore the role."
+            ),
+            _ => format!(
+                "The {network_name} identity lost its role on this account. Restore the role in {network_name}, then reconnect."
+            ),
+        },
+        DisconnectReason::AppDeauthorized => format!(
+            "Relink was removed from the apps allowed in {network_name}. Reconnect and approve Relink again."
+        ),
+        DisconnectReason::DisconnectedByAdmin => {
+            "An admin of your organization disconnected this account. Reconnect it when it should publish again.".to_owned()
+        }
+        DisconnectReason::Unknown => format!(
+            "{network_name} stopped accepting the sign-in. Reconnect and sign in to {network_name} again."
+        ),
+    }
+}
+
+/// The network's name as people know it.
+pub fn network_label(network: Network) -> &'static str {
+    match network {
+        Network::Facebook => "Facebook",
+        Network::Instagram => "Instagram",
+        Network::Linkedin => "LinkedIn",
+        Network::X => "X",
+        Network::Youtube => "YouTube",
+        Network::Tiktok => "TikTok",
+        Network::Pinterest => "Pinterest",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_has_a_fix_that_names_the_network() {
+        for reason in DisconnectReason::ALL {
+            let fix = fix_for(reason, Network::Linkedin, AccountKind::CompanyPage);
+            assert!(fix.len() > 20, "{reason:?}");
+            if reason != DisconnectReason::DisconnectedByAdmin {
+                assert!(fix.contains("LinkedIn"), "{reason:?}: {fix}");
+            }
+        }
+    }
+
+    #[test]
+    fn groups_and_pages_get_the_rule_that_applies_to_them() {
+        let group = fix_for(
+            DisconnectReason::TokenExpired,
+            Network::Facebook,
+            AccountKind::Group,
+        );
+        assert!(group.contains("originally added"), "{group}");
+        let page = fix_for(
+            DisconnectReason::PageRoleLost,
+            Network::Facebook,
+            AccountKind::Page,
+        );
+        assert!(page.contains("admin of the page"), "{page}");
+    }
+}

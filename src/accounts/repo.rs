@@ -1,0 +1,193 @@
+//! Queries for logins, accounts and the viewer's permissions; each runs inside a transaction too.
+
+use std::collections::HashMap;
+
+use entity::{account_grants, memberships, social_accounts, social_logins, team_members};
+use sea_orm::{
+    ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _,
+};
+
+use super::AccountFilter;
+use crate::access::{Owner, Subject};
+
+/// Loads what the permission rules need about a user, in three statements.
+pub async fn load_subject(db: &impl ConnectionTrait, user_id: i64) -> Result<Subject, DbErr> {
+    let mut subject = Subject::new(user_id);
+    for membership in memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+    {
+        subject
+            .org_roles
+            .insert(membership.organization_id, membership.role);
+    }
+    let team_ids: Vec<i64> = team_members::Entity::find()
+        .select_only()
+        .column(team_members::Column::TeamId)
+        .filter(team_members::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut grants = Condition::any().add(account_grants::Column::UserId.eq(user_id));
+    if !team_ids.is_empty() {
+        grants = grants.add(account_grants::Column::TeamId.is_in(team_ids));
+    }
+    for grant in account_grants::Entity::find()
+        .filter(grants)
+        .all(db)
+        .await?
+    {
+        subject.grant(grant.social_account_id, grant.level);
+    }
+    Ok(subject)
+}
+
+/// The accounts `subject` may view: every account of the organizations they administer, the
+/// granted accounts of organizations they belong to, and their personal accounts.
+fn visible(subject: &Subject) -> Condition {
+    let admin_orgs = subject.admin_organizations();
+    let member_orgs: Vec<i64> = subject.org_roles.keys().copied().collect();
+    let granted: Vec<i64> = subject.levels.keys().copied().collect();
+    let mut condition =
+        Condition::any().add(social_accounts::Column::OwnerUserId.eq(subject.user_id));
+    if !admin_orgs.is_empty() {
+        condition = condition.add(social_accounts::Column::OwnerOrganizationId.is_in(admin_orgs));
+    }
+    if !granted.is_empty() && !member_orgs.is_empty() {
+        condition = condition.add(
+            Condition::all()
+                .add(social_accounts::Column::Id.is_in(granted))
+                .add(social_accounts::Column::OwnerOrganizationId.is_in(member_orgs)),
+        );
+    }
+    condition
+}
+
+fn filtered(filter: &AccountFilter) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(health) = &filter.health {
+        condition = condition.add(social_accounts::Column::Health.is_in(health.iter().copied()));
+    }
+    if let Some(network) = &filter.network {
+        condition = condition.add(social_accounts::Column::Network.is_in(network.iter().copied()));
+    }
+    if let Some(organization_id) = filter.organization_id {
+        condition = condition.add(social_accounts::Column::OwnerOrganizationId.eq(organization_id));
+    }
+    condition
+}
+
+/// The accounts `subject` may view, by id, after the cursor id `after`; all when `limit` is `None`.
+pub async fn list_visible(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    filter: &AccountFilter,
+    after: Option<i64>,
+    limit: Option<u64>,
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    let mut query = social_accounts::Entity::find()
+        .filter(visible(subject))
+        .filter(filtered(filter));
+    if let Some(after) = after {
+        query = query.filter(social_accounts::Column::Id.gt(after));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    query
+        .order_by_asc(social_accounts::Column::Id)
+        .all(db)
+        .await
+}
+
+/// One page of an organization's accounts, for its admins (R16).
+pub async fn list_for_organization(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    filter: &AccountFilter,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    let mut query = social_accounts::Entity::find()
+        .filter(social_accounts::Column::OwnerOrganizationId.eq(organization_id))
+        .filter(filtered(filter));
+    if let Some(after) = after {
+        query = query.filter(social_accounts::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(social_accounts::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// One account, if `subject` may view it; another organization's id reads like an unknown id.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    id: i64,
+) -> Result<Option<social_accounts::Model>, DbErr> {
+    social_accounts::Entity::find_by_id(id)
+        .filter(visible(subject))
+        .one(db)
+        .await
+}
+
+/// Logins by id.
+pub async fn logins_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, social_logins::Model>, DbErr> {
+    Ok(social_logins::Entity::find()
+        .filter(social_logins::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|login| (login.id, login))
+        .collect())
+}
+
+/// For each login, its accounts as (id, owner): what R8 needs to decide who may reconnect.
+pub async fn account_owners_by_login(
+    db: &impl ConnectionTrait,
+    login_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(i64, Owner)>>, DbErr> {
+    let rows: Vec<(i64, i64, Option<i64>, Option<i64>)> = social_accounts::Entity::find()
+        .select_only()
+        .column(social_accounts::Column::SocialLoginId)
+        .column(social_accounts::Column::Id)
+        .column(social_accounts::Column::OwnerOrganizationId)
+        .column(social_accounts::Column::OwnerUserId)
+        .filter(social_accounts::Column::SocialLoginId.is_in(login_ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut by_login: HashMap<i64, Vec<(i64, Owner)>> = HashMap::new();
+    for (login_id, account_id, org, user) in rows {
+        if let Some(owner) = Owner::from_columns(org, user) {
+            by_login
+                .entry(login_id)
+                .or_default()
+                .push((account_id, owner));
+        }
+    }
+    Ok(by_login)
+}
+
+/// Whether `subject` may view at least one account of the login.
+pub async fn any_visible_of_login(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    filter: &AccountFilter,
+    login_id: i64,
+) -> Result<bool, DbErr> {
+    Ok(social_accounts::Entity::find()
+        .filter(visible(subject))
+        .filter(filtered(filter))
+        .filter(social_accounts::Column::SocialLoginId.eq(login_id))
+        .one(db)
+        .await?
+        .is_some())
+}

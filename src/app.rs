@@ -1,0 +1,146 @@
+//! `App::build` wires the parts and binds the listener (port 0 in tests); `run_until_stopped` serves.
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::TokenKeys,
+    clock::{SharedClock, SystemClock},
+    config::Config,
+    db::{self, StatementCounter},
+    demo,
+    graphql::{self, Limits},
+    http::{self, AppState},
+};
+
+/// A built server, listening, not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl App {
+    /// Builds with the system clock.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Connects and migrates the database, loads the demo data into an empty one (unless
+    /// `--no-demo`), prepares keys and schema, and binds the listener.
+    pub async fn build_with_clock(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let keys = TokenKeys::from_config(&config)?;
+        let (db, statements) = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        if !config.no_demo && demo::is_empty(&db).await? {
+            demo::seed(&db, clock.now())
+                .await
+                .context("loading the demo data")?;
+            tracing::info!("loaded the demo organization Northwind Coffee");
+        }
+        let schema = graphql::build_schema(
+            db.clone(),
+            clock.clone(),
+            Limits {
+                max_depth: config.max_depth,
+                max_complexity: config.max_complexity,
+                no_introspection: config.no_introspection,
+            },
+        );
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            schema,
+            keys: Arc::new(keys),
+            clock,
+            statements,
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or_default()
+    }
+
+    /// The database pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// The statement counter.
+    pub fn statements(&self) -> StatementCounter {
+        self.state.statements.clone()
+    }
+
+    /// The token keys.
+    pub fn keys(&self) -> Arc<TokenKeys> {
+        self.state.keys.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish within the grace
+    /// period and closes the database pool.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let grace = self.state.config.shutdown_grace;
+        let db = self.state.db.clone();
+        let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(true);
+        };
+        let server =
+            axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(signal);
+        let deadline = async move {
+            let mut stopping = stopping_rx;
+            while !*stopping.borrow() {
+                if stopping.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.context("serving HTTP")?,
+            () = deadline => tracing::warn!(?grace, "grace period over; dropping unfinished requests"),
+        }
+        db.close().await.context("closing the database pool")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

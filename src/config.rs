@@ -1,0 +1,250 @@
+//! Typed configuration: every setting is a flag with an environment twin, read once at start.
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+/// A secret value: usable by the code, printed as `[redacted]` by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret string.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself; call only where it is used, never to print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// A database URL, which may carry a password, so it is redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keep the scheme and host for operators; drop user info.
+        let shown = match self.0.split_once("://") {
+            Some((scheme, rest)) => {
+                let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                format!("{scheme}://{host}")
+            }
+            None => "[redacted]".to_owned(),
+        };
+        f.write_str(&shown)
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Every setting of the server. Tests build it in code with [`Config::for_tests`].
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(
+        long,
+        env = "RELINK_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub addr: SocketAddr,
+
+    /// Folder for the embedded database, generated keys and the email outbox.
+    #[arg(long, env = "RELINK_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL (or SQLite) URL; when unset, an embedded SQLite file in the data folder is used.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<DatabaseUrl>,
+
+    /// Largest number of pooled database connections.
+    #[arg(
+        long,
+        env = "RELINK_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// Do not load the demo organization into an empty database.
+    #[arg(long, env = "RELINK_NO_DEMO", global = true)]
+    pub no_demo: bool,
+
+    /// HS256 secret for dashboard JWTs (at least 32 bytes); generated into the data folder when unset.
+    #[arg(long, env = "RELINK_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// PEM file with an RS256 public key: tokens are then verified with it (and `relink token` is off).
+    #[arg(long, env = "RELINK_JWT_PUBLIC_KEY_FILE", global = true)]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// Required `iss` claim of dashboard JWTs.
+    #[arg(
+        long,
+        env = "RELINK_JWT_ISSUER",
+        default_value = "relink",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// Required `aud` claim of dashboard JWTs.
+    #[arg(
+        long,
+        env = "RELINK_JWT_AUDIENCE",
+        default_value = "relink-dashboard",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// Clock leeway for `exp` and `nbf`, at most 60 seconds.
+    #[arg(long, env = "RELINK_JWT_LEEWAY_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub jwt_leeway_secs: u64,
+
+    /// Serve GraphiQL at `/` (on by default).
+    #[arg(long, env = "RELINK_NO_PLAYGROUND", global = true)]
+    pub no_playground: bool,
+
+    /// Refuse introspection queries and field suggestions (for production).
+    #[arg(long, env = "RELINK_NO_INTROSPECTION", global = true)]
+    pub no_introspection: bool,
+
+    /// Largest accepted request body.
+    #[arg(long, env = "RELINK_BODY_LIMIT_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub body_limit_bytes: usize,
+
+    /// Longest time one GraphQL request may run.
+    #[arg(long, env = "RELINK_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub request_timeout: Duration,
+
+    /// Deepest accepted query.
+    #[arg(long, env = "RELINK_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Highest accepted query cost (a connection costs `first` times its children).
+    #[arg(
+        long,
+        env = "RELINK_MAX_COMPLEXITY",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub max_complexity: usize,
+
+    /// How long in-flight requests may finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "RELINK_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub shutdown_grace: Duration,
+
+    /// Log format.
+    #[arg(long, env = "RELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The settings tests start from: port 0, the given data folder, no demo data.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url: None,
+            db_max_connections: 8,
+            no_demo: true,
+            jwt_secret: Some(Secret::new(
+                "test-secret-test-secret-test-secret-0123456789",
+            )),
+            jwt_public_key_file: None,
+            jwt_issuer: "relink".to_owned(),
+            jwt_audience: "relink-dashboard".to_owned(),
+            jwt_leeway_secs: 30,
+            no_playground: false,
+            no_introspection: false,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            max_depth: 12,
+            max_complexity: 5_000,
+            shutdown_grace: Duration::from_secs(5),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// Parses durations like `90s`, `15m`, `12h`, `7d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 15m, 12h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "`{text}`: unknown unit `{unit}` (use s, m, h or d)"
+            ));
+        }
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("12 parsecs").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+
+    #[test]
+    fn secrets_and_database_passwords_are_redacted_in_debug() {
+        let secret = Secret::new("hunter2-hunter2");
+        assert_eq!(format!("{secret:?}"), "[redacted]");
+        let url = DatabaseUrl("postgres://app:s3cret@db.internal:5432/relink".to_owned());
+        let shown = format!("{url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+    }
+}

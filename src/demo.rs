@@ -1,0 +1,581 @@
+//! Demo data: the Northwind Coffee organization of API.md, and a large synthetic organization for
+//! tests and benchmarks.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    account_grants, disconnect_episodes,
+    enums::{
+        AccessLevel, AccountKind, DisconnectReason, Health, LimitedReason, LoginStatus, Network,
+        OrgRole,
+    },
+    memberships, organizations, social_accounts, social_logins, team_members, teams, users,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _, NotSet,
+    PaginatorTrait as _, Set,
+};
+
+use crate::db;
+
+/// True when the database has no users yet.
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
+    Ok(users::Entity::find().count(db).await? == 0)
+}
+
+async fn user(
+    db: &impl ConnectionTrait,
+    email: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let subject = format!(
+        "{}|{}",
+        email.split('@').nth(1).unwrap_or("relink"),
+        email.split('@').next().unwrap_or(email)
+    );
+    Ok(users::ActiveModel {
+        id: NotSet,
+        email: Set(email.to_owned()),
+        name: Set(name.to_owned()),
+        avatar_url: Set(None),
+        external_subject: Set(subject),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+async fn member(
+    db: &impl ConnectionTrait,
+    org: i64,
+    user: i64,
+    role: OrgRole,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    memberships::ActiveModel {
+        id: NotSet,
+        organization_id: Set(org),
+        user_id: Set(user),
+        role: Set(role),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A login to insert.
+struct LoginSeed<'a> {
+    network: Network,
+    external: &'a str,
+    name: &'a str,
+    org: Option<i64>,
+    user: Option<i64>,
+    broken: Option<(DisconnectReason, DateTime<Utc>)>,
+    expires: Option<DateTime<Utc>>,
+    scopes: &'a str,
+    connected_by: i64,
+    connected_at: DateTime<Utc>,
+    reconnected: Option<(i64, DateTime<Utc>)>,
+}
+
+async fn login(
+    db: &impl ConnectionTrait,
+    seed: LoginSeed<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    Ok(social_logins::ActiveModel {
+        id: NotSet,
+        network: Set(seed.network),
+        external_user_id: Set(seed.external.to_owned()),
+        display_name: Set(seed.name.to_owned()),
+        owner_organization_id: Set(seed.org),
+        owner_user_id: Set(seed.user),
+        // Demo logins carry no tokens: the sandbox issues real ones on the first (re)connect.
+        access_token_enc: Set(None),
+        refresh_token_enc: Set(None),
+        key_id: Set(None),
+        token_expires_at: Set(seed.expires),
+        refresh_expires_at: Set(None),
+        scopes: Set(seed.scopes.to_owned()),
+        status: Set(if seed.broken.is_some() {
+            LoginStatus::Disconnected
+        } else {
+            LoginStatus::Connected
+        }),
+        disconnect_reason: Set(seed.broken.map(|(reason, _)| reason)),
+        disconnected_at: Set(seed.broken.map(|(_, at)| at)),
+        connected_by: Set(Some(seed.connected_by)),
+        connected_at: Set(seed.connected_at),
+        last_reconnected_by: Set(seed.reconnected.map(|(user, _)| user)),
+        last_reconnected_at: Set(seed.reconnected.map(|(_, at)| at)),
+        version: Set(0),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+/// An account to insert.
+struct AccountSeed<'a> {
+    login: i64,
+    login_external: &'a str,
+    network: Network,
+    kind: AccountKind,
+    external: &'a str,
+    name: &'a str,
+    org: Option<i64>,
+    user: Option<i64>,
+    health: Health,
+    broken: Option<(DisconnectReason, DateTime<Utc>)>,
+    linked: Option<i64>,
+    limited: Option<LimitedReason>,
+}
+
+async fn account(
+    db: &impl ConnectionTrait,
+    seed: AccountSeed<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let id = social_accounts::ActiveModel {
+        id: NotSet,
+        network: Set(seed.network),
+        kind: Set(seed.kind),
+        external_id: Set(seed.external.to_owned()),
+        name: Set(seed.name.to_owned()),
+        avatar_url: Set(None),
+        owner_organization_id: Set(seed.org),
+        owner_user_id: Set(seed.user),
+        social_login_id: Set(seed.login),
+        original_login_external_id: Set(seed.login_external.to_owned()),
+        linked_account_id: Set(seed.linked),
+        health: Set(seed.health),
+        limited_reason: Set(seed.limited),
+        disconnect_reason: Set(seed.broken.map(|(reason, _)| reason)),
+        disconnected_at: Set(seed.broken.map(|(_, at)| at)),
+        current_episode_id: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?
+    .id;
+    if let Some((reason, at)) = seed.broken {
+        open_episode(db, id, reason, at).await?;
+    }
+    Ok(id)
+}
+
+async fn open_episode(
+    db: &impl ConnectionTrait,
+    account: i64,
+    reason: DisconnectReason,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let episode = disconnect_episodes::ActiveModel {
+        id: NotSet,
+        social_account_id: Set(account),
+        reason: Set(reason),
+        started_at: Set(at),
+        ended_at: Set(None),
+        ended_by: Set(None),
+        email_sent_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    social_accounts::ActiveModel {
+        id: Set(account),
+        current_episode_id: Set(Some(episode.id)),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(())
+}
+
+async fn grant(
+    db: &impl ConnectionTrait,
+    account: i64,
+    user: Option<i64>,
+    team: Option<i64>,
+    level: AccessLevel,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    account_grants::ActiveModel {
+        id: NotSet,
+        social_account_id: Set(account),
+        user_id: Set(user),
+        team_id: Set(team),
+        level: Set(level),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Loads Northwind Coffee (API.md): four users with every kind of permission, Facebook pages and a
+/// group behind one login that is disconnected (so the banner shows), an Instagram business
+/// profile linked to a page, LinkedIn and X accounts, and a personal X profile.
+pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    let org = organizations::ActiveModel {
+        id: NotSet,
+        name: Set("Northwind Coffee".to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?
+    .id;
+    let ada = user(&txn, "ada@northwind.example", "Ada Lovelace", now).await?;
+    let ben = user(&txn, "ben@northwind.example", "Ben Okafor", now).await?;
+    let cleo = user(&txn, "cleo@northwind.example", "Cleo Martin", now).await?;
+    let dev = user(&txn, "dev@northwind.example", "Dev Patel", now).await?;
+    member(&txn, org, ada, OrgRole::SuperAdmin, now).await?;
+    member(&txn, org, ben, OrgRole::Admin, now).await?;
+    member(&txn, org, cleo, OrgRole::Member, now).await?;
+    member(&txn, org, dev, OrgRole::Member, now).await?;
+    let team = teams::ActiveModel {
+        id: NotSet,
+        organization_id: Set(org),
+        name: Set("Content team".to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?
+    .id;
+    for user_id in [cleo, dev] {
+        team_members::ActiveModel {
+            id: NotSet,
+            team_id: Set(team),
+            user_id: Set(user_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+
+    // Facebook: two pages and a group behind Nora's login, broken by a password change.
+    let broke = Some((DisconnectReason::PasswordChanged, now - Duration::hours(2)));
+    let fb = login(&txn, LoginSeed {
+        network: Network::Facebook, external: "fb-nora", name: "Nora Fields", org: Some(org), user: None,
+        broken: broke, expires: Some(now + Duration::days(40)),
+        scopes: "pages_manage_posts pages_read_engagement pages_show_list groups_access_member_info",
+        connected_by: ada, connected_at: now - Duration::days(200), reconnected: Some((ben, now - Duration::days(30))),
+    }, now).await?;
+    let fb_account = |external, name, kind| AccountSeed {
+        login: fb,
+        login_external: "fb-nora",
+        network: Network::Facebook,
+        kind,
+        external,
+        name,
+        org: Some(org),
+        user: None,
+        health: Health::Disconnected,
+        broken: broke,
+        linked: None,
+        limited: None,
+    };
+    let page = account(
+        &txn,
+        fb_account("fb-page-northwind", "Northwind Coffee", AccountKind::Page),
+        now,
+    )
+    .await?;
+    let roastery = account(
+        &txn,
+        fb_account("fb-page-roastery", "Northwind Roastery", AccountKind::Page),
+        now,
+    )
+    .await?;
+    let group = account(
+        &txn,
+        fb_account(
+            "fb-group-lovers",
+            "Northwind Coffee Lovers",
+            AccountKind::Group,
+        ),
+        now,
+    )
+    .await?;
+
+    // Instagram: the business profile linked to the Facebook page, limited while the page is out (R18).
+    let ig = login(
+        &txn,
+        LoginSeed {
+            network: Network::Instagram,
+            external: "ig-nora",
+            name: "Nora Fields",
+            org: Some(org),
+            user: None,
+            broken: None,
+            expires: Some(now + Duration::days(50)),
+            scopes: "instagram_basic instagram_content_publish",
+            connected_by: ben,
+            connected_at: now - Duration::days(120),
+            reconnected: None,
+        },
+        now,
+    )
+    .await?;
+    let instagram = account(
+        &txn,
+        AccountSeed {
+            login: ig,
+            login_external: "ig-nora",
+            network: Network::Instagram,
+            kind: AccountKind::BusinessProfile,
+            external: "ig-biz-northwind",
+            name: "@northwindcoffee",
+            org: Some(org),
+            user: None,
+            health: Health::Limited,
+            broken: None,
+            linked: Some(page),
+            limited: Some(LimitedReason::LinkedPageNotAuthorized),
+        },
+        now,
+    )
+    .await?;
+
+    // LinkedIn: a company page and a profile; the token cannot be refreshed and runs out in 5 days.
+    let li = login(
+        &txn,
+        LoginSeed {
+            network: Network::Linkedin,
+            external: "li-ada",
+            name: "Ada Lovelace",
+            org: Some(org),
+            user: None,
+            broken: None,
+            expires: Some(now + Duration::days(5)),
+            scopes: "w_member_social w_organization_social r_organization_admin",
+            connected_by: ada,
+            connected_at: now - Duration::days(55),
+            reconnected: None,
+        },
+        now,
+    )
+    .await?;
+    let li_account = |external, name, kind| AccountSeed {
+        login: li,
+        login_external: "li-ada",
+        network: Network::Linkedin,
+        kind,
+        external,
+        name,
+        org: Some(org),
+        user: None,
+        health: Health::Expiring,
+        broken: None,
+        linked: None,
+        limited: None,
+    };
+    let company = account(
+        &txn,
+        li_account(
+            "li-company-northwind",
+            "Northwind Coffee",
+            AccountKind::CompanyPage,
+        ),
+        now,
+    )
+    .await?;
+    account(
+        &txn,
+        li_account("li-member-ada", "Ada Lovelace", AccountKind::Profile),
+        now,
+    )
+    .await?;
+
+    // X: the brand profile, and Ben's personal profile (R17).
+    let x = login(
+        &txn,
+        LoginSeed {
+            network: Network::X,
+            external: "x-northwind",
+            name: "@northwind",
+            org: Some(org),
+            user: None,
+            broken: None,
+            expires: Some(now + Duration::hours(2)),
+            scopes: "tweet.read tweet.write users.read offline.access",
+            connected_by: ben,
+            connected_at: now - Duration::days(90),
+            reconnected: Some((ada, now - Duration::days(3))),
+        },
+        now,
+    )
+    .await?;
+    let x_brand = account(
+        &txn,
+        AccountSeed {
+            login: x,
+            login_external: "x-northwind",
+            network: Network::X,
+            kind: AccountKind::Profile,
+            external: "x-northwind",
+            name: "@northwind",
+            org: Some(org),
+            user: None,
+            health: Health::Connected,
+            broken: None,
+            linked: None,
+            limited: None,
+        },
+        now,
+    )
+    .await?;
+    let x_ben = login(
+        &txn,
+        LoginSeed {
+            network: Network::X,
+            external: "x-ben-brews",
+            name: "@ben_brews",
+            org: None,
+            user: Some(ben),
+            broken: None,
+            expires: Some(now + Duration::hours(2)),
+            scopes: "tweet.read tweet.write users.read offline.access",
+            connected_by: ben,
+            connected_at: now - Duration::days(10),
+            reconnected: None,
+        },
+        now,
+    )
+    .await?;
+    account(
+        &txn,
+        AccountSeed {
+            login: x_ben,
+            login_external: "x-ben-brews",
+            network: Network::X,
+            kind: AccountKind::Profile,
+            external: "x-ben-brews",
+            name: "@ben_brews",
+            org: None,
+            user: Some(ben),
+            health: Health::Connected,
+            broken: None,
+            linked: None,
+            limited: None,
+        },
+        now,
+    )
+    .await?;
+
+    // Cleo may reconnect the roastery page (and so, by R8, the whole Facebook login).
+    grant(&txn, roastery, Some(cleo), None, AccessLevel::Advanced, now).await?;
+    grant(&txn, company, Some(cleo), None, AccessLevel::Editor, now).await?;
+    // Dev edits the broken page and group but may not reconnect: sees the banner and whom to ask.
+    grant(&txn, page, Some(dev), None, AccessLevel::Editor, now).await?;
+    grant(&txn, group, Some(dev), None, AccessLevel::Editor, now).await?;
+    grant(&txn, instagram, None, Some(team), AccessLevel::Limited, now).await?;
+    grant(&txn, x_brand, None, Some(team), AccessLevel::Limited, now).await?;
+    txn.commit().await
+}
+
+/// A large organization for load tests: `total` accounts (ten per login, every fifth login
+/// disconnected) of which the member `viewer@load.example` is granted the first `visible`.
+/// Returns the viewer's email.
+pub async fn seed_load(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    total: usize,
+    visible: usize,
+) -> Result<String, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let org = organizations::ActiveModel {
+        id: NotSet,
+        name: Set("Load Test Org".to_owned()),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?
+    .id;
+    let admin = user(&txn, "admin@load.example", "Load Admin", now).await?;
+    let viewer = user(&txn, "viewer@load.example", "Load Viewer", now).await?;
+    member(&txn, org, admin, OrgRole::Admin, now).await?;
+    member(&txn, org, viewer, OrgRole::Member, now).await?;
+    let mut granted = 0;
+    for batch in 0..total.div_ceil(10) {
+        let external = format!("load-login-{batch}");
+        let broken = (batch % 5 == 0).then(|| {
+            (
+                DisconnectReason::TokenExpired,
+                now - Duration::minutes(i64::try_from(batch).unwrap_or(0)),
+            )
+        });
+        let login_id = login(
+            &txn,
+            LoginSeed {
+                network: Network::Facebook,
+                external: &external,
+                name: &external,
+                org: Some(org),
+                user: None,
+                broken,
+                expires: Some(now + Duration::days(30)),
+                scopes: "pages_manage_posts",
+                connected_by: admin,
+                connected_at: now - Duration::days(10),
+                reconnected: None,
+            },
+            now,
+        )
+        .await?;
+        let rows: Vec<social_accounts::ActiveModel> = (0..10usize)
+            .map(|i| batch * 10 + i)
+            .take_while(|n| *n < total)
+            .map(|n| social_accounts::ActiveModel {
+                id: NotSet,
+                network: Set(Network::Facebook),
+                kind: Set(AccountKind::Page),
+                external_id: Set(format!("load-page-{n}")),
+                name: Set(format!("Load page {n}")),
+                avatar_url: Set(None),
+                owner_organization_id: Set(Some(org)),
+                owner_user_id: Set(None),
+                social_login_id: Set(login_id),
+                original_login_external_id: Set(external.clone()),
+                linked_account_id: Set(None),
+                health: Set(if broken.is_some() {
+                    Health::Disconnected
+                } else {
+                    Health::Connected
+                }),
+                limited_reason: Set(None),
+                disconnect_reason: Set(broken.map(|(reason, _)| reason)),
+                disconnected_at: Set(broken.map(|(_, at)| at)),
+                current_episode_id: Set(None),
+                created_at: Set(now),
+            })
+            .collect();
+        let count = rows.len();
+        social_accounts::Entity::insert_many(rows)
+            .exec(&txn)
+            .await?;
+        if granted < visible {
+            let ids: Vec<i64> = social_accounts_of(&txn, login_id).await?;
+            for id in ids.into_iter().take(visible - granted) {
+                grant(&txn, id, Some(viewer), None, AccessLevel::Editor, now).await?;
+                granted += 1;
+            }
+        }
+        let _ = count;
+    }
+    txn.commit().await?;
+    Ok("viewer@load.example".to_owned())
+}
+
+async fn social_accounts_of(db: &impl ConnectionTrait, login_id: i64) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _, QuerySelect as _};
+    social_accounts::Entity::find()
+        .select_only()
+        .column(social_accounts::Column::Id)
+        .filter(social_accounts::Column::SocialLoginId.eq(login_id))
+        .into_tuple()
+        .all(db)
+        .await
+}

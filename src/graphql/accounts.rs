@@ -1,0 +1,470 @@
+//! Views and roots for social accounts and logins. Tokens have no path into these types.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{social_accounts, social_logins};
+
+use super::{
+    context::{database, viewer},
+    errors::{ApiError, ApiResult, gql},
+    guards::Authenticated,
+    ids::{self, Kind},
+    loaders::{LoginAccountsKey, LoginKey, OrganizationKey, RequestLoader, UserKey},
+    people::{Organization, User},
+};
+use crate::{
+    access::{self, Action, Owner},
+    accounts::{self, AccountFilter},
+};
+
+/// A social network.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Network")]
+pub enum Network {
+    Facebook,
+    Instagram,
+    Linkedin,
+    X,
+    Youtube,
+    Tiktok,
+    Pinterest,
+}
+
+/// What kind of thing a social account is at its network.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AccountKind")]
+pub enum AccountKind {
+    Profile,
+    Page,
+    Group,
+    BusinessProfile,
+    CompanyPage,
+    Channel,
+}
+
+/// How well an account is connected.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::Health")]
+pub enum ConnectionHealth {
+    /// Working.
+    Connected,
+    /// Working, but its token runs out soon and cannot be refreshed: reconnect before then.
+    Expiring,
+    /// Connected with reduced function (R18: an Instagram profile without its page).
+    Limited,
+    /// Not working: posts are held, streams and analytics stop (R1).
+    Disconnected,
+}
+
+/// Why an account was disconnected (B7).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DisconnectReason")]
+pub enum DisconnectReason {
+    TokenExpired,
+    TokenRevoked,
+    PasswordChanged,
+    ScopeMissing,
+    PageRoleLost,
+    AppDeauthorized,
+    DisconnectedByAdmin,
+    Unknown,
+}
+
+/// Why an account is limited.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::LimitedReason")]
+pub enum LimitedReason {
+    /// R18: the Instagram business profile's linked Facebook page is not authorized.
+    LinkedPageNotAuthorized,
+}
+
+/// A disconnect: why, since when, and what fixes it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Disconnect {
+    /// The reason.
+    pub reason: DisconnectReason,
+    /// When it started.
+    pub since: DateTime<Utc>,
+    /// The concrete step that fixes it.
+    pub fix: String,
+}
+
+/// One thing the dashboard manages at a network: a profile, page, group, channel…
+#[derive(Clone, Debug)]
+pub struct SocialAccount(pub social_accounts::Model);
+
+fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
+    ctx.data::<RequestLoader>()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no loader in the request data")))
+}
+
+async fn login_of(ctx: &Context<'_>, login_id: i64) -> ApiResult<social_logins::Model> {
+    loader(ctx)?
+        .load_one(LoginKey(login_id))
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading a login: {error}")))?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account without login {login_id}")))
+}
+
+#[Object]
+impl SocialAccount {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::SocialAccount, self.0.id)
+    }
+
+    /// The network.
+    async fn network(&self) -> Network {
+        self.0.network.into()
+    }
+
+    /// Profile, page, group…
+    async fn kind(&self) -> AccountKind {
+        self.0.kind.into()
+    }
+
+    /// Name at the network.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The network's id for it.
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+
+    /// Picture.
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
+
+    /// Connection health.
+    async fn health(&self) -> ConnectionHealth {
+        self.0.health.into()
+    }
+
+    /// The disconnect, while disconnected: reason, since when, and the fix (B7).
+    async fn disconnect(&self) -> Option<Disconnect> {
+        let reason = self.0.disconnect_reason?;
+        (self.0.health == entity::enums::Health::Disconnected).then(|| Disconnect {
+            reason: reason.into(),
+            since: self.0.disconnected_at.unwrap_or(self.0.created_at),
+            fix: accounts::fix_for(reason, self.0.network, self.0.kind),
+        })
+    }
+
+    /// Why the account is limited, while it is.
+    async fn limited_reason(&self) -> Option<LimitedReason> {
+        self.0.limited_reason.map(Into::into)
+    }
+
+    /// True for a personal account (owned by one user, R17).
+    async fn is_personal(&self) -> bool {
+        self.0.owner_user_id.is_some()
+    }
+
+    /// The owning organization; null for a personal account.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organization>> {
+        let Some(org) = self.0.owner_organization_id else {
+            return Ok(None);
+        };
+        let found = gql(loader(ctx))?
+            .load_one(OrganizationKey(org))
+            .await
+            .map_err(|error| {
+                ApiError::Internal(anyhow::anyhow!("loading an organization: {error}"))
+            });
+        Ok(gql(found)?.map(Organization))
+    }
+
+    /// When the login's access token expires, if it does.
+    async fn token_expires_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(gql(login_of(ctx, self.0.social_login_id).await)?.token_expires_at)
+    }
+
+    /// R3 and R8: whether the viewer may start the reconnect that restores this account — they
+    /// may reconnect it, or any other account of the same login (the cascade covers this one).
+    async fn viewer_can_reconnect(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            let owner = Owner::from_columns(self.0.owner_organization_id, self.0.owner_user_id);
+            if owner.is_some_and(|owner| {
+                access::may(&viewer.subject, self.0.id, owner, Action::Reconnect)
+            }) {
+                return Ok(true);
+            }
+            let siblings = loader(ctx)?
+                .load_one(LoginAccountsKey(self.0.social_login_id))
+                .await
+                .map_err(|error| {
+                    ApiError::Internal(anyhow::anyhow!("loading a login's accounts: {error}"))
+                })?
+                .unwrap_or_default();
+            Ok(access::may_reconnect_login(&viewer.subject, siblings))
+        }
+        .await)
+    }
+
+    /// R4: who last connected or reconnected it, so those who may not reconnect know whom to ask.
+    async fn last_reconnected_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        gql(async {
+            let login = login_of(ctx, self.0.social_login_id).await?;
+            let Some(user_id) = login.last_reconnected_by.or(login.connected_by) else {
+                return Ok(None);
+            };
+            let user = loader(ctx)?
+                .load_one(UserKey(user_id))
+                .await
+                .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading a user: {error}")))?;
+            Ok(user.map(User::from))
+        }
+        .await)
+    }
+
+    /// R4: when it was last connected or reconnected.
+    async fn last_reconnected_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        let login = gql(login_of(ctx, self.0.social_login_id).await)?;
+        Ok(login.last_reconnected_at.or(Some(login.connected_at)))
+    }
+
+    /// The network identity it is reached through.
+    async fn login(&self, ctx: &Context<'_>) -> async_graphql::Result<SocialLogin> {
+        Ok(SocialLogin(gql(
+            login_of(ctx, self.0.social_login_id).await
+        )?))
+    }
+}
+
+/// One identity at a network that authorized Relink. Its tokens are never exposed.
+#[derive(Clone, Debug)]
+pub struct SocialLogin(pub social_logins::Model);
+
+#[Object]
+impl SocialLogin {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::SocialLogin, self.0.id)
+    }
+
+    /// The network.
+    async fn network(&self) -> Network {
+        self.0.network.into()
+    }
+
+    /// The identity's id at the network.
+    async fn external_id(&self) -> &str {
+        &self.0.external_user_id
+    }
+
+    /// The identity's name at the network.
+    async fn name(&self) -> &str {
+        &self.0.display_name
+    }
+
+    /// Whether the login works.
+    async fn connected(&self) -> bool {
+        self.0.status == entity::enums::LoginStatus::Connected
+    }
+
+    /// When it was first connected.
+    async fn connected_at(&self) -> DateTime<Utc> {
+        self.0.connected_at
+    }
+}
+
+/// Which accounts to list.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct SocialAccountFilter {
+    /// Only these health states.
+    pub health: Option<Vec<ConnectionHealth>>,
+    /// Only these networks.
+    pub network: Option<Vec<Network>>,
+    /// Only accounts of this organization.
+    pub organization_id: Option<ID>,
+}
+
+impl SocialAccountFilter {
+    /// The domain filter; an organization id that is not one reads as unknown.
+    pub fn into_domain(self) -> ApiResult<AccountFilter> {
+        let organization_id = match self.organization_id {
+            Some(id) => Some(ids::decode_as(Kind::Organization, &id).ok_or(ApiError::NotFound)?),
+            None => None,
+        };
+        Ok(AccountFilter {
+            health: self
+                .health
+                .map(|list| list.into_iter().map(Into::into).collect()),
+            network: self
+                .network
+                .map(|list| list.into_iter().map(Into::into).collect()),
+            organization_id,
+        })
+    }
+}
+
+/// An edge of a [`SocialAccountConnection`].
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SocialAccountEdge {
+    /// Where this edge sits, for `after`.
+    pub cursor: String,
+    /// The account.
+    pub node: SocialAccount,
+}
+
+/// Relay paging state.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    /// More rows follow this page.
+    pub has_next_page: bool,
+    /// Rows come before this page (always false: lists page forward).
+    pub has_previous_page: bool,
+    /// Cursor of the first row.
+    pub start_cursor: Option<String>,
+    /// Cursor of the last row; pass it as `after` for the next page.
+    pub end_cursor: Option<String>,
+}
+
+/// A page of social accounts (Relay).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SocialAccountConnection {
+    /// The edges.
+    pub edges: Vec<SocialAccountEdge>,
+    /// The accounts, without cursors.
+    pub nodes: Vec<SocialAccount>,
+    /// Paging state.
+    pub page_info: PageInfo,
+}
+
+impl SocialAccountConnection {
+    /// Builds a page from up to `limit + 1` rows (the extra row says there is a next page).
+    pub fn from_rows(mut rows: Vec<social_accounts::Model>, limit: u64) -> Self {
+        let has_next_page = rows.len() as u64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let edges: Vec<SocialAccountEdge> = rows
+            .into_iter()
+            .map(|row| SocialAccountEdge {
+                cursor: ids::cursor(row.id),
+                node: SocialAccount(row),
+            })
+            .collect();
+        Self {
+            nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
+            page_info: PageInfo {
+                has_previous_page: false,
+                has_next_page,
+                start_cursor: edges.first().map(|edge| edge.cursor.clone()),
+                end_cursor: edges.last().map(|edge| edge.cursor.clone()),
+            },
+            edges,
+        }
+    }
+}
+
+/// Largest page.
+pub const MAX_PAGE: i32 = 100;
+const DEFAULT_PAGE: i32 = 20;
+
+/// Reads `first` (1–100, default 20) and `after`.
+pub fn page(first: Option<i32>, after: Option<String>) -> ApiResult<(u64, Option<i64>)> {
+    let first = first.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&first) {
+        return Err(ApiError::BadUserInput(format!(
+            "`first` must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let after = match after {
+        Some(cursor) => Some(ids::decode_cursor(&cursor).ok_or_else(|| {
+            ApiError::BadUserInput("`after` is not a cursor of this list".to_owned())
+        })?),
+        None => None,
+    };
+    Ok((u64::try_from(first).unwrap_or(20), after))
+}
+
+/// A connection costs `first × child` (each of `edges` and `nodes` counts once per row).
+pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = usize::try_from(first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)).unwrap_or(1);
+    first.saturating_mul(child_complexity.max(1))
+}
+
+/// Roots of this domain.
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The social accounts the viewer may see, by id.
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "connection_cost(first, child_complexity)"
+    )]
+    async fn social_accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<SocialAccountFilter>,
+    ) -> async_graphql::Result<SocialAccountConnection> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            let (limit, after) = page(first, after)?;
+            let filter = filter
+                .map(SocialAccountFilter::into_domain)
+                .transpose()?
+                .unwrap_or_default();
+            let rows = accounts::repo::list_visible(
+                database(ctx)?,
+                &viewer.subject,
+                &filter,
+                after,
+                Some(limit + 1),
+            )
+            .await?;
+            Ok(SocialAccountConnection::from_rows(rows, limit))
+        }
+        .await)
+    }
+
+    /// One social account; an id the viewer may not see reads exactly like an unknown one.
+    #[graphql(guard = "Authenticated")]
+    async fn social_account(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<SocialAccount> {
+        gql(account_for_viewer(ctx, &id).await)
+    }
+}
+
+/// The account with global id `id`, if the viewer may see it.
+pub async fn account_for_viewer(ctx: &Context<'_>, id: &str) -> ApiResult<SocialAccount> {
+    let viewer = viewer(ctx).await?;
+    let id = ids::decode_as(Kind::SocialAccount, id).ok_or(ApiError::NotFound)?;
+    accounts::repo::find_visible(database(ctx)?, &viewer.subject, id)
+        .await?
+        .map(SocialAccount)
+        .ok_or(ApiError::NotFound)
+}
+
+/// The login with global id `id`, if the viewer may see one of its accounts.
+pub async fn login_for_viewer(ctx: &Context<'_>, id: &str) -> ApiResult<SocialLogin> {
+    let viewer = viewer(ctx).await?;
+    let id = ids::decode_as(Kind::SocialLogin, id).ok_or(ApiError::NotFound)?;
+    let db = database(ctx)?;
+    let filter = AccountFilter::default();
+    let visible = accounts::repo::any_visible_of_login(db, &viewer.subject, &filter, id).await?;
+    if !visible {
+        return Err(ApiError::NotFound);
+    }
+    accounts::repo::logins_by_ids(db, &[id])
+        .await?
+        .remove(&id)
+        .map(SocialLogin)
+        .ok_or(ApiError::NotFound)
+}

@@ -1,0 +1,131 @@
+//! Gives every error a stable `extensions.code` and marks requests that failed before execution
+//! (parse, validation, limits) so the HTTP layer answers them with 400 and no `data`.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
+    },
+    parser::types::ExecutableDocument,
+};
+
+use super::errors::code;
+
+/// Set when a request failed before any resolver ran.
+#[derive(Clone, Debug, Default)]
+pub struct RejectedBeforeExecution(Arc<AtomicBool>);
+
+impl RejectedBeforeExecution {
+    /// Whether the request was rejected before execution.
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The extension factory installed on the schema.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn has_code(error: &ServerError) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .is_some_and(|values| values.get("code").is_some())
+}
+
+fn set_code(error: &mut ServerError, value: &str) {
+    error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default)
+        .set("code", Value::from(value));
+}
+
+fn mark(ctx: &ExtensionContext<'_>) {
+    if let Some(flag) = ctx.data_opt::<RejectedBeforeExecution>() {
+        flag.set();
+    }
+}
+
+/// Limit errors of async-graphql's validation, by the words of its messages.
+fn is_limit_error(message: &str) -> bool {
+    [
+        "too complex",
+        "nested too deep",
+        "recursive depth",
+        "directives",
+    ]
+    .iter()
+    .any(|words| message.contains(words))
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            if has_code(error) {
+                continue;
+            }
+            if error.source.is_some() {
+                // An error that escaped without going through `ApiError` (a `?` on a foreign
+                // error): its text may hold SQL or a network's answer, so it never leaves.
+                tracing::error!(error = %error.message, "uncoded error in a GraphQL resolver");
+                error.message = "Internal error.".to_owned();
+                set_code(error, code::INTERNAL);
+            } else {
+                // async-graphql's own input coercion errors (a bad argument value).
+                set_code(error, code::BAD_USER_INPUT);
+            }
+        }
+        response
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut error| {
+            mark(ctx);
+            set_code(&mut error, code::GRAPHQL_PARSE_FAILED);
+            error
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errors| {
+            mark(ctx);
+            for error in &mut errors {
+                let value = if is_limit_error(&error.message) {
+                    code::QUERY_TOO_COMPLEX
+                } else {
+                    code::GRAPHQL_VALIDATION_FAILED
+                };
+                set_code(error, value);
+            }
+            errors
+        })
+    }
+}

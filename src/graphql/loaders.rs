@@ -1,0 +1,94 @@
+//! DataLoaders: nested fields of a list resolve in one statement per kind, not one per row.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{organizations, social_logins, users};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::{access::Owner, accounts};
+
+/// Batches lookups of one request.
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// The request's loader, with a per-request cache.
+pub type RequestLoader = DataLoader<Store, HashMapCache>;
+
+/// A loader for one request.
+pub fn for_request(db: DatabaseConnection) -> RequestLoader {
+    DataLoader::with_cache(Store { db }, tokio::spawn, HashMapCache::default())
+}
+
+/// A login by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LoginKey(pub i64);
+/// A user by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserKey(pub i64);
+/// An organization by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganizationKey(pub i64);
+/// The accounts (id, owner) of a login, for R8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LoginAccountsKey(pub i64);
+
+type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+fn ids<K: Copy>(keys: &[K], id: impl Fn(K) -> i64) -> Vec<i64> {
+    keys.iter().map(|key| id(*key)).collect()
+}
+
+impl Loader<LoginKey> for Store {
+    type Value = social_logins::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[LoginKey]) -> LoadResult<LoginKey, Self::Value> {
+        let found = accounts::repo::logins_by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, login)| (LoginKey(id), login))
+            .collect())
+    }
+}
+
+impl Loader<UserKey> for Store {
+    type Value = users::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[UserKey]) -> LoadResult<UserKey, Self::Value> {
+        let found = crate::people::repo::users_by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, user)| (UserKey(id), user))
+            .collect())
+    }
+}
+
+impl Loader<OrganizationKey> for Store {
+    type Value = organizations::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[OrganizationKey]) -> LoadResult<OrganizationKey, Self::Value> {
+        let found =
+            crate::people::repo::organizations_by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, org)| (OrganizationKey(id), org))
+            .collect())
+    }
+}
+
+impl Loader<LoginAccountsKey> for Store {
+    type Value = Vec<(i64, Owner)>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[LoginAccountsKey]) -> LoadResult<LoginAccountsKey, Self::Value> {
+        let found = accounts::repo::account_owners_by_login(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, owners)| (LoginAccountsKey(id), owners))
+            .collect())
+    }
+}

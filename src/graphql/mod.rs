@@ -1,0 +1,70 @@
+//! The GraphQL schema: roots, views, guards and limits. Thin: check, call the domain, map errors.
+
+pub mod accounts;
+pub mod context;
+pub mod errors;
+pub mod guards;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod notices;
+pub mod people;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::clock::SharedClock;
+
+/// The query root, merged from one object per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    people::PeopleQuery,
+    accounts::AccountsQuery,
+    notices::NoticesQuery,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(notices::NoticesMutation);
+
+/// The schema type.
+pub type RelinkSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits applied to every request.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest accepted query.
+    pub max_depth: usize,
+    /// Highest accepted cost.
+    pub max_complexity: usize,
+    /// Refuse introspection and field suggestions.
+    pub no_introspection: bool,
+}
+
+/// The one schema builder: the server, the tests and `relink schema` all start here.
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+}
+
+/// The schema the server runs, with its services and limits.
+pub fn build_schema(db: DatabaseConnection, clock: SharedClock, limits: Limits) -> RelinkSchema {
+    let mut builder = schema_builder()
+        .data(db)
+        .data(clock)
+        .extension(limits::ErrorCodes)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(8);
+    if limits.no_introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// The SDL, exactly as checked in as `schema.graphql`.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}

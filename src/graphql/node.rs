@@ -1,0 +1,44 @@
+//! `node(id:)`: any object by global id, with the same checks as its own root field.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::{
+    accounts::{SocialAccount, SocialLogin, account_for_viewer, login_for_viewer},
+    errors::{ApiError, gql},
+    guards::Authenticated,
+    ids::{self, Kind},
+    people::{Organization, User, organization_for_viewer, user_for_viewer},
+};
+
+/// An object with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id."))]
+pub enum Node {
+    SocialAccount(SocialAccount),
+    SocialLogin(SocialLogin),
+    User(User),
+    Organization(Organization),
+}
+
+/// The `node` root.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by global id; an id the viewer may not see reads like an unknown one.
+    #[graphql(guard = "Authenticated")]
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        let Some((kind, _)) = ids::decode(&id) else {
+            return Err(ApiError::NotFound.into());
+        };
+        gql(match kind {
+            Kind::SocialAccount => account_for_viewer(ctx, &id).await.map(Node::SocialAccount),
+            Kind::SocialLogin => login_for_viewer(ctx, &id).await.map(Node::SocialLogin),
+            Kind::User => user_for_viewer(ctx, &id).await.map(Node::User),
+            Kind::Organization => organization_for_viewer(ctx, &id)
+                .await
+                .map(Node::Organization),
+        })
+    }
+}

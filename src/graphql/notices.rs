@@ -1,0 +1,143 @@
+//! The reconnect banner, badge and restore list, and dismissing the banner (R9–R11).
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    accounts::SocialAccount,
+    context::{clock, database, viewer},
+    errors::{ApiResult, gql},
+    guards::Authenticated,
+    loaders::{LoginKey, RequestLoader},
+};
+use crate::notices;
+
+/// What the dashboard shows the viewer about accounts that need reconnecting.
+pub struct ReconnectStatus(notices::Status);
+
+#[Object]
+impl ReconnectStatus {
+    /// R9: show the reconnect banner.
+    async fn banner_visible(&self) -> bool {
+        self.0.banner.visible
+    }
+
+    /// When a dismissed banner comes back (null while it shows, or with nothing to show).
+    async fn banner_dismissed_until(&self) -> Option<DateTime<Utc>> {
+        self.0.banner.dismissed_until
+    }
+
+    /// R11: disconnected accounts the viewer can see (the yellow warning on the profile picture).
+    async fn badge_count(&self) -> i32 {
+        i32::try_from(self.0.banner.badge_count).unwrap_or(i32::MAX)
+    }
+
+    /// R10: the restore list — accounts that need reconnecting, most urgent first: disconnected
+    /// (longest broken first), then expiring (soonest first), then limited.
+    async fn accounts(&self) -> Vec<SocialAccount> {
+        self.0.accounts.iter().cloned().map(SocialAccount).collect()
+    }
+
+    /// R10: the deep link of the restore list.
+    async fn reauth_path(&self) -> &'static str {
+        notices::REAUTH_PATH
+    }
+}
+
+/// Loads the viewer's status and primes the request's login cache with what it loaded.
+async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
+    let viewer = viewer(ctx).await?;
+    let now = clock(ctx)?.now();
+    let status = notices::status(database(ctx)?, &viewer.subject, viewer.user.id, now).await?;
+    if let Ok(loader) = ctx.data::<RequestLoader>() {
+        loader
+            .feed_many(
+                status
+                    .logins
+                    .iter()
+                    .map(|(id, login)| (LoginKey(*id), login.clone())),
+            )
+            .await;
+    }
+    Ok(ReconnectStatus(status))
+}
+
+/// Roots of this domain.
+#[derive(Default)]
+pub struct NoticesQuery;
+
+#[Object]
+impl NoticesQuery {
+    /// Banner, badge and restore list for the viewer.
+    #[graphql(guard = "Authenticated")]
+    async fn reconnect_status(&self, ctx: &Context<'_>) -> async_graphql::Result<ReconnectStatus> {
+        gql(status(ctx).await)
+    }
+}
+
+/// Codes of expected refusals in mutation payloads.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// The account is disconnected (R14).
+    AccountDisconnected,
+    /// The viewer may not reconnect this account (R3).
+    ReconnectNotAllowed,
+    /// The network signed in another identity than the one needed (B2, R20).
+    WrongIdentity,
+    /// A page comes back only through an identity with admin rights on it (R6).
+    PageAdminRequired,
+    /// A group comes back only with the login that added it (R5).
+    OriginalLoginRequired,
+    /// The OAuth state is unknown, used, or another user's.
+    StateInvalid,
+    /// The OAuth state is older than ten minutes.
+    StateExpired,
+    /// The network refused the sign-in or the code.
+    NetworkRefused,
+}
+
+/// An expected refusal, in a mutation payload.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// Stable code.
+    pub code: UserErrorCode,
+    /// Path of the input field at fault, if one is.
+    pub field: Option<Vec<String>>,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+/// The result of `dismissReconnectBanner`.
+#[derive(SimpleObject)]
+pub struct DismissReconnectBannerPayload {
+    /// The viewer's status after dismissing.
+    pub reconnect_status: ReconnectStatus,
+    /// Expected refusals (none today: dismissing always works).
+    pub user_errors: Vec<UserError>,
+}
+
+/// Mutations of this domain.
+#[derive(Default)]
+pub struct NoticesMutation;
+
+#[Object]
+impl NoticesMutation {
+    /// R9: hides the banner for 24 hours, or until something else disconnects. The badge and the
+    /// restore list stay (R10, R11). Recorded in the audit log (B8).
+    #[graphql(guard = "Authenticated")]
+    async fn dismiss_reconnect_banner(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<DismissReconnectBannerPayload> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            let now = clock(ctx)?.now();
+            notices::dismiss_banner(database(ctx)?, viewer.user.id, now).await?;
+            Ok(DismissReconnectBannerPayload {
+                reconnect_status: status(ctx).await?,
+                user_errors: Vec::new(),
+            })
+        }
+        .await)
+    }
+}

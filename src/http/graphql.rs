@@ -1,0 +1,236 @@
+//! `/graphql` done by the GraphQL-over-HTTP rules: POST JSON, GET for queries only, no batching,
+//! body limit, timeout, 400 without `data` when nothing ran, a stable code on every error.
+
+use async_graphql::{
+    Request as GqlRequest,
+    parser::types::{DocumentOperations, OperationType},
+};
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::AppState;
+use crate::{
+    auth::AuthError,
+    graphql::{context::RequestAuth, errors::code, limits::RejectedBeforeExecution, loaders},
+};
+
+/// A JSON error response with one coded error and no `data`.
+pub fn error_response(status: StatusCode, error_code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Reads `Authorization: Bearer …`: no header is an anonymous request; a bad token is refused.
+pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(RequestAuth::anonymous());
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|text| {
+            text.strip_prefix("Bearer ")
+                .or_else(|| text.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or(AuthError::Invalid("not a bearer token".to_owned()));
+    match token.and_then(|token| state.keys.verify(token, state.clock.now())) {
+        Ok(claims) => Ok(RequestAuth::signed_in(claims)),
+        Err(error) => {
+            tracing::debug!(reason = %error, "dashboard token refused");
+            let message = match error {
+                AuthError::Expired => "The dashboard token has expired; sign in again.",
+                _ => "The dashboard token is not valid; sign in again.",
+            };
+            let mut response =
+                error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, message);
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            Err(response)
+        }
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+        .is_some_and(|mime| {
+            mime == "application/json" || mime == "application/graphql-response+json"
+        })
+}
+
+/// `POST /graphql`.
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if !is_json(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_REQUEST,
+            "Send the request as `Content-Type: application/json`.",
+        );
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::BAD_REQUEST,
+                &format!(
+                    "The request body is larger than {} bytes.",
+                    state.config.body_limit_bytes
+                ),
+            );
+        }
+        Err(rejection) => {
+            return error_response(
+                rejection.status(),
+                code::BAD_REQUEST,
+                "The request body could not be read.",
+            );
+        }
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "The body is not valid JSON.",
+            );
+        }
+    };
+    if value.is_array() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            code::BAD_REQUEST,
+            "Batched requests are not supported: send one operation per request.",
+        );
+    }
+    let request: GqlRequest = match serde_json::from_value(value) {
+        Ok(request) => request,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "The body must be an object with `query` and optional `variables` and `operationName`.",
+            );
+        }
+    };
+    execute(&state, &headers, request).await
+}
+
+/// `GET /graphql?query=…` (queries only).
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let request = match async_graphql::http::parse_query_string(
+        query.as_deref().unwrap_or_default(),
+    ) {
+        Ok(request) => request,
+        Err(_) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                code::BAD_REQUEST,
+                "Pass `query` (and optional `variables` as JSON and `operationName`) in the URL.",
+            );
+        }
+    };
+    if let Some(kind) = operation_kind(&request) {
+        if kind != OperationType::Query {
+            let mut response = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                code::BAD_REQUEST,
+                "Only queries may be sent with GET; send mutations with POST and subscriptions over WebSocket.",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&state, &headers, request).await
+}
+
+/// The kind of the operation that would run, when the document parses.
+fn operation_kind(request: &GqlRequest) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    match &document.operations {
+        DocumentOperations::Single(operation) => Some(operation.node.ty),
+        DocumentOperations::Multiple(operations) => match &request.operation_name {
+            Some(name) => operations
+                .get(name.as_str())
+                .map(|operation| operation.node.ty),
+            // Without a name the request fails validation later; refuse mutations here anyway.
+            None => operations
+                .values()
+                .map(|operation| operation.node.ty)
+                .find(|kind| *kind != OperationType::Query)
+                .or(Some(OperationType::Query)),
+        },
+    }
+}
+
+async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> Response {
+    let auth = match authenticate(state, headers) {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    let rejected = RejectedBeforeExecution::default();
+    let request = request
+        .data(auth)
+        .data(loaders::for_request(state.db.clone()))
+        .data(rejected.clone());
+    let outcome =
+        tokio::time::timeout(state.config.request_timeout, state.schema.execute(request)).await;
+    let Ok(response) = outcome else {
+        tracing::warn!(timeout = ?state.config.request_timeout, "GraphQL request timed out");
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::TIMEOUT,
+            "The request took too long and was stopped.",
+        );
+    };
+    let (status, body) = if rejected.get() {
+        // Nothing ran: GraphQL-over-HTTP says 400, and the body carries no `data`.
+        (
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": response.errors }),
+        )
+    } else {
+        match serde_json::to_value(&response) {
+            Ok(body) => (StatusCode::OK, body),
+            Err(error) => {
+                tracing::error!(%error, "could not serialize a GraphQL response");
+                return error_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code::INTERNAL,
+                    "Internal error.",
+                );
+            }
+        }
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,87 @@
+//! The HTTP surface: router, shared state, request tracing, GraphiQL and health routes.
+
+pub mod graphql;
+pub mod health;
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+};
+use sea_orm::DatabaseConnection;
+use tracing::Instrument as _;
+
+use crate::{
+    auth::TokenKeys, clock::SharedClock, config::Config, db::StatementCounter,
+    graphql::RelinkSchema,
+};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The GraphQL schema, with its services and limits.
+    pub schema: RelinkSchema,
+    /// Dashboard token keys.
+    pub keys: Arc<TokenKeys>,
+    /// The clock.
+    pub clock: SharedClock,
+    /// SQL statements run so far.
+    pub statements: StatementCounter,
+}
+
+/// All routes.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health_check", get(health::health_check))
+        .route("/ready", get(health::ready));
+    if !state.config.no_playground {
+        router = router.route("/", get(playground));
+    }
+    router
+        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(middleware::from_fn(trace_request))
+        .with_state(state)
+}
+
+/// GraphiQL, pointed at `/graphql` (queries, mutations and, later, subscriptions).
+async fn playground() -> impl IntoResponse {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("Relink GraphiQL")
+            .finish(),
+    )
+}
+
+/// One span per request with the matched route (never the query string: it may carry a query
+/// with personal data); a line with status and latency when it ends.
+async fn trace_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().clone();
+    let span = tracing::info_span!("http.request", http.method = %method, http.route = %route);
+    let started = Instant::now();
+    async move {
+        let response = next.run(request).await;
+        tracing::info!(
+            http.status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request finished"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}

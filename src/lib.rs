@@ -1,0 +1,17 @@
+//! Relink keeps the social accounts of a social-media dashboard connected: it tracks the health
+//! of every login, tells the right people, and runs the reconnect flow (see `SPEC.md`).
+
+pub mod access;
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod graphql;
+pub mod http;
+pub mod notices;
+pub mod people;
+pub mod telemetry;

@@ -1,0 +1,168 @@
+//! The reconnect banner, the profile badge and the restore list (R9, R10, R11).
+
+pub mod repo;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{enums::Health, social_accounts, social_logins};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::{
+    access::Subject,
+    accounts::{self, AccountFilter},
+    audit, db,
+};
+
+/// Where the restore list lives in the dashboard (R10).
+pub const REAUTH_PATH: &str = "/dashboard#/social-networks/reauth";
+
+/// R9: a dismissed banner comes back after this long.
+pub fn banner_returns_after() -> Duration {
+    Duration::hours(24)
+}
+
+/// What the dashboard shows one viewer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BannerState {
+    /// Show the reconnect banner.
+    pub visible: bool,
+    /// When the banner is hidden by a dismissal: the moment it comes back.
+    pub dismissed_until: Option<DateTime<Utc>>,
+    /// R11: disconnected accounts the viewer can see.
+    pub badge_count: usize,
+}
+
+/// R9–R11: the banner shows while the viewer can see a disconnected account, unless it was
+/// dismissed less than 24 hours ago and nothing disconnected since the dismissal.
+pub fn banner_state(
+    disconnected_at: impl IntoIterator<Item = DateTime<Utc>>,
+    dismissed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> BannerState {
+    let mut badge_count = 0;
+    let mut newest: Option<DateTime<Utc>> = None;
+    for at in disconnected_at {
+        badge_count += 1;
+        newest = newest.max(Some(at));
+    }
+    let hidden_until = dismissed_at
+        .map(|dismissed| dismissed + banner_returns_after())
+        .filter(|until| now < *until)
+        // A disconnect after the dismissal brings the banner back at once.
+        .filter(|_| newest.is_none_or(|newest| Some(newest) <= dismissed_at));
+    let visible = badge_count > 0 && hidden_until.is_none();
+    BannerState {
+        visible,
+        dismissed_until: if badge_count > 0 { hidden_until } else { None },
+        badge_count,
+    }
+}
+
+/// Whether an account belongs on the restore list: it is disconnected, limited, or expiring.
+pub fn needs_attention(health: Health) -> bool {
+    !matches!(health, Health::Connected)
+}
+
+/// R10: most urgent first. Disconnected accounts first, the longest broken at the top (it has
+/// lost the most work); then expiring ones, the soonest to run out first; then limited ones.
+pub fn sort_by_urgency(
+    accounts: &mut [social_accounts::Model],
+    token_expiry: impl Fn(&social_accounts::Model) -> Option<DateTime<Utc>>,
+) {
+    accounts.sort_by_cached_key(|account| {
+        let rank = match account.health {
+            Health::Disconnected => 0,
+            Health::Expiring => 1,
+            Health::Limited => 2,
+            Health::Connected => 3,
+        };
+        let when = match account.health {
+            Health::Disconnected => account.disconnected_at,
+            Health::Expiring => token_expiry(account),
+            _ => None,
+        }
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        (rank, when, account.name.to_lowercase(), account.id)
+    });
+}
+
+/// Everything the banner, badge and restore list need for one viewer.
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// Banner and badge.
+    pub banner: BannerState,
+    /// The restore list, most urgent first.
+    pub accounts: Vec<social_accounts::Model>,
+    /// The logins of those accounts, by id (token expiry; handed to the request's cache).
+    pub logins: HashMap<i64, social_logins::Model>,
+}
+
+/// Loads the viewer's status at `now` in three statements (after the viewer's own lookups).
+pub async fn status(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Status, DbErr> {
+    let filter = AccountFilter {
+        health: Some(vec![
+            Health::Disconnected,
+            Health::Expiring,
+            Health::Limited,
+        ]),
+        ..AccountFilter::default()
+    };
+    let mut attention = accounts::repo::list_visible(db, subject, &filter, None, None).await?;
+    let dismissed_at = repo::dismissed_at(db, user_id).await?;
+    let login_ids: Vec<i64> = attention
+        .iter()
+        .map(|account| account.social_login_id)
+        .collect();
+    let logins = accounts::repo::logins_by_ids(db, &login_ids).await?;
+    let banner = banner_state(
+        attention
+            .iter()
+            .filter(|account| account.health == Health::Disconnected)
+            .map(|account| account.disconnected_at.unwrap_or(account.created_at)),
+        dismissed_at,
+        now,
+    );
+    sort_by_urgency(&mut attention, |account| {
+        logins
+            .get(&account.social_login_id)
+            .and_then(|login| login.token_expires_at)
+    });
+    Ok(Status {
+        banner,
+        accounts: attention,
+        logins,
+    })
+}
+
+/// R9: records that the user dismissed the banner at `now`, with its audit entry (B8).
+pub async fn dismiss_banner(
+    db: &DatabaseConnection,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let txn = db::begin_write(db).await?;
+    repo::dismiss(&txn, user_id, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            organization_id: None,
+            actor_user_id: Some(user_id),
+            action: "banner.dismissed",
+            target_type: "user",
+            target_id: Some(user_id),
+            detail: serde_json::json!({ "returnsAt": now + banner_returns_after() }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await
+}
+
+#[cfg(test)]
+mod tests;

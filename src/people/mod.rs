@@ -1,0 +1,3 @@
+//! Users, organizations and their memberships.
+
+pub mod repo;
