@@ -39,6 +39,14 @@ impl ManualClock {
         *now += by;
     }
 
+    /// The instant the clock shows.
+    pub fn now(&self) -> DateTime<Utc> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Sets the clock to `at`.
     pub fn set(&self, at: DateTime<Utc>) {
         *self

@@ -7,7 +7,10 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{RawQuery, State, rejection::BytesRejection},
+    extract::{
+        Query, State,
+        rejection::{BytesRejection, QueryRejection},
+    },
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -136,24 +139,40 @@ pub async fn post(
     execute(&state, &headers, request).await
 }
 
+/// The parameters of a GET request (GraphQL over HTTP: `query`, `operationName`, `variables`).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    #[serde(default)]
+    query: String,
+    #[serde(alias = "operation_name")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
 /// `GET /graphql?query=…` (queries only).
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    params: Result<Query<GetParams>, QueryRejection>,
 ) -> Response {
-    let request = match async_graphql::http::parse_query_string(
-        query.as_deref().unwrap_or_default(),
-    ) {
-        Ok(request) => request,
-        Err(_) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                code::BAD_REQUEST,
-                "Pass `query` (and optional `variables` as JSON and `operationName`) in the URL.",
-            );
-        }
+    let usage = "Pass `query` (and optional `variables` as JSON and `operationName`) in the URL.";
+    let Ok(Query(params)) = params else {
+        return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, usage);
     };
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
+        None => async_graphql::Variables::default(),
+        Some(Ok(value)) => async_graphql::Variables::from_json(value),
+        Some(Err(_)) => return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, usage),
+    };
+    let mut request = GqlRequest::new(params.query).variables(variables);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
     if let Some(kind) = operation_kind(&request) {
         if kind != OperationType::Query {
             let mut response = error_response(

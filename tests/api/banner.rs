@@ -1,0 +1,145 @@
+//! Banner rules over HTTP with a clock that moves (R9, R10, R11, B8).
+
+use chrono::Duration;
+use entity::{
+    enums::{DisconnectReason, Health},
+    social_accounts,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, Set,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const STATUS: &str =
+    "{ reconnectStatus { bannerVisible bannerDismissedUntil badgeCount accounts { name } } }";
+const DISMISS: &str = "mutation { dismissReconnectBanner { reconnectStatus { bannerVisible bannerDismissedUntil badgeCount } userErrors { code } } }";
+
+async fn status(app: &TestApp, email: &str) -> Value {
+    app.graphql(email, STATUS, json!({})).await["data"]["reconnectStatus"].clone()
+}
+
+#[tokio::test]
+async fn dismissed_banner_returns_after_24_hours() {
+    let app = TestApp::spawn_demo().await;
+    let dev = "dev@northwind.example";
+    assert_eq!(status(&app, dev).await["bannerVisible"], true);
+
+    let dismissed = app.graphql(dev, DISMISS, json!({})).await;
+    let payload = &dismissed["data"]["dismissReconnectBanner"];
+    assert_eq!(
+        payload["reconnectStatus"]["bannerVisible"], false,
+        "{dismissed}"
+    );
+    assert_eq!(
+        payload["reconnectStatus"]["badgeCount"], 2,
+        "R11: the badge stays"
+    );
+    assert_eq!(payload["userErrors"], json!([]));
+    let until = (app.clock.now() + Duration::hours(24)).to_rfc3339();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(
+            payload["reconnectStatus"]["bannerDismissedUntil"]
+                .as_str()
+                .expect("until")
+        )
+        .expect("date")
+        .to_rfc3339(),
+        until
+    );
+    // R10: the restore list is still there after dismissing.
+    assert_eq!(
+        status(&app, dev).await["accounts"].as_array().map(Vec::len),
+        Some(3)
+    );
+
+    app.clock
+        .advance(Duration::hours(23) + Duration::minutes(59));
+    assert_eq!(status(&app, dev).await["bannerVisible"], false);
+    app.clock.advance(Duration::minutes(1));
+    let back = status(&app, dev).await;
+    assert_eq!(back["bannerVisible"], true, "{back}");
+    assert_eq!(back["bannerDismissedUntil"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_dismissal_is_per_user_and_audited() {
+    let app = TestApp::spawn_demo().await;
+    app.graphql("dev@northwind.example", DISMISS, json!({}))
+        .await;
+    assert_eq!(
+        status(&app, "ada@northwind.example").await["bannerVisible"],
+        true
+    );
+    let audited = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("banner.dismissed"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(audited, 1, "B8: dismissals are recorded");
+}
+
+#[tokio::test]
+async fn a_new_disconnect_after_the_dismissal_brings_the_banner_back_at_once() {
+    let app = TestApp::spawn_demo().await;
+    let ada = "ada@northwind.example";
+    app.graphql(ada, DISMISS, json!({})).await;
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(status(&app, ada).await["bannerVisible"], false);
+
+    // The X profile breaks an hour after the dismissal.
+    let x = social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq("x-northwind"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("x");
+    social_accounts::ActiveModel {
+        id: Set(x.id),
+        health: Set(Health::Disconnected),
+        disconnect_reason: Set(Some(DisconnectReason::TokenRevoked)),
+        disconnected_at: Set(Some(app.clock.now())),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .expect("update");
+
+    let back = status(&app, ada).await;
+    assert_eq!(back["bannerVisible"], true, "{back}");
+    assert_eq!(back["badgeCount"], 4);
+}
+
+#[tokio::test]
+async fn a_viewer_who_sees_nothing_disconnected_gets_no_banner() {
+    let app = TestApp::spawn_demo().await;
+    // Ben's view includes the broken Facebook login (he is an admin), so use a fresh member.
+    use entity::{memberships, users};
+    let user = users::ActiveModel {
+        email: Set("erin@northwind.example".to_owned()),
+        name: Set("Erin".to_owned()),
+        external_subject: Set("northwind|erin".to_owned()),
+        created_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("user");
+    memberships::ActiveModel {
+        organization_id: Set(1),
+        user_id: Set(user.id),
+        role: Set(entity::enums::OrgRole::Member),
+        created_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("membership");
+    let erin = status(&app, "erin@northwind.example").await;
+    assert_eq!(
+        erin,
+        json!({ "bannerVisible": false, "bannerDismissedUntil": null, "badgeCount": 0, "accounts": [] })
+    );
+}

@@ -1,0 +1,107 @@
+//! The `relink` binary: `token`, `schema`, `migrate` and `--help` work as API.md says.
+
+use std::process::Command;
+
+use relink::{app::App, clock::Clock as _, config::Config};
+
+fn relink() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relink"));
+    for var in [
+        "DATABASE_URL",
+        "RELINK_JWT_SECRET",
+        "RELINK_DATA_DIR",
+        "RELINK_ADDR",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+#[tokio::test]
+async fn relink_token_prints_a_working_token_for_a_user_of_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.jwt_secret = None; // generated into the data folder at first start
+    config.no_demo = false;
+    let app = App::build(config.clone()).await.expect("build");
+    let keys = app.keys();
+    drop(app);
+
+    let output = relink()
+        .args([
+            "token",
+            "ada@northwind.example",
+            "--ttl",
+            "30m",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("run relink token");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).expect("utf8");
+    let claims = keys
+        .verify(token.trim(), relink::clock::SystemClock.now())
+        .expect("valid token");
+    assert_eq!(claims.sub, "northwind.example|ada");
+    let lifetime = claims.exp - relink::clock::SystemClock.now().timestamp();
+    assert!((1_700..=1_800).contains(&lifetime), "--ttl 30m: {lifetime}");
+
+    let unknown = relink()
+        .args(["token", "nobody@northwind.example", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no user with email nobody@northwind.example")
+    );
+}
+
+#[test]
+fn relink_schema_prints_schema_graphql() {
+    let output = relink().arg("schema").output().expect("run relink schema");
+    assert!(output.status.success());
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+            .expect("file");
+    assert_eq!(String::from_utf8_lossy(&output.stdout), checked_in);
+}
+
+#[test]
+fn relink_migrate_creates_the_embedded_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = relink()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dir.path().join(relink::db::SQLITE_FILE).exists());
+}
+
+#[test]
+fn every_setting_has_an_env_twin_in_help_and_env_example() {
+    let output = relink().arg("--help").output().expect("run");
+    let help = String::from_utf8_lossy(&output.stdout);
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"))
+        .expect(".env.example");
+    let vars: Vec<&str> = help
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|word| word.starts_with("RELINK_") || *word == "DATABASE_URL")
+        .collect();
+    assert!(vars.len() >= 15, "{help}");
+    for var in vars {
+        assert!(example.contains(var), ".env.example lacks {var}");
+    }
+    assert!(!help.contains("test-secret"), "secrets never print");
+}

@@ -1,0 +1,205 @@
+//! The test harness: a real server on port 0 with a fresh database (SQLite file, or a fresh
+//! PostgreSQL database when `RELINK_TEST_PG_URL` is set), a movable clock and a real HTTP client.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use relink::{
+    app::App,
+    auth::TokenKeys,
+    clock::ManualClock,
+    config::{Config, DatabaseUrl},
+    db::StatementCounter,
+    demo,
+};
+use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+/// The start of time in tests.
+pub fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-02T09:00:00Z")
+        .map(|at| at.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// A running server.
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub clock: ManualClock,
+    pub keys: Arc<TokenKeys>,
+    pub statements: StatementCounter,
+    pub client: reqwest::Client,
+    _data_dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Which database this run uses.
+pub fn postgres_base_url() -> Option<String> {
+    std::env::var("RELINK_TEST_PG_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+async fn fresh_postgres_database(base: &str) -> (String, String) {
+    let name = format!("relink_t_{:016x}", rand::random::<u64>());
+    let admin = Database::connect(format!("{base}/postgres"))
+        .await
+        .expect("RELINK_TEST_PG_URL is set but PostgreSQL cannot be reached: the PostgreSQL suite must not skip");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the test database");
+    admin.close().await.ok();
+    (format!("{base}/{name}"), name)
+}
+
+impl TestApp {
+    /// A server with an empty database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A server with the Northwind Coffee demo data.
+    pub async fn spawn_demo() -> Self {
+        let app = Self::spawn().await;
+        demo::seed(&app.db, app.clock.now())
+            .await
+            .expect("seed demo");
+        app
+    }
+
+    /// A server whose config the test may adjust first.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        relink::telemetry::init(relink::config::LogFormat::Text);
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(data_dir.path().to_path_buf());
+        let pg_database = match postgres_base_url() {
+            Some(base) => {
+                let (url, name) = fresh_postgres_database(&base).await;
+                config.database_url = Some(DatabaseUrl(url));
+                Some((base, name))
+            }
+            None => None,
+        };
+        adjust(&mut config);
+        let clock = ManualClock::new(t0());
+        let app = App::build_with_clock(config, Arc::new(clock.clone()))
+            .await
+            .expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let keys = app.keys();
+        let statements = app.statements();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            address,
+            db,
+            clock,
+            keys,
+            statements,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            _data_dir: data_dir,
+            pg_database,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// A valid token for the user with this email, issued at the test clock's now.
+    pub async fn token_for(&self, email: &str) -> String {
+        let user = relink::people::repo::user_by_email(&self.db, email)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no user {email}"));
+        self.keys
+            .issue(
+                &user.external_subject,
+                self.clock.now(),
+                Duration::hours(12),
+            )
+            .expect("token")
+    }
+
+    /// POSTs a GraphQL request as `email` (or anonymously) and returns status and body.
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+
+    /// POSTs a GraphQL request as the user with this email; asserts HTTP 200.
+    pub async fn graphql(&self, email: &str, query: &str, variables: Value) -> Value {
+        let token = self.token_for(email).await;
+        let (status, body) = self.graphql_as(Some(&token), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// The global id of the account with this external id.
+    pub async fn account_id(&self, external_id: &str) -> String {
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+        let account = entity::social_accounts::Entity::find()
+            .filter(entity::social_accounts::Column::ExternalId.eq(external_id))
+            .one(&self.db)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no account {external_id}"));
+        relink::graphql::ids::encode(relink::graphql::ids::Kind::SocialAccount, account.id).0
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn first_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some((base, name)) = self.pg_database.take() {
+            // Drop the database from a thread of its own: Drop cannot await.
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async move {
+                    if let Ok(admin) = Database::connect(format!("{base}/postgres")).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! GraphQL over HTTP done right: methods, content types, batching, limits, status codes.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, first_code};
+
+async fn raw_post(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+    let token = app.token_for("ada@northwind.example").await;
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", content_type)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, params: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
+    let token = app.token_for("ada@northwind.example").await;
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .query(params)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("send");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (
+        status,
+        headers,
+        response.json().await.unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn a_query_over_get_works_and_a_mutation_over_get_is_405() {
+    let app = TestApp::spawn_demo().await;
+    let (status, _, body) = get(&app, &[("query", "{ reconnectStatus { badgeCount } }")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["reconnectStatus"]["badgeCount"], 3);
+
+    let (status, headers, body) = get(
+        &app,
+        &[(
+            "query",
+            "mutation { dismissReconnectBanner { userErrors { code } } }",
+        )],
+    )
+    .await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(
+        headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    // Named operations: the selected one decides.
+    let doc = "query A { viewer { user { name } } } mutation B { dismissReconnectBanner { userErrors { code } } }";
+    let (status, _, _) = get(&app, &[("query", doc), ("operationName", "B")]).await;
+    assert_eq!(status, 405);
+    let (status, _, body) = get(&app, &[("query", doc), ("operationName", "A")]).await;
+    assert_eq!(status, 200, "{body}");
+    // Nothing was dismissed by the refused GETs.
+    use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+    assert_eq!(
+        entity::banner_dismissals::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn only_json_bodies_are_accepted() {
+    let app = TestApp::spawn_demo().await;
+    let body = br#"{"query":"{ viewer { user { name } } }"}"#.to_vec();
+    let (status, _) = raw_post(&app, "text/plain", body.clone()).await;
+    assert_eq!(status, 415);
+    let (status, _) = raw_post(&app, "application/x-www-form-urlencoded", body.clone()).await;
+    assert_eq!(status, 415);
+    let (status, response) = raw_post(&app, "application/json; charset=utf-8", body).await;
+    assert_eq!(status, 200, "{response}");
+}
+
+#[tokio::test]
+async fn batches_bad_json_and_oversized_bodies_are_refused() {
+    let app = TestApp::spawn_demo().await;
+    let batch =
+        br#"[{"query":"{ viewer { user { name } } }"},{"query":"{ viewer { user { name } } }"}]"#
+            .to_vec();
+    let (status, body) = raw_post(&app, "application/json", batch).await;
+    assert_eq!(status, 400);
+    assert_eq!(first_code(&body), "BAD_REQUEST");
+    let (status, body) = raw_post(&app, "application/json", b"{not json".to_vec()).await;
+    assert_eq!(status, 400);
+    assert_eq!(first_code(&body), "BAD_REQUEST");
+    let huge = format!(
+        r#"{{"query":"{{ viewer {{ user {{ name }} }} }} # {}"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let (status, body) = raw_post(&app, "application/json", huge.into_bytes()).await;
+    assert_eq!(status, 413, "{body}");
+}
+
+#[tokio::test]
+async fn parse_and_validation_errors_are_400_without_data() {
+    let app = TestApp::spawn_demo().await;
+    let token = app.token_for("ada@northwind.example").await;
+    let (status, body) = app.graphql_as(Some(&token), "{ viewer { ", json!({})).await;
+    assert_eq!(status, 400);
+    assert_eq!(first_code(&body), "GRAPHQL_PARSE_FAILED");
+    assert!(body.get("data").is_none(), "{body}");
+
+    let (status, body) = app
+        .graphql_as(Some(&token), "{ viewer { password } }", json!({}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(first_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    assert!(body.get("data").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn too_deep_and_too_costly_queries_run_no_resolver() {
+    let app = TestApp::spawn_with(|config| {
+        config.max_depth = 6;
+        config.max_complexity = 500;
+    })
+    .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    let token = app.token_for("ada@northwind.example").await;
+    let before = app.statements.get();
+    let deep = "{ socialAccounts { nodes { organization { socialAccounts { nodes { login { name } } } } } } }";
+    let (status, body) = app.graphql_as(Some(&token), deep, json!({})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(first_code(&body), "QUERY_TOO_COMPLEX");
+    // first × child: 100 × (edges + nodes of a few fields) is over 500.
+    let costly = "{ socialAccounts(first: 100) { edges { cursor node { name health login { name } } } nodes { name } } }";
+    let (status, body) = app.graphql_as(Some(&token), costly, json!({})).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(first_code(&body), "QUERY_TOO_COMPLEX");
+    assert_eq!(
+        app.statements.get(),
+        before,
+        "no resolver ran, no SQL was sent"
+    );
+}
+
+#[tokio::test]
+async fn first_must_be_between_1_and_100_and_cursors_page_forward() {
+    let app = TestApp::spawn_demo().await;
+    for first in [0, 101, -1] {
+        let body = app
+            .graphql(
+                "ada@northwind.example",
+                "query($n: Int) { socialAccounts(first: $n) { nodes { name } } }",
+                json!({ "n": first }),
+            )
+            .await;
+        assert_eq!(
+            first_code(&body),
+            "BAD_USER_INPUT",
+            "first: {first}: {body}"
+        );
+    }
+    let page = "query($after: String) { socialAccounts(first: 3, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let body = app
+            .graphql("ada@northwind.example", page, json!({ "after": after }))
+            .await;
+        let connection = &body["data"]["socialAccounts"];
+        for node in connection["nodes"].as_array().expect("nodes") {
+            seen.push(node["name"].as_str().unwrap_or_default().to_owned());
+        }
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len(), 7, "{seen:?}");
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            page,
+            json!({ "after": "not-a-cursor" }),
+        )
+        .await;
+    assert_eq!(first_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn introspection_can_be_switched_off() {
+    let app = TestApp::spawn_with(|config| config.no_introspection = true).await;
+    let (status, body) = app
+        .graphql_as(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body["data"]["__schema"].is_null(), "{body}");
+
+    let open = TestApp::spawn().await;
+    let (status, body) = open
+        .graphql_as(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
+async fn health_readiness_and_graphiql_answer() {
+    let app = TestApp::spawn().await;
+    let health = app
+        .client
+        .get(format!("{}/health_check", app.address))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(health.status(), 200);
+    let ready = app
+        .client
+        .get(format!("{}/ready", app.address))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.json::<Value>().await.expect("json"),
+        json!({ "database": true, "migrations": true })
+    );
+    let page = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("graphiql"), "GraphiQL is served at /");
+
+    let quiet = TestApp::spawn_with(|config| config.no_playground = true).await;
+    let page = quiet
+        .client
+        .get(format!("{}/", quiet.address))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(page.status(), 404);
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_stopped_with_a_coded_error() {
+    let app =
+        TestApp::spawn_with(|config| config.request_timeout = std::time::Duration::ZERO).await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    let token = app.token_for("ada@northwind.example").await;
+    let (status, body) = app
+        .graphql_as(
+            Some(&token),
+            "{ reconnectStatus { badgeCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(first_code(&body), "TIMEOUT");
+}

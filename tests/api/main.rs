@@ -1,0 +1,13 @@
+//! The integration suite: one binary, a real server on port 0 per test, a fresh database each.
+//! Runs on SQLite by default and on PostgreSQL with `RELINK_TEST_PG_URL` (see `.ci/run`).
+
+mod helpers;
+
+mod access;
+mod auth;
+mod banner;
+mod cli;
+mod demo;
+mod http;
+mod n_plus_one;
+mod schema;

@@ -1,0 +1,75 @@
+//! No N+1: the dashboard's queries cost a fixed number of SQL statements however many accounts
+//! the viewer sees (DataLoaders and set queries).
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const ACCOUNT_FIELDS: &str = "name health viewerCanReconnect lastReconnectedBy { name } lastReconnectedAt \
+    tokenExpiresAt login { name externalId } organization { name } disconnect { reason since fix }";
+
+async fn statements_for(app: &TestApp, token: &str, query: &str) -> u64 {
+    let before = app.statements.get();
+    let (status, body) = app.graphql_as(Some(token), query, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "{body}");
+    app.statements.get() - before
+}
+
+async fn count_with(visible: usize) -> (u64, u64, usize) {
+    let app = TestApp::spawn().await;
+    let email = relink::demo::seed_load(&app.db, app.clock.now(), 2_000, visible)
+        .await
+        .expect("seed");
+    let token = app.token_for(&email).await;
+    let status_query = format!(
+        "{{ reconnectStatus {{ bannerVisible badgeCount accounts {{ {ACCOUNT_FIELDS} }} }} }}"
+    );
+    let list_query = format!(
+        "{{ socialAccounts(first: 100) {{ nodes {{ {ACCOUNT_FIELDS} }} edges {{ cursor }} }} }}"
+    );
+    let status_statements = statements_for(&app, &token, &status_query).await;
+    let list_statements = statements_for(&app, &token, &list_query).await;
+    let (_, body) = app
+        .graphql_as(
+            Some(&token),
+            "{ reconnectStatus { accounts { name } } }",
+            json!({}),
+        )
+        .await;
+    let listed = body["data"]["reconnectStatus"]["accounts"]
+        .as_array()
+        .map_or(0, Vec::len);
+    (status_statements, list_statements, listed)
+}
+
+#[tokio::test]
+async fn reconnect_status_and_a_page_of_accounts_take_a_fixed_number_of_statements() {
+    let (small_status, small_list, small_listed) = count_with(50).await;
+    let (large_status, large_list, large_listed) = count_with(500).await;
+    assert!(
+        large_listed > small_listed,
+        "{small_listed} vs {large_listed}"
+    );
+    assert_eq!(
+        large_listed, 100,
+        "every fifth login of ten accounts is disconnected"
+    );
+    assert_eq!(
+        small_status, large_status,
+        "reconnectStatus: {small_status} vs {large_status}"
+    );
+    assert_eq!(
+        small_list, large_list,
+        "socialAccounts: {small_list} vs {large_list}"
+    );
+    // User, memberships, teams, grants; accounts, dismissal, logins; users, sibling accounts, orgs.
+    assert!(
+        large_status <= 11,
+        "reconnectStatus ran {large_status} statements"
+    );
+    assert!(
+        large_list <= 10,
+        "socialAccounts ran {large_list} statements"
+    );
+}
