@@ -1,1 +1,231 @@
-fn main() {}
+//! Load benchmark: requests per second of `{ __typename }` and of the dashboard's
+//! `reconnectStatus` query for a viewer who sees 50 accounts among 10,000, on one server.
+//!
+//! `cargo run --release --bin relink-bench -- [--seconds 10] [--concurrency 16] [--write-readme]`
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use clap::Parser;
+use relink::{app::App, clock::SystemClock, config::Config, demo};
+use serde_json::json;
+
+#[derive(Parser, Debug)]
+#[command(about = "Relink load benchmark")]
+struct Args {
+    /// Seconds per scenario (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Accounts in the organization.
+    #[arg(long, default_value_t = 10_000)]
+    accounts: usize,
+    /// Accounts the viewer sees.
+    #[arg(long, default_value_t = 50)]
+    visible: usize,
+    /// PostgreSQL URL to benchmark instead of the embedded SQLite (a fresh database is expected).
+    #[arg(long, env = "RELINK_BENCH_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Replace the results section of README.md.
+    #[arg(long)]
+    write_readme: bool,
+}
+
+const TRIVIAL: &str = "{ __typename }";
+const DASHBOARD: &str = "{ reconnectStatus { bannerVisible bannerDismissedUntil badgeCount reauthPath \
+    accounts { id name network health viewerCanReconnect lastReconnectedBy { name } \
+    disconnect { reason since fix } } } }";
+
+struct Outcome {
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl Outcome {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+async fn run(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    query: &str,
+    args: &Args,
+) -> Outcome {
+    let body = Arc::new(json!({ "query": query }));
+    let warm_up = Instant::now() + Duration::from_secs(1);
+    let end = warm_up + Duration::from_secs(args.seconds);
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (client, url, token, body) = (
+            client.clone(),
+            url.to_owned(),
+            token.to_owned(),
+            body.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0u64);
+            loop {
+                let started = Instant::now();
+                if started >= end {
+                    break;
+                }
+                let ok = match client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&*body)
+                    .send()
+                    .await
+                {
+                    Ok(response) if response.status().is_success() => response
+                        .json::<serde_json::Value>()
+                        .await
+                        .is_ok_and(|v| v["errors"].is_null()),
+                    _ => false,
+                };
+                if started >= warm_up {
+                    latencies.push(started.elapsed());
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for worker in workers {
+        if let Ok((mut l, e)) = worker.await {
+            latencies.append(&mut l);
+            errors += e;
+        }
+    }
+    latencies.sort_unstable();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Outcome {
+        requests: latencies.len() as u64,
+        errors,
+        elapsed: Duration::from_secs(args.seconds),
+        p50: pick(0.50),
+        p99: pick(0.99),
+    }
+}
+
+fn row(name: &str, outcome: &Outcome) -> String {
+    format!(
+        "| {name} | {:.0} | {:.2} | {:.2} | {} |",
+        outcome.rate(),
+        outcome.p50.as_secs_f64() * 1000.0,
+        outcome.p99.as_secs_f64() * 1000.0,
+        outcome.errors
+    )
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let data_dir = tempfile_dir()?;
+    let mut config = Config::for_tests(data_dir.clone());
+    config.db_max_connections = 16;
+    config.database_url = args.database_url.clone().map(relink::config::DatabaseUrl);
+    let app = App::build_with_clock(config, Arc::new(SystemClock)).await?;
+    let now = chrono::Utc::now();
+    let email = demo::seed_load(app.db(), now, args.accounts, args.visible).await?;
+    let user = relink::people::repo::user_by_email(app.db(), &email)
+        .await?
+        .context("viewer")?;
+    let token = app
+        .keys()
+        .issue(&user.external_subject, now, chrono::Duration::hours(2))?;
+    let url = format!("http://127.0.0.1:{}/graphql", app.port());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+
+    let check: serde_json::Value = client
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&json!({ "query": DASHBOARD }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let visible_attention = check["data"]["reconnectStatus"]["accounts"]
+        .as_array()
+        .map_or(0, Vec::len);
+    anyhow::ensure!(
+        check["errors"].is_null() && visible_attention > 0,
+        "the dashboard query failed: {check}"
+    );
+
+    let trivial = run(&client, &url, &token, TRIVIAL, &args).await;
+    let dashboard = run(&client, &url, &token, DASHBOARD, &args).await;
+    let ratio = dashboard.rate() / trivial.rate();
+    let database = if args.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite (embedded)"
+    };
+    let report = format!(
+        "Measured by `cargo run --release --bin relink-bench -- --seconds {} --concurrency {}` on {} ({} cores), \
+         {database}, one server and the load client in one process; {} accounts, the viewer sees {} \
+         ({visible_attention} on the restore list).\n\n\
+         | query | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n{}\n{}\n\n\
+         Ratio dashboard / trivial: **{:.2}** (aim: 0.5 or better).\n",
+        args.seconds,
+        args.concurrency,
+        chrono::Utc::now().format("%Y-%m-%d"),
+        std::thread::available_parallelism().map_or(0, usize::from),
+        args.accounts,
+        args.visible,
+        row("`{ __typename }`", &trivial),
+        row("`reconnectStatus` (dashboard)", &dashboard),
+        ratio,
+    );
+    println!("{report}");
+    if args.write_readme {
+        write_readme(&report)?;
+        println!("README.md updated");
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("relink-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).context("creating the benchmark's data folder")?;
+    Ok(dir)
+}
+
+fn write_readme(report: &str) -> anyhow::Result<()> {
+    const START: &str = "<!-- bench:start -->";
+    const END: &str = "<!-- bench:end -->";
+    let readme =
+        std::fs::read_to_string("README.md").context("README.md (run from the repository root)")?;
+    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+        anyhow::bail!("README.md has no {START} … {END} section");
+    };
+    let updated = format!("{}{START}\n{report}{}", &readme[..start], &readme[end..]);
+    std::fs::write("README.md", updated).context("writing README.md")
+}

@@ -33,7 +33,7 @@ pub fn error_response(status: StatusCode, error_code: &str, message: &str) -> Re
 }
 
 /// Reads `Authorization: Bearer …`: no header is an anonymous request; a bad token is refused.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth, Response> {
+pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth, AuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(RequestAuth::anonymous());
     };
@@ -45,24 +45,26 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth
                 .or_else(|| text.strip_prefix("bearer "))
         })
         .map(str::trim)
-        .ok_or(AuthError::Invalid("not a bearer token".to_owned()));
-    match token.and_then(|token| state.keys.verify(token, state.clock.now())) {
-        Ok(claims) => Ok(RequestAuth::signed_in(claims)),
-        Err(error) => {
-            tracing::debug!(reason = %error, "dashboard token refused");
-            let message = match error {
-                AuthError::Expired => "The dashboard token has expired; sign in again.",
-                _ => "The dashboard token is not valid; sign in again.",
-            };
-            let mut response =
-                error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, message);
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            Err(response)
-        }
-    }
+        .ok_or(AuthError::Invalid("not a bearer token".to_owned()))?;
+    state
+        .keys
+        .verify(token, state.clock.now())
+        .map(RequestAuth::signed_in)
+}
+
+/// The 401 answer to a refused token.
+pub fn unauthenticated(error: &AuthError) -> Response {
+    tracing::debug!(reason = %error, "dashboard token refused");
+    let message = match error {
+        AuthError::Expired => "The dashboard token has expired; sign in again.",
+        _ => "The dashboard token is not valid; sign in again.",
+    };
+    let mut response = error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, message);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -173,18 +175,16 @@ pub async fn get(
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
-    if let Some(kind) = operation_kind(&request) {
-        if kind != OperationType::Query {
-            let mut response = error_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                code::BAD_REQUEST,
-                "Only queries may be sent with GET; send mutations with POST and subscriptions over WebSocket.",
-            );
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            return response;
-        }
+    if operation_kind(&request).is_some_and(|kind| kind != OperationType::Query) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_REQUEST,
+            "Only queries may be sent with GET; send mutations with POST and subscriptions over WebSocket.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
     execute(&state, &headers, request).await
 }
@@ -211,7 +211,7 @@ fn operation_kind(request: &GqlRequest) -> Option<OperationType> {
 async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> Response {
     let auth = match authenticate(state, headers) {
         Ok(auth) => auth,
-        Err(response) => return response,
+        Err(error) => return unauthenticated(&error),
     };
     let rejected = RejectedBeforeExecution::default();
     let request = request

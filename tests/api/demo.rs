@@ -82,9 +82,9 @@ async fn an_editor_sees_the_banner_may_not_reconnect_and_sees_whom_to_ask() {
             "R3: EDITOR may not reconnect"
         );
         // R4: whoever last (re)connected the login, so dev knows whom to ask.
-        assert_eq!(
-            account["lastReconnectedBy"]["name"].as_str().is_some(),
-            true
+        assert!(
+            account["lastReconnectedBy"]["name"].is_string(),
+            "{account}"
         );
     }
     assert_eq!(
