@@ -7,10 +7,7 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{
-        Query, State,
-        rejection::{BytesRejection, QueryRejection},
-    },
+    extract::{FromRequestParts as _, Query, Request, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -152,12 +149,14 @@ pub struct GetParams {
     variables: Option<String>,
 }
 
-/// `GET /graphql?query=…` (queries only).
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Result<Query<GetParams>, QueryRejection>,
-) -> Response {
+/// `GET /graphql?query=…` (queries only), or the WebSocket upgrade for subscriptions.
+pub async fn get(State(state): State<AppState>, request: Request) -> Response {
+    if super::subscriptions::is_upgrade(request.headers()) {
+        return super::subscriptions::upgrade(state, request).await;
+    }
+    let (mut parts, _body) = request.into_parts();
+    let headers = parts.headers.clone();
+    let params = Query::<GetParams>::from_request_parts(&mut parts, &state).await;
     let usage = "Pass `query` (and optional `variables` as JSON and `operationName`) in the URL.";
     let Ok(Query(params)) = params else {
         return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, usage);

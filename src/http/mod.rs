@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod subscriptions;
 
 use std::{sync::Arc, time::Instant};
 

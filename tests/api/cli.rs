@@ -105,3 +105,55 @@ fn every_setting_has_an_env_twin_in_help_and_env_example() {
     }
     assert!(!help.contains("test-secret"), "secrets never print");
 }
+
+#[tokio::test]
+async fn serve_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead as _, BufReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = relink()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--no-demo",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn relink serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (port, lines) = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+            if let Some(port) = event["port"].as_u64() {
+                return (port, lines);
+            }
+        }
+        panic!("the server never said where it listens");
+    })
+    .await
+    .expect("join");
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health_check"))
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success(), "exit status after SIGTERM: {status}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+}

@@ -11,3 +11,4 @@ mod demo;
 mod http;
 mod n_plus_one;
 mod schema;
+mod subscriptions;

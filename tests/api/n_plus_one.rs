@@ -47,6 +47,9 @@ async fn count_with(visible: usize) -> (u64, u64, usize) {
 async fn reconnect_status_and_a_page_of_accounts_take_a_fixed_number_of_statements() {
     let (small_status, small_list, small_listed) = count_with(50).await;
     let (large_status, large_list, large_listed) = count_with(500).await;
+    println!(
+        "statements: reconnectStatus {small_status} / {large_status}, socialAccounts {small_list} / {large_list} (50 / 500 visible)"
+    );
     assert!(
         large_listed > small_listed,
         "{small_listed} vs {large_listed}"

@@ -1,0 +1,91 @@
+//! The WebSocket endpoint is wired for subscriptions: the `connection_init` payload must carry a
+//! valid dashboard token (graphql-transport-ws), never the URL.
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
+
+use crate::helpers::TestApp;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp) -> Socket {
+    let url = app.address.replace("http://", "ws://") + "/graphql";
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (socket, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    assert_eq!(
+        response
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("graphql-transport-ws")
+    );
+    socket
+}
+
+/// The next text message, or the close code.
+async fn next(socket: &mut Socket) -> Result<Value, Option<u16>> {
+    while let Some(message) = socket.next().await {
+        match message {
+            Ok(Message::Text(text)) => return Ok(serde_json::from_str(&text).expect("json")),
+            Ok(Message::Close(frame)) => return Err(frame.map(|f| u16::from(f.code))),
+            Ok(_) => continue,
+            Err(_) => return Err(None),
+        }
+    }
+    Err(None)
+}
+
+#[tokio::test]
+async fn connection_init_with_a_valid_token_is_acknowledged() {
+    let app = TestApp::spawn_demo().await;
+    let token = app.token_for("dev@northwind.example").await;
+    let mut socket = connect(&app).await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .expect("send");
+    assert_eq!(
+        next(&mut socket).await.expect("ack")["type"],
+        "connection_ack"
+    );
+}
+
+#[tokio::test]
+async fn connection_init_without_or_with_a_bad_token_closes_the_socket() {
+    let app = TestApp::spawn_demo().await;
+    for payload in [
+        json!({}),
+        json!({ "Authorization": "Bearer forged.token.here" }),
+    ] {
+        let mut socket = connect(&app).await;
+        let init = json!({ "type": "connection_init", "payload": payload });
+        socket
+            .send(Message::Text(init.to_string().into()))
+            .await
+            .expect("send");
+        let answer = next(&mut socket).await;
+        // async-graphql closes a refused init with 1002; graphql-transport-ws asks for 4403.
+        // The close code is taken up with the transport work of the live issue.
+        assert!(
+            matches!(answer, Err(Some(1002 | 4403))),
+            "payload {payload}: {answer:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upgrade_without_a_graphql_subprotocol_is_refused() {
+    let app = TestApp::spawn().await;
+    let url = app.address.replace("http://", "ws://") + "/graphql";
+    let result = tokio_tungstenite::connect_async(url).await;
+    assert!(result.is_err(), "no subprotocol, no socket");
+}
