@@ -134,33 +134,36 @@ struct AccountSeed<'a> {
     limited: Option<LimitedReason>,
 }
 
+impl AccountSeed<'_> {
+    fn row(&self, now: DateTime<Utc>) -> social_accounts::ActiveModel {
+        social_accounts::ActiveModel {
+            id: NotSet,
+            network: Set(self.network),
+            kind: Set(self.kind),
+            external_id: Set(self.external.to_owned()),
+            name: Set(self.name.to_owned()),
+            avatar_url: Set(None),
+            owner_organization_id: Set(self.org),
+            owner_user_id: Set(self.user),
+            social_login_id: Set(self.login),
+            original_login_external_id: Set(self.login_external.to_owned()),
+            linked_account_id: Set(self.linked),
+            health: Set(self.health),
+            limited_reason: Set(self.limited),
+            disconnect_reason: Set(self.broken.map(|(reason, _)| reason)),
+            disconnected_at: Set(self.broken.map(|(_, at)| at)),
+            current_episode_id: Set(None),
+            created_at: Set(now),
+        }
+    }
+}
+
 async fn account(
     db: &impl ConnectionTrait,
     seed: AccountSeed<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, DbErr> {
-    let id = social_accounts::ActiveModel {
-        id: NotSet,
-        network: Set(seed.network),
-        kind: Set(seed.kind),
-        external_id: Set(seed.external.to_owned()),
-        name: Set(seed.name.to_owned()),
-        avatar_url: Set(None),
-        owner_organization_id: Set(seed.org),
-        owner_user_id: Set(seed.user),
-        social_login_id: Set(seed.login),
-        original_login_external_id: Set(seed.login_external.to_owned()),
-        linked_account_id: Set(seed.linked),
-        health: Set(seed.health),
-        limited_reason: Set(seed.limited),
-        disconnect_reason: Set(seed.broken.map(|(reason, _)| reason)),
-        disconnected_at: Set(seed.broken.map(|(_, at)| at)),
-        current_episode_id: Set(None),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?
-    .id;
+    let id = seed.row(now).insert(db).await?.id;
     if let Some((reason, at)) = seed.broken {
         open_episode(db, id, reason, at).await?;
     }
@@ -525,34 +528,30 @@ pub async fn seed_load(
             now,
         )
         .await?;
-        let rows: Vec<social_accounts::ActiveModel> = (0..10usize)
-            .map(|i| batch * 10 + i)
-            .take_while(|n| *n < total)
-            .map(|n| social_accounts::ActiveModel {
-                id: NotSet,
-                network: Set(Network::Facebook),
-                kind: Set(AccountKind::Page),
-                external_id: Set(format!("load-page-{n}")),
-                name: Set(format!("Load page {n}")),
-                avatar_url: Set(None),
-                owner_organization_id: Set(Some(org)),
-                owner_user_id: Set(None),
-                social_login_id: Set(login_id),
-                original_login_external_id: Set(external.clone()),
-                linked_account_id: Set(None),
-                health: Set(if broken.is_some() {
-                    Health::Disconnected
-                } else {
-                    Health::Connected
-                }),
-                limited_reason: Set(None),
-                disconnect_reason: Set(broken.map(|(reason, _)| reason)),
-                disconnected_at: Set(broken.map(|(_, at)| at)),
-                current_episode_id: Set(None),
-                created_at: Set(now),
+        let health = if broken.is_some() {
+            Health::Disconnected
+        } else {
+            Health::Connected
+        };
+        let rows: Vec<social_accounts::ActiveModel> = (batch * 10..(batch * 10 + 10).min(total))
+            .map(|n| {
+                AccountSeed {
+                    login: login_id,
+                    login_external: &external,
+                    network: Network::Facebook,
+                    kind: AccountKind::Page,
+                    external: &format!("load-page-{n}"),
+                    name: &format!("Load page {n}"),
+                    org: Some(org),
+                    user: None,
+                    health,
+                    broken,
+                    linked: None,
+                    limited: None,
+                }
+                .row(now)
             })
             .collect();
-        let count = rows.len();
         social_accounts::Entity::insert_many(rows)
             .exec(&txn)
             .await?;
@@ -563,7 +562,6 @@ pub async fn seed_load(
                 granted += 1;
             }
         }
-        let _ = count;
     }
     txn.commit().await?;
     Ok("viewer@load.example".to_owned())

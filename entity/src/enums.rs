@@ -28,20 +28,6 @@ pub enum OrgRole {
     Member,
 }
 
-impl OrgRole {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 3] = [Self::SuperAdmin, Self::Admin, Self::Member];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::SuperAdmin => "SUPER_ADMIN",
-            Self::Admin => "ADMIN",
-            Self::Member => "MEMBER",
-        }
-    }
-}
-
 /// Level of access granted on a social account; declaration order is privilege order (lowest first).
 #[derive(
     Clone,
@@ -71,21 +57,6 @@ pub enum AccessLevel {
     #[sea_orm(string_value = "OWNER")]
     #[serde(rename = "OWNER")]
     Owner,
-}
-
-impl AccessLevel {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 4] = [Self::Limited, Self::Editor, Self::Advanced, Self::Owner];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Limited => "LIMITED",
-            Self::Editor => "EDITOR",
-            Self::Advanced => "ADVANCED",
-            Self::Owner => "OWNER",
-        }
-    }
 }
 
 /// Social network a login or account belongs to.
@@ -126,32 +97,6 @@ pub enum Network {
     Pinterest,
 }
 
-impl Network {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 7] = [
-        Self::Facebook,
-        Self::Instagram,
-        Self::Linkedin,
-        Self::X,
-        Self::Youtube,
-        Self::Tiktok,
-        Self::Pinterest,
-    ];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Facebook => "FACEBOOK",
-            Self::Instagram => "INSTAGRAM",
-            Self::Linkedin => "LINKEDIN",
-            Self::X => "X",
-            Self::Youtube => "YOUTUBE",
-            Self::Tiktok => "TIKTOK",
-            Self::Pinterest => "PINTEREST",
-        }
-    }
-}
-
 /// Kind of social account (profile, page, group, ...).
 #[derive(
     Clone,
@@ -187,30 +132,6 @@ pub enum AccountKind {
     Channel,
 }
 
-impl AccountKind {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 6] = [
-        Self::Profile,
-        Self::Page,
-        Self::Group,
-        Self::BusinessProfile,
-        Self::CompanyPage,
-        Self::Channel,
-    ];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Profile => "PROFILE",
-            Self::Page => "PAGE",
-            Self::Group => "GROUP",
-            Self::BusinessProfile => "BUSINESS_PROFILE",
-            Self::CompanyPage => "COMPANY_PAGE",
-            Self::Channel => "CHANNEL",
-        }
-    }
-}
-
 /// Health of a social account.
 #[derive(
     Clone,
@@ -240,26 +161,6 @@ pub enum Health {
     Disconnected,
 }
 
-impl Health {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 4] = [
-        Self::Connected,
-        Self::Expiring,
-        Self::Limited,
-        Self::Disconnected,
-    ];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Connected => "CONNECTED",
-            Self::Expiring => "EXPIRING",
-            Self::Limited => "LIMITED",
-            Self::Disconnected => "DISCONNECTED",
-        }
-    }
-}
-
 /// Status of a social login (the OAuth connection).
 #[derive(
     Clone,
@@ -281,19 +182,6 @@ pub enum LoginStatus {
     #[sea_orm(string_value = "DISCONNECTED")]
     #[serde(rename = "DISCONNECTED")]
     Disconnected,
-}
-
-impl LoginStatus {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 2] = [Self::Connected, Self::Disconnected];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Connected => "CONNECTED",
-            Self::Disconnected => "DISCONNECTED",
-        }
-    }
 }
 
 /// Why a login or account got disconnected.
@@ -337,34 +225,6 @@ pub enum DisconnectReason {
     Unknown,
 }
 
-impl DisconnectReason {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 8] = [
-        Self::TokenExpired,
-        Self::TokenRevoked,
-        Self::PasswordChanged,
-        Self::ScopeMissing,
-        Self::PageRoleLost,
-        Self::AppDeauthorized,
-        Self::DisconnectedByAdmin,
-        Self::Unknown,
-    ];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::TokenExpired => "TOKEN_EXPIRED",
-            Self::TokenRevoked => "TOKEN_REVOKED",
-            Self::PasswordChanged => "PASSWORD_CHANGED",
-            Self::ScopeMissing => "SCOPE_MISSING",
-            Self::PageRoleLost => "PAGE_ROLE_LOST",
-            Self::AppDeauthorized => "APP_DEAUTHORIZED",
-            Self::DisconnectedByAdmin => "DISCONNECTED_BY_ADMIN",
-            Self::Unknown => "UNKNOWN",
-        }
-    }
-}
-
 /// Why a social account is in the `Limited` health state.
 #[derive(
     Clone,
@@ -383,16 +243,4 @@ pub enum LimitedReason {
     #[sea_orm(string_value = "LINKED_PAGE_NOT_AUTHORIZED")]
     #[serde(rename = "LINKED_PAGE_NOT_AUTHORIZED")]
     LinkedPageNotAuthorized,
-}
-
-impl LimitedReason {
-    /// All variants, in declaration order.
-    pub const ALL: [Self; 1] = [Self::LinkedPageNotAuthorized];
-
-    /// The SCREAMING_SNAKE name stored in the database and used on the wire.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::LinkedPageNotAuthorized => "LINKED_PAGE_NOT_AUTHORIZED",
-        }
-    }
 }

@@ -77,7 +77,7 @@ mod tests {
 
     #[test]
     fn every_reason_has_a_fix_that_names_the_network() {
-        for reason in DisconnectReason::ALL {
+        for reason in <DisconnectReason as sea_orm::Iterable>::iter() {
             let fix = fix_for(reason, Network::Linkedin, AccountKind::CompanyPage);
             assert!(fix.len() > 20, "{reason:?}");
             if reason != DisconnectReason::DisconnectedByAdmin {
