@@ -437,8 +437,8 @@ impl AccountsQuery {
         &self,
         ctx: &Context<'_>,
         id: ID,
-    ) -> async_graphql::Result<SocialAccount> {
-        gql(account_for_viewer(ctx, &id).await)
+    ) -> async_graphql::Result<Option<SocialAccount>> {
+        gql(account_for_viewer(ctx, &id).await).map(Some)
     }
 }
 

@@ -28,7 +28,7 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetches any object by global id; an id the viewer may not see reads like an unknown one.
     #[graphql(guard = "Authenticated")]
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((kind, _)) = ids::decode(&id) else {
             return Err(ApiError::NotFound.into());
         };
@@ -40,5 +40,6 @@ impl NodeQuery {
                 .await
                 .map(Node::Organization),
         })
+        .map(Some)
     }
 }

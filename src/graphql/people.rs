@@ -160,8 +160,12 @@ impl PeopleQuery {
 
     /// An organization the viewer belongs to; any other id reads as unknown.
     #[graphql(guard = "Authenticated")]
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Organization> {
-        gql(organization_for_viewer(ctx, &id).await)
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Organization>> {
+        gql(organization_for_viewer(ctx, &id).await).map(Some)
     }
 }
 
