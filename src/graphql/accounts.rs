@@ -9,7 +9,7 @@ use super::{
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
-    loaders::{LoginAccountsKey, LoginKey, OrganizationKey, RequestLoader, UserKey},
+    loaders::{LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load},
     people::{Organization, User},
 };
 use crate::{
@@ -93,16 +93,9 @@ pub struct Disconnect {
 #[derive(Clone, Debug)]
 pub struct SocialAccount(pub social_accounts::Model);
 
-fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestLoader> {
-    ctx.data::<RequestLoader>()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no loader in the request data")))
-}
-
 async fn login_of(ctx: &Context<'_>, login_id: i64) -> ApiResult<social_logins::Model> {
-    loader(ctx)?
-        .load_one(LoginKey(login_id))
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading a login: {error}")))?
+    load(ctx, LoginKey(login_id))
+        .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account without login {login_id}")))
 }
 
@@ -168,13 +161,7 @@ impl SocialAccount {
         let Some(org) = self.0.owner_organization_id else {
             return Ok(None);
         };
-        let found = gql(loader(ctx))?
-            .load_one(OrganizationKey(org))
-            .await
-            .map_err(|error| {
-                ApiError::Internal(anyhow::anyhow!("loading an organization: {error}"))
-            });
-        Ok(gql(found)?.map(Organization))
+        Ok(gql(load(ctx, OrganizationKey(org)).await)?.map(Organization))
     }
 
     /// When the login's access token expires, if it does.
@@ -196,12 +183,8 @@ impl SocialAccount {
             }) {
                 return Ok(true);
             }
-            let siblings = loader(ctx)?
-                .load_one(LoginAccountsKey(self.0.social_login_id))
-                .await
-                .map_err(|error| {
-                    ApiError::Internal(anyhow::anyhow!("loading a login's accounts: {error}"))
-                })?
+            let siblings = load(ctx, LoginAccountsKey(self.0.social_login_id))
+                .await?
                 .unwrap_or_default();
             Ok(access::may_reconnect_login(&viewer.subject, siblings))
         }
@@ -215,11 +198,7 @@ impl SocialAccount {
             let Some(user_id) = login.last_reconnected_by.or(login.connected_by) else {
                 return Ok(None);
             };
-            let user = loader(ctx)?
-                .load_one(UserKey(user_id))
-                .await
-                .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading a user: {error}")))?;
-            Ok(user.map(User::from))
+            Ok(load(ctx, UserKey(user_id)).await?.map(User::from))
         }
         .await)
     }

@@ -6,6 +6,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{organizations, social_logins, users};
 use sea_orm::{DatabaseConnection, DbErr};
 
+use super::errors::{ApiError, ApiResult};
 use crate::{access::Owner, accounts};
 
 /// Batches lookups of one request.
@@ -19,6 +20,24 @@ pub type RequestLoader = DataLoader<Store, HashMapCache>;
 /// A loader for one request.
 pub fn for_request(db: DatabaseConnection) -> RequestLoader {
     DataLoader::with_cache(Store { db }, tokio::spawn, HashMapCache::default())
+}
+
+/// Loads one value through the request's loader; a database failure is an internal error.
+pub async fn load<K>(
+    ctx: &async_graphql::Context<'_>,
+    key: K,
+) -> ApiResult<Option<<Store as Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
+    Store: Loader<K, Error = Arc<DbErr>>,
+{
+    let loader = ctx
+        .data::<RequestLoader>()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no loader in the request data")))?;
+    loader
+        .load_one(key.clone())
+        .await
+        .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading {key:?}: {error}")))
 }
 
 /// A login by id.
