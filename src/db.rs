@@ -57,6 +57,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
+        // A ping before every checkout doubles the round trips; a dead connection fails its
+        // statement and is replaced by the pool anyway.
+        .test_before_acquire(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))

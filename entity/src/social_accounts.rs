@@ -28,6 +28,20 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The login the account is reached through.
+    #[sea_orm(
+        belongs_to = "super::social_logins::Entity",
+        from = "Column::SocialLoginId",
+        to = "super::social_logins::Column::Id"
+    )]
+    SocialLogin,
+}
+
+impl Related<super::social_logins::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::SocialLogin.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

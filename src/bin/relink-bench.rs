@@ -3,6 +3,9 @@
 //!
 //! `cargo run --release --bin relink-bench -- [--seconds 10] [--concurrency 16] [--write-readme]`
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -31,6 +34,15 @@ struct Args {
     /// PostgreSQL URL to benchmark instead of the embedded SQLite (a fresh database is expected).
     #[arg(long, env = "RELINK_BENCH_DATABASE_URL")]
     database_url: Option<String>,
+    /// Database connections in the server's pool.
+    #[arg(long, default_value_t = 16)]
+    pool: u32,
+    /// Also time 5,000 sequential primary-key lookups (the cost of one statement).
+    #[arg(long)]
+    sql_probe: bool,
+    /// Also measure this query (repeatable), to find where time goes.
+    #[arg(long)]
+    query: Vec<String>,
     /// Replace the results section of README.md.
     #[arg(long)]
     write_readme: bool,
@@ -141,7 +153,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let data_dir = tempfile_dir()?;
     let mut config = Config::for_tests(data_dir.clone());
-    config.db_max_connections = 16;
+    config.db_max_connections = args.pool;
     config.database_url = args.database_url.clone().map(relink::config::DatabaseUrl);
     let app = App::build_with_clock(config, Arc::new(SystemClock)).await?;
     let now = chrono::Utc::now();
@@ -153,6 +165,7 @@ async fn main() -> anyhow::Result<()> {
         .keys()
         .issue(&user.external_subject, now, chrono::Duration::hours(2))?;
     let url = format!("http://127.0.0.1:{}/graphql", app.port());
+    let db = app.db().clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stop_rx.await;
@@ -177,8 +190,23 @@ async fn main() -> anyhow::Result<()> {
         "the dashboard query failed: {check}"
     );
 
+    if args.sql_probe {
+        use sea_orm::EntityTrait as _;
+        let started = Instant::now();
+        for _ in 0..5_000 {
+            entity::users::Entity::find_by_id(user.id).one(&db).await?;
+        }
+        println!(
+            "sequential find_by_id: {:?} per statement",
+            started.elapsed() / 5_000
+        );
+    }
     let trivial = run(&client, &url, &token, TRIVIAL, &args).await;
     let dashboard = run(&client, &url, &token, DASHBOARD, &args).await;
+    for query in &args.query {
+        let outcome = run(&client, &url, &token, query, &args).await;
+        println!("{}", row(&format!("`{query}`"), &outcome));
+    }
     let ratio = dashboard.rate() / trivial.rate();
     let database = if args.database_url.is_some() {
         "PostgreSQL"

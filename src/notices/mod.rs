@@ -98,7 +98,7 @@ pub struct Status {
     pub logins: HashMap<i64, social_logins::Model>,
 }
 
-/// Loads the viewer's status at `now` in three statements (after the viewer's own lookups).
+/// Loads the viewer's status at `now` in two statements (after the viewer's own lookups).
 pub async fn status(
     db: &DatabaseConnection,
     subject: &Subject,
@@ -113,13 +113,14 @@ pub async fn status(
         ]),
         ..AccountFilter::default()
     };
-    let mut attention = accounts::repo::list_visible(db, subject, &filter, None, None).await?;
+    let rows = accounts::repo::list_visible_with_logins(db, subject, &filter).await?;
     let dismissed_at = repo::dismissed_at(db, user_id).await?;
-    let login_ids: Vec<i64> = attention
-        .iter()
-        .map(|account| account.social_login_id)
-        .collect();
-    let logins = accounts::repo::logins_by_ids(db, &login_ids).await?;
+    let mut logins = HashMap::new();
+    let mut attention = Vec::with_capacity(rows.len());
+    for (account, login) in rows {
+        logins.insert(login.id, login);
+        attention.push(account);
+    }
     let banner = banner_state(
         attention
             .iter()
