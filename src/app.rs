@@ -52,7 +52,23 @@ impl App {
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;
+        let bound = listener.local_addr().context("reading the bound address")?;
+        let public_url: Arc<str> = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .into();
+        let http_client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.network_timeout)
+            .timeout(config.network_timeout)
+            .user_agent(concat!("relink/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("building the HTTP client")?;
         let state = AppState {
+            public_url,
+            http_client,
             config: Arc::new(config),
             db,
             schema,

@@ -67,6 +67,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether the built-in sandbox network is served and used (B9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SandboxMode {
+    /// On with the embedded database, off with `DATABASE_URL`.
+    Auto,
+    /// Always on.
+    On,
+    /// Always off.
+    Off,
+}
+
 /// Every setting of the server. Tests build it in code with [`Config::for_tests`].
 #[derive(Clone, Debug, Args)]
 pub struct Config {
@@ -164,12 +175,44 @@ pub struct Config {
     #[arg(long, env = "RELINK_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration, global = true)]
     pub shutdown_grace: Duration,
 
+    /// The address browsers and networks reach this server at (OAuth redirect URIs, email links,
+    /// webhooks); defaults to `http://` and the bound address.
+    #[arg(long, env = "RELINK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Keys for tokens at rest: `id:base64key[,id:base64key…]`, the first encrypts; generated into
+    /// the data folder when unset. Older keys stay listed to read what they wrote.
+    #[arg(long, env = "RELINK_TOKEN_KEYS", global = true, hide_env_values = true)]
+    pub token_keys: Option<Secret>,
+
+    /// The built-in sandbox network at `/sandbox` (auto: on with the embedded database only).
+    #[arg(long, env = "RELINK_SANDBOX", value_enum, default_value_t = SandboxMode::Auto, global = true)]
+    pub sandbox: SandboxMode,
+
+    /// JSON file with live network apps (client id, secret, endpoints, scopes); networks not in it
+    /// use the sandbox.
+    #[arg(long, env = "RELINK_NETWORKS_FILE", global = true)]
+    pub networks_file: Option<PathBuf>,
+
+    /// Timeout of every call to a network (token exchange, identity, assets).
+    #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub network_timeout: Duration,
+
     /// Log format.
     #[arg(long, env = "RELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 }
 
 impl Config {
+    /// Whether the sandbox network is on.
+    pub fn sandbox_enabled(&self) -> bool {
+        match self.sandbox {
+            SandboxMode::On => true,
+            SandboxMode::Off => false,
+            SandboxMode::Auto => self.database_url.is_none(),
+        }
+    }
+
     /// The settings tests start from: port 0, the given data folder, no demo data.
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Self {
@@ -193,6 +236,11 @@ impl Config {
             max_complexity: 5_000,
             shutdown_grace: Duration::from_secs(5),
             log_format: LogFormat::Text,
+            public_url: None,
+            token_keys: None,
+            sandbox: SandboxMode::On,
+            networks_file: None,
+            network_timeout: Duration::from_secs(5),
         }
     }
 }

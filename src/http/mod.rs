@@ -36,6 +36,10 @@ pub struct AppState {
     pub clock: SharedClock,
     /// SQL statements run so far.
     pub statements: StatementCounter,
+    /// Where browsers and networks reach this server, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
+    pub http_client: reqwest::Client,
 }
 
 /// All routes.
