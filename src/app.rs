@@ -10,10 +10,12 @@ use crate::{
     auth::TokenKeys,
     clock::{SharedClock, SystemClock},
     config::Config,
+    crypto::{self, TokenCipher},
     db::{self, StatementCounter},
     demo,
     graphql::{self, Limits},
     http::{self, AppState},
+    networks::{Networks, sandbox::SandboxAdapter},
 };
 
 /// A built server, listening, not yet serving.
@@ -40,15 +42,18 @@ impl App {
                 .context("loading the demo data")?;
             tracing::info!("loaded the demo organization Northwind Coffee");
         }
-        let schema = graphql::build_schema(
-            db.clone(),
-            clock.clone(),
-            Limits {
-                max_depth: config.max_depth,
-                max_complexity: config.max_complexity,
-                no_introspection: config.no_introspection,
-            },
-        );
+        if config.sandbox_enabled() && crate::sandbox::is_empty(&db).await? {
+            // Idempotent: `seed` checks again inside its transaction (another replica may win).
+            if crate::sandbox::seed(&db, clock.now())
+                .await
+                .context("loading the sandbox identities")?
+            {
+                tracing::info!("loaded the sandbox network's identities and clients");
+            }
+        }
+        // Refuse to start with keys that cannot read the tokens already stored.
+        let cipher = Arc::new(TokenCipher::from_config(&config)?);
+        crypto::check_stored(&db, &cipher).await?;
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;
@@ -66,7 +71,27 @@ impl App {
             .user_agent(concat!("relink/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("building the HTTP client")?;
+        let networks = if config.sandbox_enabled() {
+            sandbox_networks(&db, &public_url, &http_client).await?
+        } else {
+            Networks::default()
+        };
+        let schema = graphql::build_schema(
+            graphql::Services {
+                db: db.clone(),
+                clock: clock.clone(),
+                cipher: cipher.clone(),
+                networks: networks.clone(),
+            },
+            Limits {
+                max_depth: config.max_depth,
+                max_complexity: config.max_complexity,
+                no_introspection: config.no_introspection,
+            },
+        );
         let state = AppState {
+            cipher,
+            networks,
             public_url,
             http_client,
             config: Arc::new(config),
@@ -95,6 +120,11 @@ impl App {
     /// The statement counter.
     pub fn statements(&self) -> StatementCounter {
         self.state.statements.clone()
+    }
+
+    /// The cipher of tokens at rest.
+    pub fn cipher(&self) -> Arc<TokenCipher> {
+        self.state.cipher.clone()
     }
 
     /// The token keys.
@@ -135,6 +165,28 @@ impl App {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Every network played by the sandbox (B9), with the sandbox's client credentials.
+async fn sandbox_networks(
+    db: &DatabaseConnection,
+    public_url: &str,
+    http: &reqwest::Client,
+) -> anyhow::Result<Networks> {
+    use sea_orm::Iterable as _;
+    let mut networks = Networks::default();
+    for network in entity::enums::Network::iter() {
+        if let Some((client_id, secret)) = crate::sandbox::client_credentials(db, network).await? {
+            networks.insert(Arc::new(SandboxAdapter::new(
+                network,
+                public_url,
+                client_id,
+                secret,
+                http.clone(),
+            )));
+        }
+    }
+    Ok(networks)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

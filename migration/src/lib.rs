@@ -7,6 +7,8 @@ mod m20261129_000001_create_people;
 mod m20261129_000002_create_social_logins_and_accounts;
 mod m20261129_000003_create_disconnect_tracking;
 mod m20261129_000004_create_audit_and_events;
+mod m20261129_000005_create_sandbox;
+mod m20261129_000006_create_oauth_attempts;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_social_logins_and_accounts::Migration),
             Box::new(m20261129_000003_create_disconnect_tracking::Migration),
             Box::new(m20261129_000004_create_audit_and_events::Migration),
+            Box::new(m20261129_000005_create_sandbox::Migration),
+            Box::new(m20261129_000006_create_oauth_attempts::Migration),
         ]
     }
 }

@@ -10,11 +10,15 @@ pub mod loaders;
 pub mod node;
 pub mod notices;
 pub mod people;
+pub mod reconnect;
+pub mod user_errors;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::clock::SharedClock;
+use std::sync::Arc;
+
+use crate::{clock::SharedClock, crypto::TokenCipher, networks::Networks};
 
 /// The query root, merged from one object per domain.
 #[derive(MergedObject, Default)]
@@ -27,7 +31,7 @@ pub struct Query(
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(notices::NoticesMutation);
+pub struct Mutation(notices::NoticesMutation, reconnect::ReconnectMutation);
 
 /// The schema type.
 pub type RelinkSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -48,11 +52,25 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
 
+/// What resolvers reach through the schema data.
+pub struct Services {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Seals tokens and verifiers at rest.
+    pub cipher: Arc<TokenCipher>,
+    /// The network adapters.
+    pub networks: Networks,
+}
+
 /// The schema the server runs, with its services and limits.
-pub fn build_schema(db: DatabaseConnection, clock: SharedClock, limits: Limits) -> RelinkSchema {
+pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
     let mut builder = schema_builder()
-        .data(db)
-        .data(clock)
+        .data(services.db)
+        .data(services.clock)
+        .data(services.cipher)
+        .data(services.networks)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -1,6 +1,6 @@
 //! The reconnect banner, badge and restore list, and dismissing the banner (R9–R11).
 
-use async_graphql::{Context, Enum, Object, SimpleObject};
+use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -9,6 +9,7 @@ use super::{
     errors::{ApiResult, gql},
     guards::Authenticated,
     loaders::{LoginKey, RequestLoader},
+    user_errors::UserError,
 };
 use crate::notices;
 
@@ -73,38 +74,6 @@ impl NoticesQuery {
     async fn reconnect_status(&self, ctx: &Context<'_>) -> async_graphql::Result<ReconnectStatus> {
         gql(status(ctx).await)
     }
-}
-
-/// Codes of expected refusals in mutation payloads.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum UserErrorCode {
-    /// The account is disconnected (R14).
-    AccountDisconnected,
-    /// The viewer may not reconnect this account (R3).
-    ReconnectNotAllowed,
-    /// The network signed in another identity than the one needed (B2, R20).
-    WrongIdentity,
-    /// A page comes back only through an identity with admin rights on it (R6).
-    PageAdminRequired,
-    /// A group comes back only with the login that added it (R5).
-    OriginalLoginRequired,
-    /// The OAuth state is unknown, used, or another user's.
-    StateInvalid,
-    /// The OAuth state is older than ten minutes.
-    StateExpired,
-    /// The network refused the sign-in or the code.
-    NetworkRefused,
-}
-
-/// An expected refusal, in a mutation payload.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct UserError {
-    /// Stable code.
-    pub code: UserErrorCode,
-    /// Path of the input field at fault, if one is.
-    pub field: Option<Vec<String>>,
-    /// What happened and what to do.
-    pub message: String,
 }
 
 /// The result of `dismissReconnectBanner`.

@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod health;
+pub mod oauth;
 pub mod subscriptions;
 
 use std::{sync::Arc, time::Instant};
@@ -38,6 +39,10 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Where browsers and networks reach this server, without a trailing slash.
     pub public_url: Arc<str>,
+    /// Seals tokens at rest.
+    pub cipher: Arc<crate::crypto::TokenCipher>,
+    /// The network adapters.
+    pub networks: crate::networks::Networks,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
 }
@@ -46,10 +51,14 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {
         router = router.route("/", get(playground));
+    }
+    if state.config.sandbox_enabled() {
+        router = router.nest("/sandbox", crate::sandbox::router());
     }
     router
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))

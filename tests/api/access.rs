@@ -49,17 +49,34 @@ fn named(type_ref: &Value) -> (&str, &str) {
     )
 }
 
-fn dummy(type_name: &str) -> &'static str {
-    match type_name {
-        "Int" => "1",
-        "Boolean" => "true",
-        "Float" => "1.0",
-        _ => "\"x\"",
+/// A valid literal for a required value of `type_ref`, building input objects from `inputs`.
+fn dummy(type_ref: &Value, inputs: &Value) -> String {
+    let (kind, name) = named(type_ref);
+    match (kind, name) {
+        ("SCALAR", "Int") => "1".to_owned(),
+        ("SCALAR", "Boolean") => "true".to_owned(),
+        ("SCALAR", "Float") => "1.0".to_owned(),
+        ("INPUT_OBJECT", _) => {
+            let fields = inputs[name].as_array().cloned().unwrap_or_default();
+            let required: Vec<String> = fields
+                .iter()
+                .filter(|field| field["type"]["kind"] == "NON_NULL")
+                .map(|field| {
+                    format!(
+                        "{}: {}",
+                        field["name"].as_str().unwrap_or_default(),
+                        dummy(&field["type"], inputs)
+                    )
+                })
+                .collect();
+            format!("{{ {} }}", required.join(", "))
+        }
+        _ => "\"x\"".to_owned(),
     }
 }
 
 /// `field(requiredArg: dummy…) { __typename }` for one root field.
-fn call(field: &Value) -> String {
+fn call(field: &Value, inputs: &Value) -> String {
     let args: Vec<String> = field["args"]
         .as_array()
         .into_iter()
@@ -69,7 +86,7 @@ fn call(field: &Value) -> String {
             format!(
                 "{}: {}",
                 arg["name"].as_str().unwrap_or_default(),
-                dummy(named(&arg["type"]).1)
+                dummy(&arg["type"], inputs)
             )
         })
         .collect();
@@ -88,14 +105,37 @@ fn call(field: &Value) -> String {
     )
 }
 
+/// Input object name → its fields, from introspection.
+async fn input_types(app: &TestApp) -> Value {
+    let query = format!(
+        "{{ __schema {{ types {{ name kind inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
+    );
+    let (_, body) = app.graphql_as(None, &query, json!({})).await;
+    let mut inputs = serde_json::Map::new();
+    for ty in body["data"]["__schema"]["types"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if ty["kind"] == "INPUT_OBJECT" {
+            inputs.insert(
+                ty["name"].as_str().unwrap_or_default().to_owned(),
+                ty["inputFields"].clone(),
+            );
+        }
+    }
+    Value::Object(inputs)
+}
+
 #[tokio::test]
 async fn every_root_field_has_a_guard_or_is_public() {
     let app = TestApp::spawn_demo().await;
     let fields = root_fields(&app).await;
-    assert!(fields.len() >= 7, "{fields:?}");
+    let inputs = input_types(&app).await;
+    assert!(fields.len() >= 9, "{fields:?}");
     for (operation, field) in fields {
         let name = field["name"].as_str().unwrap_or_default();
-        let document = format!("{operation} {{ {} }}", call(&field));
+        let document = format!("{operation} {{ {} }}", call(&field, &inputs));
         let (status, body) = app.graphql_as(None, &document, json!({})).await;
         if PUBLIC_ROOT_FIELDS.contains(&name) {
             assert!(body["errors"].is_null(), "{name} is public: {body}");

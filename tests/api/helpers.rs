@@ -28,6 +28,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub clock: ManualClock,
     pub keys: Arc<TokenKeys>,
+    pub cipher: Arc<relink::crypto::TokenCipher>,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
     _data_dir: tempfile::TempDir,
@@ -91,6 +92,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
         let keys = app.keys();
+        let cipher = app.cipher();
         let statements = app.statements();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
@@ -101,6 +103,7 @@ impl TestApp {
             db,
             clock,
             keys,
+            cipher,
             statements,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

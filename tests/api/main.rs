@@ -10,5 +10,7 @@ mod cli;
 mod demo;
 mod http;
 mod n_plus_one;
+mod reconnect;
+mod sandbox;
 mod schema;
 mod subscriptions;

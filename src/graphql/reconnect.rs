@@ -1,0 +1,200 @@
+//! `startReconnect` and `completeReconnect`: the GraphQL side of the reconnect flow.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    accounts::SocialAccount,
+    context::{clock, database, viewer},
+    errors::{ApiError, ApiResult, gql},
+    guards::Authenticated,
+    ids::{self, Kind},
+    user_errors::{UserError, UserErrorCode},
+};
+use crate::{
+    crypto::TokenCipher,
+    networks::Networks,
+    reconnect::{self, FlowError, Services, finish::Answer, rules::Refusal},
+};
+
+/// Which account to reconnect.
+#[derive(InputObject)]
+pub struct StartReconnectInput {
+    /// The account clicked; every account of its login comes back with it (R7).
+    pub social_account_id: ID,
+}
+
+/// Where to send the browser.
+#[derive(SimpleObject, Default)]
+pub struct StartReconnectPayload {
+    /// The network's sign-in, with its account chooser (R20).
+    pub authorize_url: Option<String>,
+    /// After this the sign-in must be started again.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Expected refusals (`RECONNECT_NOT_ALLOWED`).
+    pub user_errors: Vec<UserError>,
+}
+
+/// The network's answer, for clients that handle the callback themselves.
+#[derive(InputObject)]
+pub struct CompleteReconnectInput {
+    /// The `state` the network sent back.
+    pub state: String,
+    /// The `code` the network sent back.
+    pub code: String,
+}
+
+/// What the sign-in did.
+#[derive(SimpleObject, Default)]
+pub struct CompleteReconnectPayload {
+    /// Accounts connected again (health CONNECTED, or LIMITED with its reason, R18).
+    pub reconnected_accounts: Vec<SocialAccount>,
+    /// Accounts of the login the network did not grant, still disconnected with their reason.
+    pub still_disconnected: Vec<SocialAccount>,
+    /// Expected refusals (`WRONG_IDENTITY`, `STATE_INVALID`…); nothing changed when present.
+    pub user_errors: Vec<UserError>,
+}
+
+fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
+    let internal = |what: &str| ApiError::Internal(anyhow::anyhow!("no {what} in the schema data"));
+    Ok(Services {
+        db: database(ctx)?,
+        cipher: ctx
+            .data::<std::sync::Arc<TokenCipher>>()
+            .map_err(|_| internal("cipher"))?,
+        networks: ctx.data::<Networks>().map_err(|_| internal("networks"))?,
+    })
+}
+
+/// The user error a refused flow step becomes, or the API error when it is not the user's.
+pub fn user_error(error: FlowError) -> ApiResult<UserError> {
+    use UserErrorCode as Code;
+    let (code, message) = match error {
+        FlowError::NotFound => return Err(ApiError::NotFound),
+        FlowError::Internal(cause) => return Err(ApiError::Internal(cause)),
+        FlowError::NotAllowed => (
+            Code::ReconnectNotAllowed,
+            "You may not reconnect this account: ask an admin, or whoever last reconnected it."
+                .to_owned(),
+        ),
+        FlowError::StateInvalid => (
+            Code::StateInvalid,
+            "This sign-in is unknown, already used or not yours; start again.".to_owned(),
+        ),
+        FlowError::StateExpired => (
+            Code::StateExpired,
+            "This sign-in took longer than ten minutes; start again.".to_owned(),
+        ),
+        FlowError::AccessDenied => (
+            Code::AccessDenied,
+            "Access was denied at the network's prompt; nothing changed.".to_owned(),
+        ),
+        FlowError::NetworkRefused(_) => (
+            Code::NetworkRefused,
+            "The network refused the sign-in; start again.".to_owned(),
+        ),
+        FlowError::NetworkUnavailable | FlowError::NetworkNotConfigured => (
+            Code::NetworkUnavailable,
+            "The network did not answer; nothing changed, try again.".to_owned(),
+        ),
+        FlowError::Refused(Refusal::WrongIdentity { used, needed }) => (
+            Code::WrongIdentity,
+            format!(
+                "The network signed in {used}, but this account needs {needed}. Sign out of the network (or use a private window) and try again; nothing changed."
+            ),
+        ),
+        FlowError::Refused(Refusal::PageAdminRequired { used, page }) => (
+            Code::PageAdminRequired,
+            format!(
+                "{used} is not an admin of the page {page}. Sign in with an identity that has admin rights on it; nothing changed."
+            ),
+        ),
+        FlowError::Refused(Refusal::OriginalLoginRequired { used, needed }) => (
+            Code::OriginalLoginRequired,
+            format!(
+                "A group comes back only with the sign-in that added it ({needed}), not {used}; nothing changed."
+            ),
+        ),
+    };
+    Ok(UserError::new(code, message))
+}
+
+/// Mutations of the reconnect flow.
+#[derive(Default)]
+pub struct ReconnectMutation;
+
+#[Object]
+impl ReconnectMutation {
+    /// R3: starts the network's sign-in that reconnects the account and, by R7, every account of
+    /// its login. Permission on any one of them is enough (R8).
+    #[graphql(guard = "Authenticated")]
+    async fn start_reconnect(
+        &self,
+        ctx: &Context<'_>,
+        input: StartReconnectInput,
+    ) -> async_graphql::Result<StartReconnectPayload> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            let account = ids::decode_as(Kind::SocialAccount, &input.social_account_id)
+                .ok_or(ApiError::NotFound)?;
+            let now = clock(ctx)?.now();
+            match reconnect::start::start_reconnect(services(ctx)?, &viewer.subject, account, now)
+                .await
+            {
+                Ok(started) => Ok(StartReconnectPayload {
+                    authorize_url: Some(started.authorize_url),
+                    expires_at: Some(started.expires_at),
+                    user_errors: Vec::new(),
+                }),
+                Err(error) => Ok(StartReconnectPayload {
+                    user_errors: vec![user_error(error)?],
+                    ..Default::default()
+                }),
+            }
+        }
+        .await)
+    }
+
+    /// Finishes a sign-in with the network's `state` and `code`, for clients that receive the
+    /// callback themselves. The state must be the viewer's.
+    #[graphql(guard = "Authenticated")]
+    async fn complete_reconnect(
+        &self,
+        ctx: &Context<'_>,
+        input: CompleteReconnectInput,
+    ) -> async_graphql::Result<CompleteReconnectPayload> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            let now = clock(ctx)?.now();
+            let finished = reconnect::finish::complete(
+                services(ctx)?,
+                None,
+                &input.state,
+                Answer::Code(&input.code),
+                Some(viewer.user.id),
+                now,
+            )
+            .await;
+            match finished {
+                Ok(outcome) => Ok(CompleteReconnectPayload {
+                    reconnected_accounts: outcome
+                        .reconnected
+                        .into_iter()
+                        .map(SocialAccount)
+                        .collect(),
+                    still_disconnected: outcome
+                        .still_disconnected
+                        .into_iter()
+                        .map(SocialAccount)
+                        .collect(),
+                    user_errors: Vec::new(),
+                }),
+                Err(error) => Ok(CompleteReconnectPayload {
+                    user_errors: vec![user_error(error)?],
+                    ..Default::default()
+                }),
+            }
+        }
+        .await)
+    }
+}

@@ -1,0 +1,50 @@
+//! Expected refusals, returned in mutation payloads as `userErrors { code field message }`.
+
+use async_graphql::{Enum, SimpleObject};
+
+/// Codes of expected refusals in mutation payloads.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum UserErrorCode {
+    /// The account is disconnected (R14).
+    AccountDisconnected,
+    /// The viewer may not reconnect this account (R3).
+    ReconnectNotAllowed,
+    /// The network signed in another identity than the one needed (B2, R20).
+    WrongIdentity,
+    /// A page comes back only through an identity with admin rights on it (R6).
+    PageAdminRequired,
+    /// A group comes back only with the login that added it (R5).
+    OriginalLoginRequired,
+    /// The OAuth state is unknown, used, or another user's.
+    StateInvalid,
+    /// The OAuth state is older than ten minutes.
+    StateExpired,
+    /// The network refused the sign-in or the code.
+    NetworkRefused,
+    /// The person said no at the network's prompt.
+    AccessDenied,
+    /// The network did not answer in time or failed; nothing changed, try again.
+    NetworkUnavailable,
+}
+
+/// An expected refusal, in a mutation payload.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct UserError {
+    /// Stable code.
+    pub code: UserErrorCode,
+    /// Path of the input field at fault, if one is.
+    pub field: Option<Vec<String>>,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl UserError {
+    /// A refusal with no input field at fault.
+    pub fn new(code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            field: None,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Network adapters: one trait for every network's OAuth sign-in, identity and assets, and the
+//! registry that holds the configured adapter of each network.
+
+pub mod oauth;
+pub mod sandbox;
+
+use std::{collections::HashMap, sync::Arc};
+
+use entity::enums::{AccountKind, Network};
+
+use crate::config::Secret;
+
+/// Why a call to a network failed. Only `Refused` and `InvalidToken` say the login is broken;
+/// `Unavailable` must never disconnect anything (B1).
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    /// The network refused the grant (`invalid_grant`, a revoked or expired token, a bad code).
+    #[error("the network refused: {0}")]
+    Refused(String),
+    /// The network rejected the access token (401).
+    #[error("the network rejected the access token")]
+    InvalidToken,
+    /// Timeout, connection failure, 5xx or 429: try again later.
+    #[error("the network is unavailable: {0}")]
+    Unavailable(String),
+    /// The network answered something we cannot read.
+    #[error("unexpected answer from the network: {0}")]
+    Protocol(String),
+}
+
+/// Tokens a network issued. Debug never shows them.
+#[derive(Clone)]
+pub struct TokenSet {
+    /// The access token.
+    pub access: Secret,
+    /// The refresh token, when the network issues one.
+    pub refresh: Option<Secret>,
+    /// How long the access token lives, when the network says.
+    pub expires_in: Option<chrono::Duration>,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenSet")
+            .field("access", &"[redacted]")
+            .field("refresh", &self.refresh.as_ref().map(|_| "[redacted]"))
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// The identity the network signed in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// Its id at the network.
+    pub external_id: String,
+    /// Its display name.
+    pub name: String,
+}
+
+/// An identity's role on an asset, as the rules need it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssetRole {
+    /// Owns it (profiles).
+    Owner,
+    /// Administers it (pages, groups).
+    Admin,
+    /// Edits it, without admin rights.
+    Editor,
+    /// Belongs to it (groups).
+    Member,
+}
+
+/// Something the identity manages and granted to Relink at the network's prompt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// The network's id for it.
+    pub external_id: String,
+    /// Profile, page, group…
+    pub kind: AccountKind,
+    /// Its name.
+    pub name: String,
+    /// The identity's current role on it.
+    pub role: AssetRole,
+    /// For an Instagram business profile, its linked Facebook page (R18).
+    pub linked_external_id: Option<String>,
+    /// For a group, the identity that added it (R5).
+    pub added_by: Option<String>,
+}
+
+/// What every network adapter can do.
+#[async_trait::async_trait]
+pub trait NetworkAdapter: Send + Sync {
+    /// The network.
+    fn network(&self) -> Network;
+    /// The URL of the network's sign-in, forcing its account chooser (R20, B2).
+    fn authorize_url(&self, state: &str, pkce_challenge: &str) -> Result<String, NetworkError>;
+    /// Exchanges a code with the attempt's PKCE verifier.
+    async fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: &Secret,
+    ) -> Result<TokenSet, NetworkError>;
+    /// Refreshes an access token.
+    async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError>;
+    /// The signed-in identity.
+    async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError>;
+    /// The assets the identity granted, with its current roles.
+    async fn assets(&self, access_token: &Secret) -> Result<Vec<Asset>, NetworkError>;
+}
+
+/// The adapter of each configured network.
+#[derive(Clone, Default)]
+pub struct Networks(HashMap<Network, Arc<dyn NetworkAdapter>>);
+
+impl Networks {
+    /// Registers an adapter.
+    pub fn insert(&mut self, adapter: Arc<dyn NetworkAdapter>) {
+        self.0.insert(adapter.network(), adapter);
+    }
+
+    /// The adapter of a network, if configured.
+    pub fn get(&self, network: Network) -> Option<Arc<dyn NetworkAdapter>> {
+        self.0.get(&network).cloned()
+    }
+}
+
+/// The lowercase path segment of a network (`/oauth/callback/{network}`).
+pub fn slug(network: Network) -> &'static str {
+    match network {
+        Network::Facebook => "facebook",
+        Network::Instagram => "instagram",
+        Network::Linkedin => "linkedin",
+        Network::X => "x",
+        Network::Youtube => "youtube",
+        Network::Tiktok => "tiktok",
+        Network::Pinterest => "pinterest",
+    }
+}
+
+/// Reads a path segment back.
+pub fn from_slug(slug: &str) -> Option<Network> {
+    use sea_orm::Iterable as _;
+    Network::iter().find(|network| self::slug(*network) == slug)
+}

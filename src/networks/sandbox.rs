@@ -1,0 +1,201 @@
+//! The adapter for the built-in sandbox network (B9): the shared OAuth part plus the sandbox's
+//! identity and asset API. Real networks get adapters of their own beside it.
+
+use entity::enums::{AccountKind, Network};
+use serde::Deserialize;
+
+use super::{
+    Asset, AssetRole, Identity, NetworkAdapter, NetworkError, TokenSet, oauth::OAuthApp, slug,
+};
+use crate::config::Secret;
+
+/// The sandbox playing one network.
+#[derive(Debug)]
+pub struct SandboxAdapter {
+    network: Network,
+    app: OAuthApp,
+    api_url: String,
+}
+
+impl SandboxAdapter {
+    /// The sandbox of `network` served by this server at `public_url`.
+    pub fn new(
+        network: Network,
+        public_url: &str,
+        client_id: String,
+        client_secret: Secret,
+        http: reqwest::Client,
+    ) -> Self {
+        let base = format!("{public_url}/sandbox/{}", slug(network));
+        Self {
+            network,
+            app: OAuthApp {
+                client_id,
+                client_secret,
+                auth_url: format!("{base}/oauth/authorize"),
+                token_url: format!("{base}/oauth/token"),
+                redirect_url: format!("{public_url}/oauth/callback/{}", slug(network)),
+                scopes: scopes(network)
+                    .iter()
+                    .map(|scope| (*scope).to_owned())
+                    .collect(),
+                http,
+            },
+            api_url: format!("{base}/api"),
+        }
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &Secret,
+    ) -> Result<T, NetworkError> {
+        let response = self
+            .app
+            .http
+            .get(format!("{}/{path}", self.api_url))
+            .bearer_auth(token.expose())
+            .send()
+            .await
+            .map_err(|error| NetworkError::Unavailable(error.to_string()))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(NetworkError::InvalidToken);
+        }
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(NetworkError::Unavailable(format!("HTTP {status}")));
+        }
+        if !status.is_success() {
+            return Err(NetworkError::Protocol(format!("HTTP {status}")));
+        }
+        response
+            .json()
+            .await
+            .map_err(|error| NetworkError::Protocol(error.to_string()))
+    }
+}
+
+/// The permissions Relink asks each network for (as the real apps would).
+fn scopes(network: Network) -> &'static [&'static str] {
+    match network {
+        Network::Facebook => &[
+            "pages_show_list",
+            "pages_manage_posts",
+            "pages_read_engagement",
+            "groups_access_member_info",
+        ],
+        Network::Instagram => &[
+            "instagram_basic",
+            "instagram_content_publish",
+            "pages_show_list",
+        ],
+        Network::Linkedin => &[
+            "w_member_social",
+            "w_organization_social",
+            "r_organization_admin",
+        ],
+        Network::X => &["tweet.read", "tweet.write", "users.read", "offline.access"],
+        Network::Youtube => &["youtube.upload", "youtube.readonly"],
+        Network::Tiktok => &["user.info.basic", "video.publish"],
+        Network::Pinterest => &["pins:write", "boards:read"],
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MeBody {
+    external_id: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AssetBody {
+    external_id: String,
+    kind: String,
+    name: String,
+    role: String,
+    linked_external_id: Option<String>,
+    added_by: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AssetsBody {
+    assets: Vec<AssetBody>,
+}
+
+fn kind(text: &str) -> Option<AccountKind> {
+    Some(match text {
+        "PROFILE" => AccountKind::Profile,
+        "PAGE" => AccountKind::Page,
+        "GROUP" => AccountKind::Group,
+        "BUSINESS_PROFILE" => AccountKind::BusinessProfile,
+        "COMPANY_PAGE" => AccountKind::CompanyPage,
+        "CHANNEL" => AccountKind::Channel,
+        _ => return None,
+    })
+}
+
+fn role(text: &str) -> Option<AssetRole> {
+    Some(match text {
+        "OWNER" => AssetRole::Owner,
+        "ADMIN" => AssetRole::Admin,
+        "EDITOR" => AssetRole::Editor,
+        "MEMBER" => AssetRole::Member,
+        _ => return None,
+    })
+}
+
+#[async_trait::async_trait]
+impl NetworkAdapter for SandboxAdapter {
+    fn network(&self) -> Network {
+        self.network
+    }
+
+    fn authorize_url(&self, state: &str, pkce_challenge: &str) -> Result<String, NetworkError> {
+        // R20 / B2: always show the account chooser, never reuse the browser's session silently.
+        self.app
+            .authorize_url(state, pkce_challenge, &[("prompt", "select_account")])
+    }
+
+    async fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: &Secret,
+    ) -> Result<TokenSet, NetworkError> {
+        self.app.exchange_code(code, pkce_verifier).await
+    }
+
+    async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError> {
+        self.app.refresh(refresh_token).await
+    }
+
+    async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError> {
+        let me: MeBody = self.get("me", access_token).await?;
+        Ok(Identity {
+            external_id: me.external_id,
+            name: me.name,
+        })
+    }
+
+    async fn assets(&self, access_token: &Secret) -> Result<Vec<Asset>, NetworkError> {
+        let body: AssetsBody = self.get("assets", access_token).await?;
+        body.assets
+            .into_iter()
+            .map(|asset| {
+                Ok(Asset {
+                    kind: kind(&asset.kind).ok_or_else(|| {
+                        NetworkError::Protocol(format!("unknown kind {}", asset.kind))
+                    })?,
+                    role: role(&asset.role).ok_or_else(|| {
+                        NetworkError::Protocol(format!("unknown role {}", asset.role))
+                    })?,
+                    external_id: asset.external_id,
+                    name: asset.name,
+                    linked_external_id: asset.linked_external_id,
+                    added_by: asset.added_by,
+                })
+            })
+            .collect()
+    }
+}

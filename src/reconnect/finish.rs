@@ -1,0 +1,174 @@
+//! Finishing a sign-in: the state is checked and spent, the code exchanged with the attempt's
+//! verifier, the identity and grants fetched, the rules applied, all in one transaction.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    enums::{Health, Network},
+    social_accounts, social_logins,
+};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+
+use super::{FlowError, Outcome, Services, repo, rules, state_hash};
+use crate::{access, accounts, audit, db, networks::NetworkError};
+
+/// What the network sent back to the callback.
+pub enum Answer<'a> {
+    /// The authorization code.
+    Code(&'a str),
+    /// The network's error (`access_denied` when the person said no).
+    Error(&'a str),
+}
+
+fn network_error(error: NetworkError) -> FlowError {
+    match error {
+        NetworkError::Refused(reason) => FlowError::NetworkRefused(reason),
+        NetworkError::InvalidToken => FlowError::NetworkRefused("invalid_token".to_owned()),
+        NetworkError::Unavailable(reason) => {
+            tracing::warn!(%reason, "network unavailable while finishing a sign-in");
+            FlowError::NetworkUnavailable
+        }
+        NetworkError::Protocol(reason) => {
+            FlowError::Internal(anyhow::anyhow!("network protocol: {reason}"))
+        }
+    }
+}
+
+/// Finishes the sign-in `state`. The browser callback passes the `network` of its path (it must be
+/// the attempt's); `completeReconnect` passes the signed-in `viewer` (the state must be theirs).
+pub async fn complete(
+    services: Services<'_>,
+    network: Option<Network>,
+    state: &str,
+    answer: Answer<'_>,
+    viewer: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, FlowError> {
+    let attempt = repo::attempt_by_state(services.db, &state_hash(state))
+        .await?
+        .ok_or(FlowError::StateInvalid)?;
+    // Another network's path or another user's state: refuse without spending it.
+    if network.is_some_and(|network| network != attempt.network)
+        || viewer.is_some_and(|user| user != attempt.user_id)
+    {
+        return Err(FlowError::StateInvalid);
+    }
+    if !repo::claim_attempt(services.db, attempt.id, now).await? {
+        return Err(FlowError::StateInvalid);
+    }
+    if attempt.expires_at <= now {
+        return Err(FlowError::StateExpired);
+    }
+    let code = match answer {
+        Answer::Code(code) => code,
+        Answer::Error("access_denied") => return Err(FlowError::AccessDenied),
+        Answer::Error(other) => return Err(FlowError::NetworkRefused(other.to_owned())),
+    };
+    let network = attempt.network;
+    let adapter = services
+        .networks
+        .get(network)
+        .ok_or(FlowError::NetworkNotConfigured)?;
+    let verifier = repo::open_verifier(services.cipher, &attempt)
+        .map_err(|error| FlowError::Internal(anyhow::anyhow!("attempt verifier: {error}")))?;
+    let tokens = adapter
+        .exchange_code(code, &verifier)
+        .await
+        .map_err(network_error)?;
+    let identity = adapter
+        .identity(&tokens.access)
+        .await
+        .map_err(network_error)?;
+    let granted = adapter
+        .assets(&tokens.access)
+        .await
+        .map_err(network_error)?;
+
+    let user_id = attempt.user_id;
+    let target_id = attempt.target_account_id.ok_or(FlowError::NotFound)?;
+    let txn = db::begin_write(services.db).await?;
+    // Permission is checked again: it may have been taken away since the start.
+    let subject = accounts::repo::load_subject(&txn, user_id).await?;
+    let target = accounts::repo::find_visible(&txn, &subject, target_id)
+        .await?
+        .ok_or(FlowError::NotAllowed)?;
+    let login = social_logins::Entity::find_by_id(target.social_login_id)
+        .one(&txn)
+        .await?
+        .ok_or(FlowError::NotFound)?;
+    let siblings = social_accounts::Entity::find()
+        .filter(social_accounts::Column::SocialLoginId.eq(login.id))
+        .all(&txn)
+        .await?;
+    let owners = siblings.iter().filter_map(|account| {
+        access::Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+            .map(|owner| (account.id, owner))
+    });
+    if !access::may_reconnect_login(&subject, owners) {
+        return Err(FlowError::NotAllowed);
+    }
+    let linked: Vec<i64> = siblings
+        .iter()
+        .filter_map(|account| account.linked_account_id)
+        .collect();
+    let linked_health: HashMap<i64, Health> = social_accounts::Entity::find()
+        .filter(social_accounts::Column::Id.is_in(linked))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|page| (page.id, page.health))
+        .collect();
+    let plan = rules::plan(&target, &login, &siblings, &identity, &granted, |page| {
+        linked_health.get(&page) == Some(&Health::Connected)
+    })
+    .map_err(FlowError::Refused)?;
+
+    let login = match plan.target {
+        rules::Target::SameLogin => login,
+        rules::Target::OtherIdentity => {
+            repo::login_for_identity(
+                &txn,
+                &login,
+                &identity.external_id,
+                &identity.name,
+                user_id,
+                now,
+            )
+            .await?
+        }
+    };
+    repo::store_tokens(&txn, services.cipher, &login, &tokens, user_id, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            organization_id: login.owner_organization_id,
+            actor_user_id: Some(user_id),
+            action: "login.reconnected",
+            target_type: "social_login",
+            target_id: Some(login.id),
+            detail: serde_json::json!({ "identity": identity.external_id, "network": network, "accounts": plan.accounts.len() }),
+        },
+        now,
+    )
+    .await?;
+    let mut outcome = Outcome::default();
+    for (account_id, verdict) in plan.accounts {
+        let Some(account) = siblings.iter().find(|account| account.id == account_id) else {
+            continue;
+        };
+        let updated = repo::apply_verdict(&txn, account, verdict, login.id, user_id, now).await?;
+        match verdict {
+            rules::Verdict::Disconnected(_) => outcome.still_disconnected.push(updated),
+            _ => outcome.reconnected.push(updated),
+        }
+    }
+    txn.commit().await?;
+    tracing::info!(
+        login.id = login.id,
+        reconnected = outcome.reconnected.len(),
+        still_disconnected = outcome.still_disconnected.len(),
+        "sign-in finished"
+    );
+    Ok(outcome)
+}

@@ -1,0 +1,327 @@
+//! Queries of the flow: attempts, and the one transaction that applies a sign-in.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    disconnect_episodes,
+    enums::{LoginStatus, Network},
+    events, oauth_attempts, social_accounts, social_logins,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, NotSet,
+    QueryFilter as _, Set, sea_query::Expr,
+};
+
+use super::rules::Verdict;
+use crate::{
+    audit,
+    config::Secret,
+    crypto::{CryptoError, Slot, TokenCipher},
+    networks::TokenSet,
+};
+
+/// An attempt to record.
+pub struct NewAttempt<'a> {
+    /// SHA-256 of the state.
+    pub state_hash: String,
+    /// Who started it.
+    pub user_id: i64,
+    /// `RECONNECT` or `CONNECT`.
+    pub purpose: &'static str,
+    /// The network.
+    pub network: Network,
+    /// The account clicked.
+    pub target_account_id: Option<i64>,
+    /// The organization, for a connect.
+    pub organization_id: Option<i64>,
+    /// The PKCE verifier, sealed before it is stored.
+    pub verifier: &'a Secret,
+    /// End of life.
+    pub expires_at: DateTime<Utc>,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+const VERIFIER: &str = "pkce_verifier_enc";
+
+/// Inserts an attempt and seals its verifier bound to the new row.
+pub async fn insert_attempt(
+    db: &impl ConnectionTrait,
+    cipher: &TokenCipher,
+    attempt: NewAttempt<'_>,
+) -> Result<i64, DbErr> {
+    let row = oauth_attempts::ActiveModel {
+        id: NotSet,
+        state_hash: Set(attempt.state_hash),
+        user_id: Set(attempt.user_id),
+        purpose: Set(attempt.purpose.to_owned()),
+        network: Set(attempt.network),
+        target_account_id: Set(attempt.target_account_id),
+        organization_id: Set(attempt.organization_id),
+        pkce_verifier_enc: Set(Vec::new()),
+        key_id: Set(String::new()),
+        expires_at: Set(attempt.expires_at),
+        used_at: Set(None),
+        created_at: Set(attempt.now),
+    }
+    .insert(db)
+    .await?;
+    let sealed = cipher.seal(
+        attempt.verifier,
+        &Slot {
+            table: "oauth_attempts",
+            row_id: row.id,
+            column: VERIFIER,
+        },
+    );
+    oauth_attempts::ActiveModel {
+        id: Set(row.id),
+        pkce_verifier_enc: Set(sealed.bytes),
+        key_id: Set(sealed.key_id),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// The attempt with this state hash.
+pub async fn attempt_by_state(
+    db: &impl ConnectionTrait,
+    state_hash: &str,
+) -> Result<Option<oauth_attempts::Model>, DbErr> {
+    oauth_attempts::Entity::find()
+        .filter(oauth_attempts::Column::StateHash.eq(state_hash))
+        .one(db)
+        .await
+}
+
+/// Marks the attempt used, once: false when it already was (a replay).
+pub async fn claim_attempt(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let result = oauth_attempts::Entity::update_many()
+        .col_expr(oauth_attempts::Column::UsedAt, Expr::value(now))
+        .filter(oauth_attempts::Column::Id.eq(id))
+        .filter(oauth_attempts::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// The attempt's PKCE verifier.
+pub fn open_verifier(
+    cipher: &TokenCipher,
+    attempt: &oauth_attempts::Model,
+) -> Result<Secret, CryptoError> {
+    cipher.open(
+        &attempt.key_id,
+        &attempt.pkce_verifier_enc,
+        &Slot {
+            table: "oauth_attempts",
+            row_id: attempt.id,
+            column: VERIFIER,
+        },
+    )
+}
+
+/// Stores fresh tokens on a login and marks it connected (R4: who and when).
+pub async fn store_tokens(
+    db: &impl ConnectionTrait,
+    cipher: &TokenCipher,
+    login: &social_logins::Model,
+    tokens: &TokenSet,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let access = cipher.seal(
+        &tokens.access,
+        &Slot {
+            table: "social_logins",
+            row_id: login.id,
+            column: "access_token_enc",
+        },
+    );
+    let mut row = social_logins::ActiveModel {
+        id: Set(login.id),
+        access_token_enc: Set(Some(access.bytes)),
+        key_id: Set(Some(access.key_id.clone())),
+        token_expires_at: Set(tokens.expires_in.map(|after| now + after)),
+        scopes: Set(tokens.scopes.join(" ")),
+        status: Set(LoginStatus::Connected),
+        disconnect_reason: Set(None),
+        disconnected_at: Set(None),
+        last_reconnected_by: Set(Some(user_id)),
+        last_reconnected_at: Set(Some(now)),
+        version: Set(login.version + 1),
+        ..Default::default()
+    };
+    // Never overwrite a refresh token with nothing: Facebook-like networks issue none. The row has
+    // one key id, so a kept refresh token sealed with an older key is re-sealed with the current.
+    let refresh_slot = Slot {
+        table: "social_logins",
+        row_id: login.id,
+        column: "refresh_token_enc",
+    };
+    let refresh = match (&tokens.refresh, &login.refresh_token_enc, &login.key_id) {
+        (Some(fresh), _, _) => Some(fresh.clone()),
+        (None, Some(kept), Some(key_id)) => Some(
+            cipher
+                .open(key_id, kept, &refresh_slot)
+                .map_err(|error| DbErr::Custom(format!("stored refresh token: {error}")))?,
+        ),
+        _ => None,
+    };
+    if let Some(refresh) = refresh {
+        row.refresh_token_enc = Set(Some(cipher.seal(&refresh, &refresh_slot).bytes));
+    }
+    row.update(db).await?;
+    Ok(())
+}
+
+/// Finds the login of `identity` at `network` for the same owner, or creates it (R6 move).
+pub async fn login_for_identity(
+    db: &impl ConnectionTrait,
+    like: &social_logins::Model,
+    external_user_id: &str,
+    display_name: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<social_logins::Model, DbErr> {
+    let existing = social_logins::Entity::find()
+        .filter(social_logins::Column::Network.eq(like.network))
+        .filter(social_logins::Column::ExternalUserId.eq(external_user_id))
+        .filter(match like.owner_organization_id {
+            Some(org) => social_logins::Column::OwnerOrganizationId.eq(org),
+            None => social_logins::Column::OwnerOrganizationId.is_null(),
+        })
+        .filter(match like.owner_user_id {
+            Some(user) => social_logins::Column::OwnerUserId.eq(user),
+            None => social_logins::Column::OwnerUserId.is_null(),
+        })
+        .one(db)
+        .await?;
+    if let Some(login) = existing {
+        return Ok(login);
+    }
+    social_logins::ActiveModel {
+        id: NotSet,
+        network: Set(like.network),
+        external_user_id: Set(external_user_id.to_owned()),
+        display_name: Set(display_name.to_owned()),
+        owner_organization_id: Set(like.owner_organization_id),
+        owner_user_id: Set(like.owner_user_id),
+        access_token_enc: Set(None),
+        refresh_token_enc: Set(None),
+        key_id: Set(None),
+        token_expires_at: Set(None),
+        refresh_expires_at: Set(None),
+        scopes: Set(String::new()),
+        status: Set(LoginStatus::Connected),
+        disconnect_reason: Set(None),
+        disconnected_at: Set(None),
+        connected_by: Set(Some(user_id)),
+        connected_at: Set(now),
+        last_reconnected_by: Set(None),
+        last_reconnected_at: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// Applies one account's verdict: health, reason, its episode, the audit entry and the event row
+/// (B8; the outbox of the live issue publishes the events).
+pub async fn apply_verdict(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    verdict: Verdict,
+    login_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<social_accounts::Model, DbErr> {
+    let mut row = social_accounts::ActiveModel {
+        id: Set(account.id),
+        social_login_id: Set(login_id),
+        health: Set(verdict.health()),
+        ..Default::default()
+    };
+    let (action, kind) = match verdict {
+        Verdict::Connected | Verdict::Limited(_) => {
+            if let Some(episode) = account.current_episode_id {
+                disconnect_episodes::ActiveModel {
+                    id: Set(episode),
+                    ended_at: Set(Some(now)),
+                    ended_by: Set(Some(user_id)),
+                    ..Default::default()
+                }
+                .update(db)
+                .await?;
+            }
+            row.limited_reason = Set(match verdict {
+                Verdict::Limited(reason) => Some(reason),
+                _ => None,
+            });
+            row.disconnect_reason = Set(None);
+            row.disconnected_at = Set(None);
+            row.current_episode_id = Set(None);
+            (
+                "account.reconnected",
+                if matches!(verdict, Verdict::Limited(_)) {
+                    "LIMITED"
+                } else {
+                    "RECONNECTED"
+                },
+            )
+        }
+        Verdict::Disconnected(reason) => {
+            row.disconnect_reason = Set(Some(reason));
+            if account.current_episode_id.is_none() {
+                let episode = disconnect_episodes::ActiveModel {
+                    id: NotSet,
+                    social_account_id: Set(account.id),
+                    reason: Set(reason),
+                    started_at: Set(now),
+                    ended_at: Set(None),
+                    ended_by: Set(None),
+                    email_sent_at: Set(None),
+                }
+                .insert(db)
+                .await?;
+                row.current_episode_id = Set(Some(episode.id));
+                row.disconnected_at = Set(Some(now));
+            }
+            ("account.still_disconnected", "DISCONNECTED")
+        }
+    };
+    let updated = row.update(db).await?;
+    let detail = serde_json::json!({ "health": updated.health, "reason": updated.disconnect_reason, "loginId": login_id });
+    audit::record(
+        db,
+        audit::Entry {
+            organization_id: account.owner_organization_id,
+            actor_user_id: Some(user_id),
+            action,
+            target_type: "social_account",
+            target_id: Some(account.id),
+            detail: detail.clone(),
+        },
+        now,
+    )
+    .await?;
+    events::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        organization_id: Set(account.owner_organization_id),
+        owner_user_id: Set(account.owner_user_id),
+        social_account_id: Set(Some(account.id)),
+        social_login_id: Set(Some(login_id)),
+        payload: Set(detail),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(updated)
+}

@@ -1,0 +1,76 @@
+//! `startReconnect`: check R3/R8, record an attempt (hashed state, sealed PKCE verifier, target,
+//! ten minutes), and hand back the network's sign-in URL.
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use rand::RngCore as _;
+
+use super::{FlowError, Services, attempt_lifetime, repo, state_hash};
+use crate::{
+    access::{self, Subject},
+    accounts, db,
+    networks::oauth::pkce_pair,
+};
+
+/// A started sign-in.
+#[derive(Clone, Debug)]
+pub struct Started {
+    /// Where to send the browser.
+    pub authorize_url: String,
+    /// When the attempt expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Starts the sign-in that reconnects `account_id` (and, by R7, everything of its login).
+pub async fn start_reconnect(
+    services: Services<'_>,
+    subject: &Subject,
+    account_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Started, FlowError> {
+    let account = accounts::repo::find_visible(services.db, subject, account_id)
+        .await?
+        .ok_or(FlowError::NotFound)?;
+    let siblings = accounts::repo::account_owners_by_login(services.db, &[account.social_login_id])
+        .await?
+        .remove(&account.social_login_id)
+        .unwrap_or_default();
+    // R3 + R8: permission on any one account of the login starts the cascade.
+    if !access::may_reconnect_login(subject, siblings) {
+        return Err(FlowError::NotAllowed);
+    }
+    let adapter = services
+        .networks
+        .get(account.network)
+        .ok_or(FlowError::NetworkNotConfigured)?;
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    let state = URL_SAFE_NO_PAD.encode(raw);
+    let (challenge, verifier) = pkce_pair();
+    let expires_at = now + attempt_lifetime();
+    let txn = db::begin_write(services.db).await?;
+    repo::insert_attempt(
+        &txn,
+        services.cipher,
+        repo::NewAttempt {
+            state_hash: state_hash(&state),
+            user_id: subject.user_id,
+            purpose: "RECONNECT",
+            network: account.network,
+            target_account_id: Some(account.id),
+            organization_id: account.owner_organization_id,
+            verifier: &verifier,
+            expires_at,
+            now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let authorize_url = adapter
+        .authorize_url(&state, &challenge)
+        .map_err(|error| FlowError::Internal(anyhow::anyhow!("authorize URL: {error}")))?;
+    Ok(Started {
+        authorize_url,
+        expires_at,
+    })
+}

@@ -1,0 +1,177 @@
+//! The built-in sandbox network (B9): an OAuth 2.0 authorization server with PKCE, refresh and
+//! revocation, a small API and simulated identities, pages, groups and profiles, kept in its own
+//! `sandbox_*` tables so it never touches Relink's data.
+
+mod admin;
+mod api;
+mod authorize;
+mod client_auth;
+mod error;
+mod page;
+mod policy;
+mod repo;
+mod secrets;
+mod seed;
+mod token;
+
+use axum::{
+    Router,
+    routing::{get, post},
+};
+use entity::enums::Network;
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::{config::Secret, http::AppState};
+
+pub use error::SandboxError;
+pub use policy::{RefreshPolicy, TokenPolicy, policy};
+pub use seed::{is_empty, seed};
+
+/// The sandbox routes, to be nested at `/sandbox`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/identities", get(admin::identities))
+        .route(
+            "/admin/identities/{external_id}/revoke",
+            post(admin::revoke),
+        )
+        .route(
+            "/admin/identities/{external_id}/expire",
+            post(admin::expire),
+        )
+        .route("/admin/assets/{external_id}/roles", post(admin::set_role))
+        .route(
+            "/{network}/oauth/authorize",
+            get(authorize::show).post(authorize::decide),
+        )
+        .route("/{network}/oauth/token", post(token::exchange))
+        .route("/{network}/oauth/revoke", post(token::revoke))
+        .route("/{network}/api/me", get(api::me))
+        .route("/{network}/api/assets", get(api::assets))
+}
+
+/// The OAuth client id and secret Relink uses on the sandbox's `network`, if seeded.
+///
+/// The secret is stored in the clear on purpose: the sandbox is a development network, and
+/// Relink's sandbox adapter reads it back here to configure itself.
+pub async fn client_credentials(
+    db: &impl ConnectionTrait,
+    network: Network,
+) -> Result<Option<(String, Secret)>, DbErr> {
+    Ok(repo::client_of_network(db, network)
+        .await?
+        .map(|client| (client.client_id, Secret::new(client.client_secret))))
+}
+
+/// The client id of the sandbox client for `network`.
+pub fn client_id(network: Network) -> String {
+    format!("relink-{}", network_slug(network))
+}
+
+/// The exact redirect_uri the sandbox accepts for `network`: Relink's callback.
+pub fn redirect_uri(public_url: &str, network: Network) -> String {
+    format!("{public_url}/oauth/callback/{}", network_slug(network))
+}
+
+/// The network as it appears in paths (`facebook`, `x`, ...).
+pub fn network_slug(network: Network) -> &'static str {
+    match network {
+        Network::Facebook => "facebook",
+        Network::Instagram => "instagram",
+        Network::Linkedin => "linkedin",
+        Network::X => "x",
+        Network::Youtube => "youtube",
+        Network::Tiktok => "tiktok",
+        Network::Pinterest => "pinterest",
+    }
+}
+
+/// The network named by a path segment.
+pub fn parse_network(slug: &str) -> Option<Network> {
+    ALL_NETWORKS
+        .into_iter()
+        .find(|network| network_slug(*network) == slug)
+}
+
+/// Every network the sandbox simulates.
+pub const ALL_NETWORKS: [Network; 7] = [
+    Network::Facebook,
+    Network::Instagram,
+    Network::Linkedin,
+    Network::X,
+    Network::Youtube,
+    Network::Tiktok,
+    Network::Pinterest,
+];
+
+/// The network's name as people write it.
+pub fn network_title(network: Network) -> &'static str {
+    match network {
+        Network::Facebook => "Facebook",
+        Network::Instagram => "Instagram",
+        Network::Linkedin => "LinkedIn",
+        Network::X => "X",
+        Network::Youtube => "YouTube",
+        Network::Tiktok => "TikTok",
+        Network::Pinterest => "Pinterest",
+    }
+}
+
+/// Request parameters as sent (query and form), in order, repeated keys kept.
+#[derive(Debug, Default)]
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// The first non-empty value of `name`.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, value)| key == name && !value.is_empty())
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Every value of `name`.
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// The network of a path segment, or 404.
+fn network_of(slug: &str) -> Result<Network, SandboxError> {
+    parse_network(slug).ok_or(SandboxError::UnknownNetwork)
+}
+
+/// Asset ids as stored in the JSON columns.
+fn ids_to_json(ids: &[i64]) -> serde_json::Value {
+    serde_json::Value::from(ids.to_vec())
+}
+
+/// Asset ids read back from a JSON column; anything unexpected reads as no grant.
+fn ids_from_json(value: &serde_json::Value) -> Vec<i64> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(serde_json::Value::as_i64).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_round_trip() {
+        for network in ALL_NETWORKS {
+            assert_eq!(parse_network(network_slug(network)), Some(network));
+        }
+        assert_eq!(parse_network("Facebook"), None);
+    }
+
+    #[test]
+    fn granted_ids_round_trip_through_json() {
+        assert_eq!(ids_from_json(&ids_to_json(&[3, 1])), vec![3, 1]);
+        assert!(ids_from_json(&serde_json::json!({"x": 1})).is_empty());
+    }
+}

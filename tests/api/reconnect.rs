@@ -1,0 +1,497 @@
+//! The reconnect flow over real HTTP: GraphQL mutation → the sandbox's sign-in (POST) → the OAuth
+//! callback (GET), for every rule of the article and every bad input (R3–R8, R18, R20, B2, B8).
+
+use chrono::Duration;
+use entity::{enums::Health, events, social_accounts, social_logins};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, first_code};
+
+const START: &str = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl expiresAt userErrors { code message } } }";
+
+/// Starts a reconnect of the account with this external id as `email`.
+async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
+    let id = app.account_id(external_id).await;
+    app.graphql(email, START, json!({ "id": id })).await["data"]["startReconnect"].clone()
+}
+
+/// Signs in at the sandbox as `identity`, unticking `deny`; returns the callback URL.
+async fn sign_in(
+    app: &TestApp,
+    authorize_url: &str,
+    identity: &str,
+    deny: &[&str],
+    decision: &str,
+) -> String {
+    let page = app
+        .client
+        .get(authorize_url)
+        .send()
+        .await
+        .expect("authorize page");
+    assert_eq!(page.status(), 200);
+    let mut form: Vec<(&str, &str)> = vec![("identity", identity), ("decision", decision)];
+    form.extend(deny.iter().map(|asset| ("deny", *asset)));
+    let response = app
+        .client
+        .post(authorize_url)
+        .form(&form)
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 302, "{:?}", response.text().await);
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
+async fn callback(app: &TestApp, url: &str) -> String {
+    let response = app.client.get(url).send().await.expect("callback");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!(
+            "{}/dashboard#/social-networks/reauth?",
+            app.address
+        )),
+        "{location}"
+    );
+    location
+}
+
+async fn health(app: &TestApp, external_id: &str) -> Health {
+    social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq(external_id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("account")
+        .health
+}
+
+async fn event_count(app: &TestApp) -> u64 {
+    events::Entity::find().count(&app.db).await.expect("count")
+}
+
+#[tokio::test]
+async fn r7_one_sign_in_reconnects_every_account_of_the_login() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    assert_eq!(started["userErrors"], json!([]), "{started}");
+    let url = started["authorizeUrl"].as_str().expect("url");
+    assert!(
+        url.contains("code_challenge_method=S256") && url.contains("prompt=select_account"),
+        "{url}"
+    );
+    let back = sign_in(&app, url, "fb-nora", &[], "allow").await;
+    let done = callback(&app, &back).await;
+    assert!(
+        done.ends_with("result=reconnected&reconnected=3&still_disconnected=0"),
+        "{done}"
+    );
+    for page in ["fb-page-northwind", "fb-page-roastery", "fb-group-lovers"] {
+        assert_eq!(health(&app, page).await, Health::Connected, "{page}");
+    }
+    // R4 and the banner: dev sees no disconnected account and who reconnected.
+    let status = app
+        .graphql("dev@northwind.example", "{ reconnectStatus { bannerVisible badgeCount } socialAccounts { nodes { name lastReconnectedBy { name } } } }", json!({}))
+        .await;
+    assert_eq!(
+        status["data"]["reconnectStatus"]["badgeCount"], 0,
+        "{status}"
+    );
+    assert_eq!(
+        status["data"]["socialAccounts"]["nodes"][0]["lastReconnectedBy"]["name"],
+        "Ada Lovelace"
+    );
+    assert_eq!(event_count(&app).await, 3, "one event per account");
+}
+
+#[tokio::test]
+async fn r8_the_cascade_covers_accounts_the_user_has_no_permission_for() {
+    let app = TestApp::spawn_demo().await;
+    // Cleo holds ADVANCED on the roastery page only.
+    let started = start(&app, "cleo@northwind.example", "fb-page-roastery").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    assert_eq!(health(&app, "fb-page-northwind").await, Health::Connected);
+    assert_eq!(health(&app, "fb-group-lovers").await, Health::Connected);
+}
+
+#[tokio::test]
+async fn r3_an_editor_may_not_start_a_reconnect() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "dev@northwind.example", "fb-page-northwind").await;
+    assert_eq!(started["authorizeUrl"], Value::Null);
+    assert_eq!(started["userErrors"][0]["code"], "RECONNECT_NOT_ALLOWED");
+}
+
+#[tokio::test]
+async fn b2_the_wrong_identity_changes_nothing_and_says_who_is_needed() {
+    let app = TestApp::spawn_demo().await;
+    let before = social_logins::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("logins");
+    let started = start(&app, "ada@northwind.example", "x-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "x-other",
+        &[],
+        "allow",
+    )
+    .await;
+    let done = callback(&app, &back).await;
+    assert!(
+        done.ends_with("result=refused&code=WRONG_IDENTITY"),
+        "{done}"
+    );
+    assert_eq!(
+        social_logins::Entity::find()
+            .all(&app.db)
+            .await
+            .expect("logins"),
+        before,
+        "nothing changed"
+    );
+    assert_eq!(event_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn wrong_identity_through_complete_reconnect_names_both_identities() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "x-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "x-other",
+        &[],
+        "allow",
+    )
+    .await;
+    let query: Vec<(String, String)> = reqwest::Url::parse(&back)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .expect(name)
+    };
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { reconnectedAccounts { name } userErrors { code message } } }",
+            json!({ "state": get("state"), "code": get("code") }),
+        )
+        .await;
+    let error = &body["data"]["completeReconnect"]["userErrors"][0];
+    assert_eq!(error["code"], "WRONG_IDENTITY", "{body}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("x-other") && message.contains("x-northwind"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn r5_a_group_needs_the_login_that_added_it() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-group-lovers").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-omar",
+        &[],
+        "allow",
+    )
+    .await;
+    assert!(
+        callback(&app, &back)
+            .await
+            .ends_with("code=ORIGINAL_LOGIN_REQUIRED")
+    );
+    assert_eq!(health(&app, "fb-group-lovers").await, Health::Disconnected);
+}
+
+#[tokio::test]
+async fn r6_a_page_needs_an_identity_with_admin_rights_on_it() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-omar",
+        &[],
+        "allow",
+    )
+    .await;
+    assert!(
+        callback(&app, &back)
+            .await
+            .ends_with("code=PAGE_ADMIN_REQUIRED")
+    );
+    assert_eq!(
+        health(&app, "fb-page-northwind").await,
+        Health::Disconnected
+    );
+
+    // Priya is an admin of the page: it comes back, through her login.
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-priya",
+        &[],
+        "allow",
+    )
+    .await;
+    assert!(
+        callback(&app, &back)
+            .await
+            .contains("result=reconnected&reconnected=1")
+    );
+    assert_eq!(health(&app, "fb-page-northwind").await, Health::Connected);
+    assert_eq!(
+        health(&app, "fb-page-roastery").await,
+        Health::Disconnected,
+        "still on Nora's login"
+    );
+}
+
+#[tokio::test]
+async fn an_unticked_page_stays_disconnected_with_its_reason() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &["fb-page-roastery"],
+        "allow",
+    )
+    .await;
+    assert!(
+        callback(&app, &back)
+            .await
+            .ends_with("reconnected=2&still_disconnected=1")
+    );
+    let roastery = social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq("fb-page-roastery"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("row");
+    assert_eq!(roastery.health, Health::Disconnected);
+    assert_eq!(
+        roastery.disconnect_reason,
+        Some(entity::enums::DisconnectReason::ScopeMissing)
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_callback_reconnects_nothing_twice() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    let events = event_count(&app).await;
+    let again = callback(&app, &back).await;
+    assert!(again.ends_with("code=STATE_INVALID"), "{again}");
+    assert_eq!(event_count(&app).await, events);
+}
+
+#[tokio::test]
+async fn an_expired_denied_foreign_or_unknown_state_changes_nothing() {
+    let app = TestApp::spawn_demo().await;
+    // Expired: the sign-in took eleven minutes.
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    app.clock.advance(Duration::minutes(11));
+    assert!(callback(&app, &back).await.ends_with("code=STATE_EXPIRED"));
+
+    // Denied at the network.
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "deny",
+    )
+    .await;
+    assert!(back.contains("error=access_denied"), "{back}");
+    assert!(callback(&app, &back).await.ends_with("code=ACCESS_DENIED"));
+
+    // Another network's callback path: refused, and the state is not spent.
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    let elsewhere = back.replace("/oauth/callback/facebook", "/oauth/callback/linkedin");
+    assert!(
+        callback(&app, &elsewhere)
+            .await
+            .ends_with("code=STATE_INVALID")
+    );
+
+    // Another user's state through completeReconnect.
+    let query: Vec<(String, String)> = reqwest::Url::parse(&back)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .expect(name)
+    };
+    let complete = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { userErrors { code } } }";
+    let body = app
+        .graphql(
+            "ben@northwind.example",
+            complete,
+            json!({ "state": get("state"), "code": get("code") }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["completeReconnect"]["userErrors"][0]["code"],
+        "STATE_INVALID"
+    );
+    // Unknown state; a code the network refuses.
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            complete,
+            json!({ "state": "forged", "code": get("code") }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["completeReconnect"]["userErrors"][0]["code"],
+        "STATE_INVALID"
+    );
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            complete,
+            json!({ "state": get("state"), "code": "not-a-code" }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["completeReconnect"]["userErrors"][0]["code"], "NETWORK_REFUSED",
+        "{body}"
+    );
+
+    assert_eq!(
+        health(&app, "fb-page-northwind").await,
+        Health::Disconnected
+    );
+    assert_eq!(event_count(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_user_who_lost_permission_before_the_callback_changes_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "cleo@northwind.example", "fb-page-roastery").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    entity::account_grants::Entity::delete_many()
+        .exec(&app.db)
+        .await
+        .expect("revoke grants");
+    assert!(
+        callback(&app, &back)
+            .await
+            .ends_with("code=RECONNECT_NOT_ALLOWED")
+    );
+    assert_eq!(health(&app, "fb-page-roastery").await, Health::Disconnected);
+}
+
+#[tokio::test]
+async fn tokens_are_encrypted_at_rest_and_bound_to_their_row() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    let login = social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq("fb-nora"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("login");
+    let sealed = login.access_token_enc.clone().expect("stored token");
+    let key = login.key_id.clone().expect("key id");
+    let slot = relink::crypto::Slot {
+        table: "social_logins",
+        row_id: login.id,
+        column: "access_token_enc",
+    };
+    let token = app
+        .cipher
+        .open(&key, &sealed, &slot)
+        .expect("decrypts with its own slot");
+    assert!(!token.expose().is_empty());
+    // The raw row holds no token text.
+    let needle = token.expose().as_bytes();
+    assert!(!sealed.windows(needle.len()).any(|window| window == needle));
+    // Moved to another row, it no longer decrypts.
+    let other = relink::crypto::Slot {
+        table: "social_logins",
+        row_id: login.id + 1,
+        column: "access_token_enc",
+    };
+    assert!(app.cipher.open(&key, &sealed, &other).is_err());
+    assert!(first_code(&json!({})) == "<none>");
+}
