@@ -189,11 +189,6 @@ pub struct Config {
     #[arg(long, env = "RELINK_SANDBOX", value_enum, default_value_t = SandboxMode::Auto, global = true)]
     pub sandbox: SandboxMode,
 
-    /// JSON file with live network apps (client id, secret, endpoints, scopes); networks not in it
-    /// use the sandbox.
-    #[arg(long, env = "RELINK_NETWORKS_FILE", global = true)]
-    pub networks_file: Option<PathBuf>,
-
     /// Timeout of every call to a network (token exchange, identity, assets).
     #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub network_timeout: Duration,
@@ -239,7 +234,6 @@ impl Config {
             public_url: None,
             token_keys: None,
             sandbox: SandboxMode::On,
-            networks_file: None,
             network_timeout: Duration::from_secs(5),
         }
     }

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    account_grants, disconnect_episodes,
+    account_grants, automation_rules, disconnect_episodes,
     enums::{
-        AccessLevel, AccountKind, DisconnectReason, Health, LimitedReason, LoginStatus, Network,
-        OrgRole,
+        AccessLevel, AccountKind, AutomationKind, DisconnectReason, Health, LimitedReason,
+        LoginStatus, Network, OrgRole,
     },
     memberships, organizations, social_accounts, social_logins, team_members, teams, users,
 };
@@ -476,6 +476,45 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
     grant(&txn, group, Some(dev), None, AccessLevel::Editor, now).await?;
     grant(&txn, instagram, None, Some(team), AccessLevel::Limited, now).await?;
     grant(&txn, x_brand, None, Some(team), AccessLevel::Limited, now).await?;
+
+    // R19 / B6: rules checked again after every reconnect. Dev cannot see the roastery page, so
+    // the assignment to him is flagged the next time that login comes back.
+    let rules = [
+        (
+            page,
+            AutomationKind::AutoTag,
+            "Tag complaints",
+            serde_json::json!({ "tag": "complaint", "requiresScope": "pages_read_engagement" }),
+        ),
+        (
+            roastery,
+            AutomationKind::AutoAssign,
+            "Assign roastery messages to Dev",
+            serde_json::json!({ "assigneeUserId": dev }),
+        ),
+        (
+            group,
+            AutomationKind::AutoTag,
+            "Tag event questions",
+            serde_json::json!({ "tag": "event", "requiresScope": "groups_access_member_info" }),
+        ),
+    ];
+    for (account, kind, name, config) in rules {
+        automation_rules::ActiveModel {
+            id: NotSet,
+            organization_id: Set(org),
+            social_account_id: Set(account),
+            kind: Set(kind),
+            name: Set(name.to_owned()),
+            config: Set(config),
+            needs_review: Set(false),
+            review_reason: Set(None),
+            last_checked_at: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
     txn.commit().await
 }
 

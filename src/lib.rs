@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod automations;
 pub mod clock;
 pub mod config;
 pub mod crypto;

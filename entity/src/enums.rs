@@ -244,3 +244,55 @@ pub enum LimitedReason {
     #[serde(rename = "LINKED_PAGE_NOT_AUTHORIZED")]
     LinkedPageNotAuthorized,
 }
+
+/// What an automation rule does with an account's incoming items (R19).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum AutomationKind {
+    #[sea_orm(string_value = "AUTO_TAG")]
+    #[serde(rename = "AUTO_TAG")]
+    AutoTag,
+    #[sea_orm(string_value = "AUTO_ASSIGN")]
+    #[serde(rename = "AUTO_ASSIGN")]
+    AutoAssign,
+}
+
+/// Why an automation rule needs a person to look at it after a reconnect (B6).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum ReviewReason {
+    /// The account did not come back.
+    #[sea_orm(string_value = "ACCOUNT_DISCONNECTED")]
+    #[serde(rename = "ACCOUNT_DISCONNECTED")]
+    AccountDisconnected,
+    /// The network no longer grants a permission the rule needs.
+    #[sea_orm(string_value = "SCOPE_MISSING")]
+    #[serde(rename = "SCOPE_MISSING")]
+    ScopeMissing,
+    /// The user the rule assigns to can no longer see the account.
+    #[sea_orm(string_value = "ASSIGNEE_LOST_ACCESS")]
+    #[serde(rename = "ASSIGNEE_LOST_ACCESS")]
+    AssigneeLostAccess,
+}

@@ -5,6 +5,7 @@ pub mod prelude;
 
 pub mod account_grants;
 pub mod audit_log;
+pub mod automation_rules;
 pub mod banner_dismissals;
 pub mod disconnect_episodes;
 pub mod events;

@@ -9,6 +9,7 @@ mod m20261129_000003_create_disconnect_tracking;
 mod m20261129_000004_create_audit_and_events;
 mod m20261129_000005_create_sandbox;
 mod m20261129_000006_create_oauth_attempts;
+mod m20261129_000007_create_automation_rules;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_create_audit_and_events::Migration),
             Box::new(m20261129_000005_create_sandbox::Migration),
             Box::new(m20261129_000006_create_oauth_attempts::Migration),
+            Box::new(m20261129_000007_create_automation_rules::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ pub enum Kind {
     User,
     /// An `Organization`.
     Organization,
+    /// An `AutomationRule`.
+    AutomationRule,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Self::SocialLogin => "SocialLogin",
             Self::User => "User",
             Self::Organization => "Organization",
+            Self::AutomationRule => "AutomationRule",
         }
     }
 }

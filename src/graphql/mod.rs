@@ -1,6 +1,8 @@
 //! The GraphQL schema: roots, views, guards and limits. Thin: check, call the domain, map errors.
 
 pub mod accounts;
+pub mod automations;
+pub mod connect;
 pub mod context;
 pub mod errors;
 pub mod guards;
@@ -31,7 +33,11 @@ pub struct Query(
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(notices::NoticesMutation, reconnect::ReconnectMutation);
+pub struct Mutation(
+    notices::NoticesMutation,
+    reconnect::ReconnectMutation,
+    connect::ConnectMutation,
+);
 
 /// The schema type.
 pub type RelinkSchema = Schema<Query, Mutation, EmptySubscription>;

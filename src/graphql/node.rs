@@ -36,6 +36,8 @@ impl NodeQuery {
             Kind::SocialAccount => account_for_viewer(ctx, &id).await.map(Node::SocialAccount),
             Kind::SocialLogin => login_for_viewer(ctx, &id).await.map(Node::SocialLogin),
             Kind::User => user_for_viewer(ctx, &id).await.map(Node::User),
+            // Rules are reached through their account, not by id.
+            Kind::AutomationRule => Err(ApiError::NotFound),
             Kind::Organization => organization_for_viewer(ctx, &id)
                 .await
                 .map(Node::Organization),

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     accounts::SocialAccount,
+    automations::AutomationRule,
     context::{clock, database, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
@@ -51,11 +52,14 @@ pub struct CompleteReconnectPayload {
     pub reconnected_accounts: Vec<SocialAccount>,
     /// Accounts of the login the network did not grant, still disconnected with their reason.
     pub still_disconnected: Vec<SocialAccount>,
+    /// B6: automation rules of these accounts that no longer work, flagged for review.
+    pub rules_to_review: Vec<AutomationRule>,
     /// Expected refusals (`WRONG_IDENTITY`, `STATE_INVALID`…); nothing changed when present.
     pub user_errors: Vec<UserError>,
 }
 
-fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
+/// The flow's services from the schema data.
+pub(super) fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
     let internal = |what: &str| ApiError::Internal(anyhow::anyhow!("no {what} in the schema data"));
     Ok(Services {
         db: database(ctx)?,
@@ -75,6 +79,11 @@ pub fn user_error(error: FlowError) -> ApiResult<UserError> {
         FlowError::NotAllowed => (
             Code::ReconnectNotAllowed,
             "You may not reconnect this account: ask an admin, or whoever last reconnected it."
+                .to_owned(),
+        ),
+        FlowError::ConnectNotAllowed => (
+            Code::ConnectNotAllowed,
+            "Only the organization's admins may connect accounts to it; ask one of them."
                 .to_owned(),
         ),
         FlowError::StateInvalid => (
@@ -186,6 +195,11 @@ impl ReconnectMutation {
                         .still_disconnected
                         .into_iter()
                         .map(SocialAccount)
+                        .collect(),
+                    rules_to_review: outcome
+                        .rules_to_review
+                        .into_iter()
+                        .map(AutomationRule)
                         .collect(),
                     user_errors: Vec::new(),
                 }),

@@ -9,6 +9,8 @@ pub enum UserErrorCode {
     AccountDisconnected,
     /// The viewer may not reconnect this account (R3).
     ReconnectNotAllowed,
+    /// Only the organization's super admins and admins may connect accounts to it (R17).
+    ConnectNotAllowed,
     /// The network signed in another identity than the one needed (B2, R20).
     WrongIdentity,
     /// A page comes back only through an identity with admin rights on it (R6).

@@ -1,5 +1,6 @@
 //! The HTTP surface: router, shared state, request tracing, GraphiQL and health routes.
 
+pub mod dashboard;
 pub mod graphql;
 pub mod health;
 pub mod oauth;
@@ -52,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
+        .route("/dashboard", get(dashboard::page))
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {

@@ -1,6 +1,7 @@
 //! The reconnect flow (R3–R8, R17, R18, R20, B2, B8): start a sign-in at the network, finish it
 //! with the network's answer, and apply the article's rules in one transaction.
 
+pub mod connect;
 pub mod finish;
 pub mod repo;
 pub mod rules;
@@ -39,6 +40,10 @@ pub enum FlowError {
     /// R3: the user may not reconnect this account (or lost the right since the start).
     #[error("not allowed to reconnect")]
     NotAllowed,
+    /// R17: only an organization's super admins and admins add accounts to it (or lost the right
+    /// since the start).
+    #[error("not allowed to connect accounts to the organization")]
+    ConnectNotAllowed,
     /// Unknown, used, another user's or another network's `state`.
     #[error("state invalid")]
     StateInvalid,
@@ -78,6 +83,8 @@ pub struct Outcome {
     pub reconnected: Vec<social_accounts::Model>,
     /// Accounts of the login the network did not grant, with their reason.
     pub still_disconnected: Vec<social_accounts::Model>,
+    /// B6: automation rules of those accounts that no longer work, flagged for review.
+    pub rules_to_review: Vec<entity::automation_rules::Model>,
 }
 
 /// The stored form of a `state`: its SHA-256, so a database leak gives no usable state.

@@ -7,16 +7,17 @@ use entity::{
     events, oauth_attempts, social_accounts, social_logins,
 };
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, NotSet,
-    QueryFilter as _, Set, sea_query::Expr,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
+    IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set, sea_query::Expr,
 };
 
 use super::rules::Verdict;
 use crate::{
+    access::Owner,
     audit,
     config::Secret,
     crypto::{CryptoError, Slot, TokenCipher},
-    networks::TokenSet,
+    networks::{Identity, TokenSet},
 };
 
 /// An attempt to record.
@@ -324,4 +325,154 @@ pub async fn apply_verdict(
     .insert(db)
     .await?;
     Ok(updated)
+}
+
+// Connect (R17): the queries of `connect::apply_connect`.
+
+/// The owner columns (organization, user) of `owner`.
+fn owner_columns(owner: Owner) -> (Option<i64>, Option<i64>) {
+    match owner {
+        Owner::Organization(org) => (Some(org), None),
+        Owner::User(user) => (None, Some(user)),
+    }
+}
+
+/// The login of `external_user_id` at `network` that `owner` holds, if any.
+pub async fn find_login(
+    db: &impl ConnectionTrait,
+    network: Network,
+    external_user_id: &str,
+    owner: Owner,
+) -> Result<Option<social_logins::Model>, DbErr> {
+    let owned = match owner {
+        Owner::Organization(org) => social_logins::Column::OwnerOrganizationId.eq(org),
+        Owner::User(user) => social_logins::Column::OwnerUserId.eq(user),
+    };
+    social_logins::Entity::find()
+        .filter(social_logins::Column::Network.eq(network))
+        .filter(social_logins::Column::ExternalUserId.eq(external_user_id))
+        .filter(owned)
+        .order_by_asc(social_logins::Column::Id)
+        .one(db)
+        .await
+}
+
+/// Creates the login of `identity` at `network` for `owner`, connected by `user_id` now (R4); the
+/// caller stores its tokens next.
+pub async fn insert_login(
+    db: &impl ConnectionTrait,
+    network: Network,
+    owner: Owner,
+    identity: &Identity,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<social_logins::Model, DbErr> {
+    let (organization, user) = owner_columns(owner);
+    social_logins::ActiveModel {
+        id: NotSet,
+        network: Set(network),
+        external_user_id: Set(identity.external_id.clone()),
+        display_name: Set(identity.name.clone()),
+        owner_organization_id: Set(organization),
+        owner_user_id: Set(user),
+        access_token_enc: Set(None),
+        refresh_token_enc: Set(None),
+        key_id: Set(None),
+        token_expires_at: Set(None),
+        refresh_expires_at: Set(None),
+        scopes: Set(String::new()),
+        status: Set(LoginStatus::Connected),
+        disconnect_reason: Set(None),
+        disconnected_at: Set(None),
+        connected_by: Set(Some(user_id)),
+        connected_at: Set(now),
+        last_reconnected_by: Set(None),
+        last_reconnected_at: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+/// The accounts of `owner` whose external id is one of `external_ids` (at any network, so an
+/// Instagram profile finds its Facebook page, R18), and every account of the login `login_id`.
+pub async fn accounts_for_connect(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    external_ids: &[String],
+    login_id: i64,
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    let owned = match owner {
+        Owner::Organization(org) => social_accounts::Column::OwnerOrganizationId.eq(org),
+        Owner::User(user) => social_accounts::Column::OwnerUserId.eq(user),
+    };
+    social_accounts::Entity::find()
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all().add(owned).add(
+                        social_accounts::Column::ExternalId.is_in(external_ids.iter().cloned()),
+                    ),
+                )
+                .add(social_accounts::Column::SocialLoginId.eq(login_id)),
+        )
+        .order_by_asc(social_accounts::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Inserts `draft` as a new account (its `id` is ignored) and records it like
+/// [`record_account_change`] does: audit `account.connected`, event `CONNECTED` (B8).
+pub async fn insert_account(
+    db: &impl ConnectionTrait,
+    draft: social_accounts::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<social_accounts::Model, DbErr> {
+    let mut row = draft.into_active_model().reset_all();
+    row.id = NotSet;
+    let account = row.insert(db).await?;
+    record_account_change(db, &account, "account.connected", "CONNECTED", user_id, now).await?;
+    Ok(account)
+}
+
+/// Writes the audit entry `action` and the event row `kind` of a change to `account` (B8; the
+/// outbox of the live issue publishes the events), with the same detail as [`apply_verdict`].
+pub async fn record_account_change(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    action: &'static str,
+    kind: &str,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let login_id = account.social_login_id;
+    let detail = serde_json::json!({ "health": account.health, "reason": account.disconnect_reason, "loginId": login_id });
+    audit::record(
+        db,
+        audit::Entry {
+            organization_id: account.owner_organization_id,
+            actor_user_id: Some(user_id),
+            action,
+            target_type: "social_account",
+            target_id: Some(account.id),
+            detail: detail.clone(),
+        },
+        now,
+    )
+    .await?;
+    events::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        organization_id: Set(account.owner_organization_id),
+        owner_user_id: Set(account.owner_user_id),
+        social_account_id: Set(Some(account.id)),
+        social_login_id: Set(Some(login_id)),
+        payload: Set(detail),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }

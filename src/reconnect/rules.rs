@@ -86,8 +86,9 @@ fn label(identity: &Identity) -> String {
     format!("{} ({})", identity.name, identity.external_id)
 }
 
-/// The verdict for one account of the login, given what the network granted.
-fn verdict(
+/// The verdict for one account of the login, given what the network granted: also what a connect
+/// (R17) applies to each account it adds or brings back.
+pub fn verdict(
     account: &social_accounts::Model,
     identity: &Identity,
     granted: &[Asset],

@@ -1,8 +1,10 @@
 //! `startReconnect`: check R3/R8, record an attempt (hashed state, sealed PKCE verifier, target,
-//! ten minutes), and hand back the network's sign-in URL.
+//! ten minutes), and hand back the network's sign-in URL. [`begin`] is that second half, shared
+//! with `startConnect`.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
+use entity::enums::Network;
 use rand::RngCore as _;
 
 use super::{FlowError, Services, attempt_lifetime, repo, state_hash};
@@ -39,9 +41,44 @@ pub async fn start_reconnect(
     if !access::may_reconnect_login(subject, siblings) {
         return Err(FlowError::NotAllowed);
     }
+    begin(
+        services,
+        subject.user_id,
+        Purpose {
+            name: "RECONNECT",
+            network: account.network,
+            target_account_id: Some(account.id),
+            organization_id: account.owner_organization_id,
+        },
+        now,
+    )
+    .await
+}
+
+/// What a sign-in is started for, as its attempt records it.
+#[derive(Clone, Copy, Debug)]
+pub struct Purpose {
+    /// `RECONNECT` or `CONNECT`: how the callback applies the sign-in.
+    pub name: &'static str,
+    /// The network to sign in at.
+    pub network: Network,
+    /// The account clicked, for a reconnect.
+    pub target_account_id: Option<i64>,
+    /// The organization the accounts belong to; `None` for personal accounts.
+    pub organization_id: Option<i64>,
+}
+
+/// Makes a state and a PKCE pair, records the attempt (hashed state, sealed verifier, ten
+/// minutes) and returns the network's sign-in URL. Permission is the caller's to check first.
+pub async fn begin(
+    services: Services<'_>,
+    user_id: i64,
+    purpose: Purpose,
+    now: DateTime<Utc>,
+) -> Result<Started, FlowError> {
     let adapter = services
         .networks
-        .get(account.network)
+        .get(purpose.network)
         .ok_or(FlowError::NetworkNotConfigured)?;
     let mut raw = [0u8; 32];
     rand::rng().fill_bytes(&mut raw);
@@ -54,11 +91,11 @@ pub async fn start_reconnect(
         services.cipher,
         repo::NewAttempt {
             state_hash: state_hash(&state),
-            user_id: subject.user_id,
-            purpose: "RECONNECT",
-            network: account.network,
-            target_account_id: Some(account.id),
-            organization_id: account.owner_organization_id,
+            user_id,
+            purpose: purpose.name,
+            network: purpose.network,
+            target_account_id: purpose.target_account_id,
+            organization_id: purpose.organization_id,
             verifier: &verifier,
             expires_at,
             now,

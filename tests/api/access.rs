@@ -56,6 +56,10 @@ fn dummy(type_ref: &Value, inputs: &Value) -> String {
         ("SCALAR", "Int") => "1".to_owned(),
         ("SCALAR", "Boolean") => "true".to_owned(),
         ("SCALAR", "Float") => "1.0".to_owned(),
+        ("ENUM", _) => inputs["enum:".to_owned() + name]
+            .as_str()
+            .unwrap_or("X")
+            .to_owned(),
         ("INPUT_OBJECT", _) => {
             let fields = inputs[name].as_array().cloned().unwrap_or_default();
             let required: Vec<String> = fields
@@ -105,7 +109,7 @@ fn call(field: &Value, inputs: &Value) -> String {
     )
 }
 
-/// Input object name → its fields, from introspection.
+/// Input object name → its fields, and `enum:Name` → a value of that enum, from introspection.
 async fn input_types(app: &TestApp) -> Value {
     let query = format!(
         "{{ __schema {{ types {{ name kind inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
@@ -117,6 +121,13 @@ async fn input_types(app: &TestApp) -> Value {
         .into_iter()
         .flatten()
     {
+        if ty["kind"] == "ENUM" {
+            let first = ty["enumValues"][0]["name"].clone();
+            inputs.insert(
+                format!("enum:{}", ty["name"].as_str().unwrap_or_default()),
+                first,
+            );
+        }
         if ty["kind"] == "INPUT_OBJECT" {
             inputs.insert(
                 ty["name"].as_str().unwrap_or_default().to_owned(),
@@ -150,12 +161,12 @@ async fn every_root_field_has_a_guard_or_is_public() {
     }
 }
 
-struct OtherOrganization {
-    ids: Vec<(Kind, i64)>,
+pub(crate) struct OtherOrganization {
+    pub(crate) ids: Vec<(Kind, i64)>,
 }
 
 /// Globex, an organization Northwind's users have nothing to do with.
-async fn globex(app: &TestApp) -> OtherOrganization {
+pub(crate) async fn globex(app: &TestApp) -> OtherOrganization {
     let now = Utc::now();
     let org = organizations::ActiveModel {
         name: Set("Globex".to_owned()),

@@ -7,6 +7,7 @@ mod access;
 mod auth;
 mod banner;
 mod cli;
+mod connect;
 mod demo;
 mod http;
 mod n_plus_one;

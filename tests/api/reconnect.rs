@@ -17,7 +17,7 @@ async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
 }
 
 /// Signs in at the sandbox as `identity`, unticking `deny`; returns the callback URL.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     authorize_url: &str,
     identity: &str,
@@ -48,7 +48,7 @@ async fn sign_in(
 }
 
 /// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
-async fn callback(app: &TestApp, url: &str) -> String {
+pub(crate) async fn callback(app: &TestApp, url: &str) -> String {
     let response = app.client.get(url).send().await.expect("callback");
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
@@ -66,7 +66,7 @@ async fn callback(app: &TestApp, url: &str) -> String {
     location
 }
 
-async fn health(app: &TestApp, external_id: &str) -> Health {
+pub(crate) async fn health(app: &TestApp, external_id: &str) -> Health {
     social_accounts::Entity::find()
         .filter(social_accounts::Column::ExternalId.eq(external_id))
         .one(&app.db)
@@ -76,7 +76,7 @@ async fn health(app: &TestApp, external_id: &str) -> Health {
         .health
 }
 
-async fn event_count(app: &TestApp) -> u64 {
+pub(crate) async fn event_count(app: &TestApp) -> u64 {
     events::Entity::find().count(&app.db).await.expect("count")
 }
 
@@ -494,4 +494,143 @@ async fn tokens_are_encrypted_at_rest_and_bound_to_their_row() {
     };
     assert!(app.cipher.open(&key, &sealed, &other).is_err());
     assert!(first_code(&json!({})) == "<none>");
+}
+
+/// The `state` and `code` of a network redirect.
+fn state_and_code(url: &str) -> (String, String) {
+    let query: Vec<(String, String)> = reqwest::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .expect(name)
+    };
+    (get("state"), get("code"))
+}
+
+#[tokio::test]
+async fn b6_rules_that_no_longer_work_are_listed_and_flagged() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    // Nora unticks the group: its rule cannot run; Dev cannot see the roastery page.
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &["fb-group-lovers"],
+        "allow",
+    )
+    .await;
+    let (state, code) = state_and_code(&back);
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) {
+                reconnectedAccounts { name } stillDisconnected { name disconnect { reason } }
+                rulesToReview { name kind needsReview reviewReason socialAccount { name } } userErrors { code } } }",
+            json!({ "state": state, "code": code }),
+        )
+        .await;
+    let payload = &body["data"]["completeReconnect"];
+    assert_eq!(payload["userErrors"], json!([]), "{body}");
+    assert_eq!(
+        payload["stillDisconnected"][0]["disconnect"]["reason"],
+        "SCOPE_MISSING"
+    );
+    let mut flagged: Vec<(String, String)> = payload["rulesToReview"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|rule| {
+            (
+                rule["name"].as_str().unwrap_or_default().to_owned(),
+                rule["reviewReason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    flagged.sort();
+    assert_eq!(
+        flagged,
+        vec![
+            (
+                "Assign roastery messages to Dev".to_owned(),
+                "ASSIGNEE_LOST_ACCESS".to_owned()
+            ),
+            (
+                "Tag event questions".to_owned(),
+                "ACCOUNT_DISCONNECTED".to_owned()
+            ),
+        ],
+        "{body}"
+    );
+    let stored = entity::automation_rules::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("rules");
+    assert_eq!(stored.iter().filter(|rule| rule.needs_review).count(), 2);
+    assert!(stored.iter().all(|rule| rule.last_checked_at.is_some()));
+}
+
+#[tokio::test]
+async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
+    let app = TestApp::spawn_demo().await;
+    let instagram = || async {
+        social_accounts::Entity::find()
+            .filter(social_accounts::Column::ExternalId.eq("ig-biz-northwind"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("row")
+    };
+    // The Facebook page is disconnected: the Instagram profile comes back limited, and says why.
+    let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "ig-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    assert!(
+        callback(&app, &back)
+            .await
+            .ends_with("reconnected=1&still_disconnected=0")
+    );
+    let limited = instagram().await;
+    assert_eq!(limited.health, Health::Limited);
+    assert_eq!(
+        limited.limited_reason,
+        Some(entity::enums::LimitedReason::LinkedPageNotAuthorized)
+    );
+
+    // Log in with Facebook too, then reconnect Instagram: full function.
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "ig-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    let full = instagram().await;
+    assert_eq!(full.health, Health::Connected);
+    assert_eq!(full.limited_reason, None);
 }
