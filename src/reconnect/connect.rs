@@ -183,6 +183,9 @@ pub async fn apply_connect(
         now,
     )
     .await?;
+    // B6 applies to a connect too: accounts that come back may carry rules.
+    outcome.rules_to_review =
+        super::finish::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,

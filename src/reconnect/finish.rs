@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
-use super::{FlowError, Outcome, Services, repo, rules, state_hash};
+use super::{FlowError, Outcome, Services, attempts, repo, rules, state_hash};
 use crate::{access, accounts, audit, automations, db, networks::NetworkError};
 
 /// What the network sent back to the callback.
@@ -45,7 +45,7 @@ pub async fn complete(
     viewer: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
-    let attempt = repo::attempt_by_state(services.db, &state_hash(state))
+    let attempt = attempts::attempt_by_state(services.db, &state_hash(state))
         .await?
         .ok_or(FlowError::StateInvalid)?;
     // Another network's path or another user's state: refuse without spending it.
@@ -54,7 +54,7 @@ pub async fn complete(
     {
         return Err(FlowError::StateInvalid);
     }
-    if !repo::claim_attempt(services.db, attempt.id, now).await? {
+    if !attempts::claim_attempt(services.db, attempt.id, now).await? {
         return Err(FlowError::StateInvalid);
     }
     if attempt.expires_at <= now {
@@ -70,7 +70,7 @@ pub async fn complete(
         .networks
         .get(network)
         .ok_or(FlowError::NetworkNotConfigured)?;
-    let verifier = repo::open_verifier(services.cipher, &attempt)
+    let verifier = attempts::open_verifier(services.cipher, &attempt)
         .map_err(|error| FlowError::Internal(anyhow::anyhow!("attempt verifier: {error}")))?;
     let tokens = adapter
         .exchange_code(code, &verifier)
@@ -133,15 +133,7 @@ pub async fn complete(
     let login = match plan.target {
         rules::Target::SameLogin => login,
         rules::Target::OtherIdentity => {
-            repo::login_for_identity(
-                &txn,
-                &login,
-                &identity.external_id,
-                &identity.name,
-                user_id,
-                now,
-            )
-            .await?
+            repo::login_for_identity(&txn, &login, &identity, user_id, now).await?
         }
     };
     repo::store_tokens(&txn, services.cipher, &login, &tokens, user_id, now).await?;
@@ -181,7 +173,7 @@ pub async fn complete(
 }
 
 /// B6: re-checks the automation rules of every account the sign-in touched; returns the flagged.
-async fn recheck_rules(
+pub(super) async fn recheck_rules(
     db: &impl sea_orm::ConnectionTrait,
     outcome: &Outcome,
     scopes: &[String],

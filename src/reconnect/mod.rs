@@ -1,6 +1,7 @@
 //! The reconnect flow (R3–R8, R17, R18, R20, B2, B8): start a sign-in at the network, finish it
 //! with the network's answer, and apply the article's rules in one transaction.
 
+pub mod attempts;
 pub mod connect;
 pub mod finish;
 pub mod repo;

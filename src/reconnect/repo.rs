@@ -4,128 +4,20 @@ use chrono::{DateTime, Utc};
 use entity::{
     disconnect_episodes,
     enums::{LoginStatus, Network},
-    events, oauth_attempts, social_accounts, social_logins,
+    events, social_accounts, social_logins,
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
-    IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set, sea_query::Expr,
+    IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set,
 };
 
 use super::rules::Verdict;
 use crate::{
     access::Owner,
     audit,
-    config::Secret,
-    crypto::{CryptoError, Slot, TokenCipher},
+    crypto::{Slot, TokenCipher},
     networks::{Identity, TokenSet},
 };
-
-/// An attempt to record.
-pub struct NewAttempt<'a> {
-    /// SHA-256 of the state.
-    pub state_hash: String,
-    /// Who started it.
-    pub user_id: i64,
-    /// `RECONNECT` or `CONNECT`.
-    pub purpose: &'static str,
-    /// The network.
-    pub network: Network,
-    /// The account clicked.
-    pub target_account_id: Option<i64>,
-    /// The organization, for a connect.
-    pub organization_id: Option<i64>,
-    /// The PKCE verifier, sealed before it is stored.
-    pub verifier: &'a Secret,
-    /// End of life.
-    pub expires_at: DateTime<Utc>,
-    /// Now.
-    pub now: DateTime<Utc>,
-}
-
-const VERIFIER: &str = "pkce_verifier_enc";
-
-/// Inserts an attempt and seals its verifier bound to the new row.
-pub async fn insert_attempt(
-    db: &impl ConnectionTrait,
-    cipher: &TokenCipher,
-    attempt: NewAttempt<'_>,
-) -> Result<i64, DbErr> {
-    let row = oauth_attempts::ActiveModel {
-        id: NotSet,
-        state_hash: Set(attempt.state_hash),
-        user_id: Set(attempt.user_id),
-        purpose: Set(attempt.purpose.to_owned()),
-        network: Set(attempt.network),
-        target_account_id: Set(attempt.target_account_id),
-        organization_id: Set(attempt.organization_id),
-        pkce_verifier_enc: Set(Vec::new()),
-        key_id: Set(String::new()),
-        expires_at: Set(attempt.expires_at),
-        used_at: Set(None),
-        created_at: Set(attempt.now),
-    }
-    .insert(db)
-    .await?;
-    let sealed = cipher.seal(
-        attempt.verifier,
-        &Slot {
-            table: "oauth_attempts",
-            row_id: row.id,
-            column: VERIFIER,
-        },
-    );
-    oauth_attempts::ActiveModel {
-        id: Set(row.id),
-        pkce_verifier_enc: Set(sealed.bytes),
-        key_id: Set(sealed.key_id),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    Ok(row.id)
-}
-
-/// The attempt with this state hash.
-pub async fn attempt_by_state(
-    db: &impl ConnectionTrait,
-    state_hash: &str,
-) -> Result<Option<oauth_attempts::Model>, DbErr> {
-    oauth_attempts::Entity::find()
-        .filter(oauth_attempts::Column::StateHash.eq(state_hash))
-        .one(db)
-        .await
-}
-
-/// Marks the attempt used, once: false when it already was (a replay).
-pub async fn claim_attempt(
-    db: &impl ConnectionTrait,
-    id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let result = oauth_attempts::Entity::update_many()
-        .col_expr(oauth_attempts::Column::UsedAt, Expr::value(now))
-        .filter(oauth_attempts::Column::Id.eq(id))
-        .filter(oauth_attempts::Column::UsedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(result.rows_affected == 1)
-}
-
-/// The attempt's PKCE verifier.
-pub fn open_verifier(
-    cipher: &TokenCipher,
-    attempt: &oauth_attempts::Model,
-) -> Result<Secret, CryptoError> {
-    cipher.open(
-        &attempt.key_id,
-        &attempt.pkce_verifier_enc,
-        &Slot {
-            table: "oauth_attempts",
-            row_id: attempt.id,
-            column: VERIFIER,
-        },
-    )
-}
 
 /// Stores fresh tokens on a login and marks it connected (R4: who and when).
 pub async fn store_tokens(
@@ -181,56 +73,21 @@ pub async fn store_tokens(
     Ok(())
 }
 
-/// Finds the login of `identity` at `network` for the same owner, or creates it (R6 move).
+/// Finds the login of `identity` at the network of `like`, for the same owner, or creates it (R6:
+/// a page brought back by another of its admins moves to that admin's login).
 pub async fn login_for_identity(
     db: &impl ConnectionTrait,
     like: &social_logins::Model,
-    external_user_id: &str,
-    display_name: &str,
+    identity: &Identity,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<social_logins::Model, DbErr> {
-    let existing = social_logins::Entity::find()
-        .filter(social_logins::Column::Network.eq(like.network))
-        .filter(social_logins::Column::ExternalUserId.eq(external_user_id))
-        .filter(match like.owner_organization_id {
-            Some(org) => social_logins::Column::OwnerOrganizationId.eq(org),
-            None => social_logins::Column::OwnerOrganizationId.is_null(),
-        })
-        .filter(match like.owner_user_id {
-            Some(user) => social_logins::Column::OwnerUserId.eq(user),
-            None => social_logins::Column::OwnerUserId.is_null(),
-        })
-        .one(db)
-        .await?;
-    if let Some(login) = existing {
-        return Ok(login);
+    let owner = Owner::from_columns(like.owner_organization_id, like.owner_user_id)
+        .ok_or_else(|| DbErr::Custom(format!("login {} has no single owner", like.id)))?;
+    match find_login(db, like.network, &identity.external_id, owner).await? {
+        Some(login) => Ok(login),
+        None => insert_login(db, like.network, owner, identity, user_id, now).await,
     }
-    social_logins::ActiveModel {
-        id: NotSet,
-        network: Set(like.network),
-        external_user_id: Set(external_user_id.to_owned()),
-        display_name: Set(display_name.to_owned()),
-        owner_organization_id: Set(like.owner_organization_id),
-        owner_user_id: Set(like.owner_user_id),
-        access_token_enc: Set(None),
-        refresh_token_enc: Set(None),
-        key_id: Set(None),
-        token_expires_at: Set(None),
-        refresh_expires_at: Set(None),
-        scopes: Set(String::new()),
-        status: Set(LoginStatus::Connected),
-        disconnect_reason: Set(None),
-        disconnected_at: Set(None),
-        connected_by: Set(Some(user_id)),
-        connected_at: Set(now),
-        last_reconnected_by: Set(None),
-        last_reconnected_at: Set(None),
-        version: Set(0),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await
 }
 
 /// Applies one account's verdict: health, reason, its episode, the audit entry and the event row
@@ -298,32 +155,7 @@ pub async fn apply_verdict(
         }
     };
     let updated = row.update(db).await?;
-    let detail = serde_json::json!({ "health": updated.health, "reason": updated.disconnect_reason, "loginId": login_id });
-    audit::record(
-        db,
-        audit::Entry {
-            organization_id: account.owner_organization_id,
-            actor_user_id: Some(user_id),
-            action,
-            target_type: "social_account",
-            target_id: Some(account.id),
-            detail: detail.clone(),
-        },
-        now,
-    )
-    .await?;
-    events::ActiveModel {
-        id: NotSet,
-        kind: Set(kind.to_owned()),
-        organization_id: Set(account.owner_organization_id),
-        owner_user_id: Set(account.owner_user_id),
-        social_account_id: Set(Some(account.id)),
-        social_login_id: Set(Some(login_id)),
-        payload: Set(detail),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
+    record_account_change(db, &updated, action, kind, user_id, now).await?;
     Ok(updated)
 }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::Network;
 use rand::RngCore as _;
 
-use super::{FlowError, Services, attempt_lifetime, repo, state_hash};
+use super::{FlowError, Services, attempt_lifetime, attempts, state_hash};
 use crate::{
     access::{self, Subject},
     accounts, db,
@@ -86,10 +86,10 @@ pub async fn begin(
     let (challenge, verifier) = pkce_pair();
     let expires_at = now + attempt_lifetime();
     let txn = db::begin_write(services.db).await?;
-    repo::insert_attempt(
+    attempts::insert_attempt(
         &txn,
         services.cipher,
-        repo::NewAttempt {
+        attempts::NewAttempt {
             state_hash: state_hash(&state),
             user_id,
             purpose: purpose.name,
