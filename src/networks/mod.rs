@@ -106,6 +106,8 @@ pub trait NetworkAdapter: Send + Sync {
     ) -> Result<TokenSet, NetworkError>;
     /// Refreshes an access token.
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError>;
+    /// Revokes a token (RFC 7009), e.g. one obtained by a sign-in that a rule refused.
+    async fn revoke(&self, token: &Secret) -> Result<(), NetworkError>;
     /// The signed-in identity.
     async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError>;
     /// The assets the identity granted, with its current roles.

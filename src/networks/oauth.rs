@@ -23,6 +23,8 @@ pub struct OAuthApp {
     pub token_url: String,
     /// Our callback, `{public_url}/oauth/callback/{network}`.
     pub redirect_url: String,
+    /// Revocation endpoint (RFC 7009), when the network has one.
+    pub revoke_url: Option<String>,
     /// Scopes to ask for.
     pub scopes: Vec<String>,
     /// The one outbound client (no redirects, timeouts).
@@ -146,6 +148,31 @@ impl OAuthApp {
             .await
             .map_err(classify)?;
         Ok(token_set(&response))
+    }
+}
+
+impl OAuthApp {
+    /// Revokes a token at the network (RFC 7009). Networks answer 200 even for unknown tokens.
+    pub async fn revoke(&self, token: &Secret) -> Result<(), NetworkError> {
+        let Some(url) = &self.revoke_url else {
+            return Ok(());
+        };
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(&self.client_id, Some(self.client_secret.expose()))
+            .form(&[("token", token.expose())])
+            .send()
+            .await
+            .map_err(|error| NetworkError::Unavailable(error.to_string()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(NetworkError::Unavailable(format!(
+                "HTTP {}",
+                response.status()
+            )))
+        }
     }
 }
 

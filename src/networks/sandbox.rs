@@ -34,6 +34,7 @@ impl SandboxAdapter {
                 client_secret,
                 auth_url: format!("{base}/oauth/authorize"),
                 token_url: format!("{base}/oauth/token"),
+                revoke_url: Some(format!("{base}/oauth/revoke")),
                 redirect_url: format!("{public_url}/oauth/callback/{}", slug(network)),
                 scopes: scopes(network)
                     .iter()
@@ -168,6 +169,10 @@ impl NetworkAdapter for SandboxAdapter {
 
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError> {
         self.app.refresh(refresh_token).await
+    }
+
+    async fn revoke(&self, token: &Secret) -> Result<(), NetworkError> {
+        self.app.revoke(token).await
     }
 
     async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError> {

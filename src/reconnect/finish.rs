@@ -128,7 +128,20 @@ pub async fn complete(
     let plan = rules::plan(&target, &login, &siblings, &identity, &granted, |page| {
         linked_health.get(&page) == Some(&Health::Connected)
     })
-    .map_err(FlowError::Refused)?;
+    .map_err(FlowError::Refused);
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(refusal) => {
+            // B2: nothing changes here, and the tokens of the wrong sign-in are given back.
+            drop(txn);
+            for token in std::iter::once(&tokens.access).chain(tokens.refresh.as_ref()) {
+                if let Err(error) = adapter.revoke(token).await {
+                    tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
+                }
+            }
+            return Err(refusal);
+        }
+    };
 
     let login = match plan.target {
         rules::Target::SameLogin => login,

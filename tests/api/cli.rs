@@ -157,3 +157,53 @@ async fn serve_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
 }
+
+#[tokio::test]
+async fn the_server_refuses_to_start_with_keys_that_cannot_read_stored_tokens() {
+    use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config::for_tests(dir.path().to_path_buf());
+    let app = App::build(config.clone()).await.expect("build");
+    relink::demo::seed(app.db(), relink::clock::SystemClock.now())
+        .await
+        .expect("seed");
+    let login = entity::social_logins::Entity::find()
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("login");
+    let slot = relink::crypto::Slot {
+        table: "social_logins",
+        row_id: login.id,
+        column: "access_token_enc",
+    };
+    let sealed = app
+        .cipher()
+        .seal(&relink::config::Secret::new("a-token"), &slot);
+    entity::social_logins::ActiveModel {
+        id: Set(login.id),
+        access_token_enc: Set(Some(sealed.bytes)),
+        key_id: Set(Some(sealed.key_id)),
+        ..Default::default()
+    }
+    .update(app.db())
+    .await
+    .expect("store");
+    drop(app);
+
+    let mut wrong = config.clone();
+    wrong.token_keys = Some(relink::config::Secret::new(format!(
+        "k1:{}",
+        "A".repeat(43) + "="
+    )));
+    let refused = App::build(wrong).await.err().expect("refused");
+    let message = format!("{refused:#}");
+    assert!(
+        message.contains("RELINK_TOKEN_KEYS") && message.contains("refuses to start"),
+        "{message}"
+    );
+    assert!(
+        App::build(config).await.is_ok(),
+        "the right key still starts"
+    );
+}

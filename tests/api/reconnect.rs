@@ -170,6 +170,19 @@ async fn b2_the_wrong_identity_changes_nothing_and_says_who_is_needed() {
         "nothing changed"
     );
     assert_eq!(event_count(&app).await, 0);
+    // The wrong sign-in's tokens were given back to the network.
+    let other = entity::sandbox_identities::Entity::find()
+        .filter(entity::sandbox_identities::Column::ExternalId.eq("x-other"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("identity");
+    let tokens = entity::sandbox_tokens::Entity::find()
+        .filter(entity::sandbox_tokens::Column::IdentityId.eq(other.id))
+        .all(&app.db)
+        .await
+        .expect("tokens");
+    assert!(!tokens.is_empty() && tokens.iter().all(|token| token.revoked_at.is_some()));
 }
 
 #[tokio::test]
@@ -633,4 +646,52 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
     let full = instagram().await;
     assert_eq!(full.health, Health::Connected);
     assert_eq!(full.limited_reason, None);
+}
+
+#[tokio::test]
+async fn a_network_that_times_out_changes_nothing() {
+    // A "network" that accepts connections and never answers: the sandbox's token endpoint is
+    // reached through the public URL, so pointing that URL at it makes the code exchange hang.
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hole = format!("http://{}", black_hole.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            open.push(socket);
+        }
+    });
+    let app = TestApp::spawn_with(|config| {
+        config.public_url = Some(hole.clone());
+        config.network_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    // The browser talks to the real server; only the server's own calls go to the black hole.
+    let url = started["authorizeUrl"]
+        .as_str()
+        .expect("url")
+        .replace(&hole, &app.address);
+    let back = sign_in(&app, &url, "fb-nora", &[], "allow")
+        .await
+        .replace(&hole, &app.address);
+    let response = app.client.get(&back).send().await.expect("callback");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.ends_with("result=refused&code=NETWORK_UNAVAILABLE"),
+        "{location}"
+    );
+    assert_eq!(
+        health(&app, "fb-page-northwind").await,
+        Health::Disconnected
+    );
+    assert_eq!(event_count(&app).await, 0);
+    held.abort();
 }
