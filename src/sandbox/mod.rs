@@ -73,49 +73,11 @@ pub fn redirect_uri(public_url: &str, network: Network) -> String {
     format!("{public_url}/oauth/callback/{}", network_slug(network))
 }
 
-/// The network as it appears in paths (`facebook`, `x`, ...).
-pub fn network_slug(network: Network) -> &'static str {
-    match network {
-        Network::Facebook => "facebook",
-        Network::Instagram => "instagram",
-        Network::Linkedin => "linkedin",
-        Network::X => "x",
-        Network::Youtube => "youtube",
-        Network::Tiktok => "tiktok",
-        Network::Pinterest => "pinterest",
-    }
-}
-
-/// The network named by a path segment.
-pub fn parse_network(slug: &str) -> Option<Network> {
-    ALL_NETWORKS
-        .into_iter()
-        .find(|network| network_slug(*network) == slug)
-}
-
-/// Every network the sandbox simulates.
-pub const ALL_NETWORKS: [Network; 7] = [
-    Network::Facebook,
-    Network::Instagram,
-    Network::Linkedin,
-    Network::X,
-    Network::Youtube,
-    Network::Tiktok,
-    Network::Pinterest,
-];
+/// The network as it appears in paths (`facebook`, `x`, ...): the same names as Relink's callback.
+pub use crate::networks::{from_slug as parse_network, slug as network_slug};
 
 /// The network's name as people write it.
-pub fn network_title(network: Network) -> &'static str {
-    match network {
-        Network::Facebook => "Facebook",
-        Network::Instagram => "Instagram",
-        Network::Linkedin => "LinkedIn",
-        Network::X => "X",
-        Network::Youtube => "YouTube",
-        Network::Tiktok => "TikTok",
-        Network::Pinterest => "Pinterest",
-    }
-}
+pub use crate::accounts::network_label as network_title;
 
 /// Request parameters as sent (query and form), in order, repeated keys kept.
 #[derive(Debug, Default)]

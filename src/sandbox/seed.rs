@@ -9,7 +9,9 @@ use entity::{
 };
 use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DbErr, NotSet, Set};
 
-use super::{ALL_NETWORKS, client_id, repo, secrets};
+use sea_orm::Iterable as _;
+
+use super::{client_id, repo, secrets};
 use crate::db;
 
 /// True when the sandbox has no identities and no clients yet.
@@ -137,7 +139,7 @@ async fn seed_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool,
             .await?;
         }
     }
-    for network in ALL_NETWORKS {
+    for network in Network::iter() {
         sandbox_clients::ActiveModel {
             id: NotSet,
             network: Set(network),
