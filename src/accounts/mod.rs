@@ -1,6 +1,7 @@
 //! Social logins and accounts: who can see which, their health, and the fix for each disconnect.
 
 pub mod repo;
+pub mod status;
 
 use entity::enums::{AccountKind, DisconnectReason, Health, Network};
 

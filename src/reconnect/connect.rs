@@ -118,7 +118,7 @@ pub async fn apply_connect(
                     continue;
                 }
                 let updated =
-                    repo::apply_verdict(&txn, &account, verdict, login.id, user_id, now).await?;
+                    crate::accounts::status::apply_verdict(&txn, &account, verdict, login.id, Some(user_id), now).await?;
                 tally(&mut outcome, updated.clone(), verdict);
                 updated
             }
@@ -159,7 +159,7 @@ pub async fn apply_connect(
         account.social_login_id == login.id && !granted_ids.contains(account.external_id.as_str())
     }) {
         let verdict = rules::verdict(account, identity, granted, |_| false);
-        let updated = repo::apply_verdict(&txn, account, verdict, login.id, user_id, now).await?;
+        let updated = crate::accounts::status::apply_verdict(&txn, account, verdict, login.id, Some(user_id), now).await?;
         tally(&mut outcome, updated, verdict);
     }
     audit::record(

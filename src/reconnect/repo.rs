@@ -2,19 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    disconnect_episodes,
-    enums::{LoginStatus, Network},
-    events, social_accounts, social_logins,
+    enums::{LoginStatus, Network}, social_accounts, social_logins,
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
     IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set,
 };
 
-use super::rules::Verdict;
 use crate::{
     access::Owner,
-    audit,
     crypto::{Slot, TokenCipher},
     networks::{Identity, TokenSet},
 };
@@ -90,74 +86,6 @@ pub async fn login_for_identity(
     }
 }
 
-/// Applies one account's verdict: health, reason, its episode, the audit entry and the event row
-/// (B8; the outbox of the live issue publishes the events).
-pub async fn apply_verdict(
-    db: &impl ConnectionTrait,
-    account: &social_accounts::Model,
-    verdict: Verdict,
-    login_id: i64,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> Result<social_accounts::Model, DbErr> {
-    let mut row = social_accounts::ActiveModel {
-        id: Set(account.id),
-        social_login_id: Set(login_id),
-        health: Set(verdict.health()),
-        ..Default::default()
-    };
-    let (action, kind) = match verdict {
-        Verdict::Connected | Verdict::Limited(_) => {
-            if let Some(episode) = account.current_episode_id {
-                disconnect_episodes::ActiveModel {
-                    id: Set(episode),
-                    ended_at: Set(Some(now)),
-                    ended_by: Set(Some(user_id)),
-                    ..Default::default()
-                }
-                .update(db)
-                .await?;
-            }
-            row.limited_reason = Set(match verdict {
-                Verdict::Limited(reason) => Some(reason),
-                _ => None,
-            });
-            row.disconnect_reason = Set(None);
-            row.disconnected_at = Set(None);
-            row.current_episode_id = Set(None);
-            (
-                "account.reconnected",
-                if matches!(verdict, Verdict::Limited(_)) {
-                    "LIMITED"
-                } else {
-                    "RECONNECTED"
-                },
-            )
-        }
-        Verdict::Disconnected(reason) => {
-            row.disconnect_reason = Set(Some(reason));
-            if account.current_episode_id.is_none() {
-                let episode = disconnect_episodes::ActiveModel {
-                    id: NotSet,
-                    social_account_id: Set(account.id),
-                    reason: Set(reason),
-                    started_at: Set(now),
-                    ended_at: Set(None),
-                    ended_by: Set(None),
-                    email_sent_at: Set(None),
-                }
-                .insert(db)
-                .await?;
-                row.current_episode_id = Set(Some(episode.id));
-                row.disconnected_at = Set(Some(now));
-            }
-            ("account.still_disconnected", "DISCONNECTED")
-        }
-    };
-    let updated = row.update(db).await?;
-    record_account_change(db, &updated, action, kind, user_id, now).await?;
-    Ok(updated)
-}
 
 // Connect (R17): the queries of `connect::apply_connect`.
 
@@ -255,7 +183,7 @@ pub async fn accounts_for_connect(
 }
 
 /// Inserts `draft` as a new account (its `id` is ignored) and records it like
-/// [`record_account_change`] does: audit `account.connected`, event `CONNECTED` (B8).
+/// [`crate::accounts::status::record_account_change`] does: audit `account.connected`, event `CONNECTED` (B8).
 pub async fn insert_account(
     db: &impl ConnectionTrait,
     draft: social_accounts::Model,
@@ -265,46 +193,7 @@ pub async fn insert_account(
     let mut row = draft.into_active_model().reset_all();
     row.id = NotSet;
     let account = row.insert(db).await?;
-    record_account_change(db, &account, "account.connected", "CONNECTED", user_id, now).await?;
+    crate::accounts::status::record_account_change(db, &account, "account.connected", "CONNECTED", Some(user_id), now).await?;
     Ok(account)
 }
 
-/// Writes the audit entry `action` and the event row `kind` of a change to `account` (B8; the
-/// outbox of the live issue publishes the events), with the same detail as [`apply_verdict`].
-pub async fn record_account_change(
-    db: &impl ConnectionTrait,
-    account: &social_accounts::Model,
-    action: &'static str,
-    kind: &str,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let login_id = account.social_login_id;
-    let detail = serde_json::json!({ "health": account.health, "reason": account.disconnect_reason, "loginId": login_id });
-    audit::record(
-        db,
-        audit::Entry {
-            organization_id: account.owner_organization_id,
-            actor_user_id: Some(user_id),
-            action,
-            target_type: "social_account",
-            target_id: Some(account.id),
-            detail: detail.clone(),
-        },
-        now,
-    )
-    .await?;
-    events::ActiveModel {
-        id: NotSet,
-        kind: Set(kind.to_owned()),
-        organization_id: Set(account.owner_organization_id),
-        owner_user_id: Set(account.owner_user_id),
-        social_account_id: Set(Some(account.id)),
-        social_login_id: Set(Some(login_id)),
-        payload: Set(detail),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}

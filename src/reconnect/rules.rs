@@ -2,7 +2,7 @@
 //! right identity (R20, B2), groups (R5), page admins (R6), Instagram's page (R18), cascade (R7).
 
 use entity::{
-    enums::{AccountKind, DisconnectReason, Health, LimitedReason},
+    enums::{AccountKind, DisconnectReason, LimitedReason},
     social_accounts, social_logins,
 };
 
@@ -34,27 +34,8 @@ pub enum Refusal {
     },
 }
 
-/// What becomes of one account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Back to full function.
-    Connected,
-    /// Back, with reduced function (R18).
-    Limited(LimitedReason),
-    /// Stays (or becomes) disconnected, with the reason the network gave (B7).
-    Disconnected(DisconnectReason),
-}
+pub use crate::accounts::status::Verdict;
 
-impl Verdict {
-    /// The health this verdict stores.
-    pub fn health(self) -> Health {
-        match self {
-            Self::Connected => Health::Connected,
-            Self::Limited(_) => Health::Limited,
-            Self::Disconnected(_) => Health::Disconnected,
-        }
-    }
-}
 
 /// Which login the tokens go to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,149 @@
+//! Status changes of accounts: each one writes the account, its episode, an audit entry and an
+//! event row in the caller's transaction, so a change without its event cannot happen (B7, B8).
+
+use chrono::{DateTime, Utc};
+use entity::{
+    disconnect_episodes, events, social_accounts,
+    enums::{DisconnectReason, Health, LimitedReason},
+};
+use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DbErr, NotSet, Set};
+
+use crate::audit;
+
+/// What becomes of one account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Back to full function.
+    Connected,
+    /// Back, with reduced function (R18).
+    Limited(LimitedReason),
+    /// Stays (or becomes) disconnected, with the reason the network gave (B7).
+    Disconnected(DisconnectReason),
+}
+
+impl Verdict {
+    /// The health this verdict stores.
+    pub fn health(self) -> Health {
+        match self {
+            Self::Connected => Health::Connected,
+            Self::Limited(_) => Health::Limited,
+            Self::Disconnected(_) => Health::Disconnected,
+        }
+    }
+}
+
+/// Applies one account's verdict: health, reason, its episode, the audit entry and the event row
+/// (B8; the outbox of the live issue publishes the events).
+pub async fn apply_verdict(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    verdict: Verdict,
+    login_id: i64,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<social_accounts::Model, DbErr> {
+    let mut row = social_accounts::ActiveModel {
+        id: Set(account.id),
+        social_login_id: Set(login_id),
+        health: Set(verdict.health()),
+        ..Default::default()
+    };
+    let (action, kind) = match verdict {
+        Verdict::Connected | Verdict::Limited(_) => {
+            if let Some(episode) = account.current_episode_id {
+                disconnect_episodes::ActiveModel {
+                    id: Set(episode),
+                    ended_at: Set(Some(now)),
+                    ended_by: Set(actor),
+                    ..Default::default()
+                }
+                .update(db)
+                .await?;
+            }
+            row.limited_reason = Set(match verdict {
+                Verdict::Limited(reason) => Some(reason),
+                _ => None,
+            });
+            row.disconnect_reason = Set(None);
+            row.disconnected_at = Set(None);
+            row.current_episode_id = Set(None);
+            (
+                "account.reconnected",
+                if matches!(verdict, Verdict::Limited(_)) {
+                    "LIMITED"
+                } else {
+                    "RECONNECTED"
+                },
+            )
+        }
+        Verdict::Disconnected(reason) => {
+            row.disconnect_reason = Set(Some(reason));
+            if account.current_episode_id.is_none() {
+                let episode = disconnect_episodes::ActiveModel {
+                    id: NotSet,
+                    social_account_id: Set(account.id),
+                    reason: Set(reason),
+                    started_at: Set(now),
+                    ended_at: Set(None),
+                    ended_by: Set(None),
+                    email_sent_at: Set(None),
+                }
+                .insert(db)
+                .await?;
+                row.current_episode_id = Set(Some(episode.id));
+                row.disconnected_at = Set(Some(now));
+            }
+            (
+                if account.health == Health::Disconnected {
+                    "account.still_disconnected"
+                } else {
+                    "account.disconnected"
+                },
+                "DISCONNECTED",
+            )
+        }
+    };
+    let updated = row.update(db).await?;
+    record_account_change(db, &updated, action, kind, actor, now).await?;
+    Ok(updated)
+}
+
+/// Writes the audit entry `action` and the event row `kind` of a change to `account` (B8; the
+/// outbox of the live issue publishes the events), with the same detail as [`apply_verdict`].
+pub async fn record_account_change(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    action: &'static str,
+    kind: &str,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let login_id = account.social_login_id;
+    let detail = serde_json::json!({ "health": account.health, "reason": account.disconnect_reason, "loginId": login_id });
+    audit::record(
+        db,
+        audit::Entry {
+            organization_id: account.owner_organization_id,
+            actor_user_id: actor,
+            action,
+            target_type: "social_account",
+            target_id: Some(account.id),
+            detail: detail.clone(),
+        },
+        now,
+    )
+    .await?;
+    events::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        organization_id: Set(account.owner_organization_id),
+        owner_user_id: Set(account.owner_user_id),
+        social_account_id: Set(Some(account.id)),
+        social_login_id: Set(Some(login_id)),
+        payload: Set(detail),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
