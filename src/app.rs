@@ -13,6 +13,7 @@ use crate::{
     crypto::{self, TokenCipher},
     db::{self, StatementCounter},
     demo,
+    events::EventBus,
     graphql::{self, Limits},
     http::{self, AppState},
     networks::{Networks, sandbox::SandboxAdapter},
@@ -76,8 +77,13 @@ impl App {
         } else {
             Networks::default()
         };
+        let bus = EventBus::default();
+        bus.start_at_newest(&db)
+            .await
+            .context("reading the event outbox")?;
         let schema = graphql::build_schema(
             graphql::Services {
+                bus: bus.clone(),
                 db: db.clone(),
                 clock: clock.clone(),
                 cipher: cipher.clone(),
@@ -90,6 +96,7 @@ impl App {
             },
         );
         let state = AppState {
+            bus,
             cipher,
             networks,
             public_url,
@@ -139,6 +146,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = self.state.config.shutdown_grace;
+        let relay = tokio::spawn(self.state.bus.clone().run_relay(self.state.db.clone()));
         let db = self.state.db.clone();
         let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -161,6 +169,7 @@ impl App {
             result = server => result.context("serving HTTP")?,
             () = deadline => tracing::warn!(?grace, "grace period over; dropping unfinished requests"),
         }
+        relay.abort();
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())

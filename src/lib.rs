@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod demo;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod networks;

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    disconnect_episodes, events, social_accounts,
+    disconnect_episodes,
     enums::{DisconnectReason, Health, LimitedReason},
+    events, social_accounts,
 };
 use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DbErr, NotSet, Set};
 

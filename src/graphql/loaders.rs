@@ -31,13 +31,18 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + std::fmt::Debug + 'static,
     Store: Loader<K, Error = Arc<DbErr>>,
 {
-    let loader = ctx
-        .data::<RequestLoader>()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no loader in the request data")))?;
-    loader
-        .load_one(key.clone())
-        .await
-        .map_err(|error| ApiError::Internal(anyhow::anyhow!("loading {key:?}: {error}")))
+    let result = match ctx.data_opt::<RequestLoader>() {
+        Some(loader) => loader.load_one(key.clone()).await,
+        // Subscriptions resolve each pushed value without a request: a fresh loader, so nothing
+        // cached from an earlier value is shown.
+        None => {
+            let db = ctx.data::<DatabaseConnection>().map_err(|_| {
+                ApiError::Internal(anyhow::anyhow!("no database in the schema data"))
+            })?;
+            for_request(db.clone()).load_one(key.clone()).await
+        }
+    };
+    result.map_err(|error| ApiError::Internal(anyhow::anyhow!("loading {key:?}: {error}")))
 }
 
 /// A login by id.

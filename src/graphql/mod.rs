@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots, views, guards and limits. Thin: check, call the domain, map errors.
 
 pub mod accounts;
+pub mod admin;
 pub mod automations;
 pub mod connect;
 pub mod context;
@@ -8,6 +9,7 @@ pub mod errors;
 pub mod guards;
 pub mod ids;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod notices;
@@ -15,12 +17,12 @@ pub mod people;
 pub mod reconnect;
 pub mod user_errors;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use std::sync::Arc;
 
-use crate::{clock::SharedClock, crypto::TokenCipher, networks::Networks};
+use crate::{clock::SharedClock, crypto::TokenCipher, events::EventBus, networks::Networks};
 
 /// The query root, merged from one object per domain.
 #[derive(MergedObject, Default)]
@@ -37,10 +39,11 @@ pub struct Mutation(
     notices::NoticesMutation,
     reconnect::ReconnectMutation,
     connect::ConnectMutation,
+    admin::AdminMutation,
 );
 
 /// The schema type.
-pub type RelinkSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type RelinkSchema = Schema<Query, Mutation, live::Subscription>;
 
 /// Limits applied to every request.
 #[derive(Clone, Copy, Debug)]
@@ -54,8 +57,8 @@ pub struct Limits {
 }
 
 /// The one schema builder: the server, the tests and `relink schema` all start here.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, live::Subscription> {
+    Schema::build(Query::default(), Mutation::default(), live::Subscription)
 }
 
 /// What resolvers reach through the schema data.
@@ -68,6 +71,8 @@ pub struct Services {
     pub cipher: Arc<TokenCipher>,
     /// The network adapters.
     pub networks: Networks,
+    /// The event bus.
+    pub bus: EventBus,
 }
 
 /// The schema the server runs, with its services and limits.
@@ -77,6 +82,7 @@ pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
         .data(services.clock)
         .data(services.cipher)
         .data(services.networks)
+        .data(services.bus)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

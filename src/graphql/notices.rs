@@ -16,6 +16,13 @@ use crate::notices;
 /// What the dashboard shows the viewer about accounts that need reconnecting.
 pub struct ReconnectStatus(notices::Status);
 
+impl ReconnectStatus {
+    /// Wraps a computed status.
+    pub fn new(status: notices::Status) -> Self {
+        Self(status)
+    }
+}
+
 #[Object]
 impl ReconnectStatus {
     /// R9: show the reconnect banner.

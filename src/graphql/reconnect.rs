@@ -184,6 +184,9 @@ impl ReconnectMutation {
                 now,
             )
             .await;
+            if let Ok(bus) = ctx.data::<crate::events::EventBus>() {
+                bus.wake();
+            }
             match finished {
                 Ok(outcome) => Ok(CompleteReconnectPayload {
                     reconnected_accounts: outcome

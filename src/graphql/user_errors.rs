@@ -23,6 +23,8 @@ pub enum UserErrorCode {
     StateExpired,
     /// The network refused the sign-in or the code.
     NetworkRefused,
+    /// Only admins (or an account's OWNER) may disconnect it.
+    DisconnectNotAllowed,
     /// The person said no at the network's prompt.
     AccessDenied,
     /// The network did not answer in time or failed; nothing changed, try again.

@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod oauth;
 pub mod subscriptions;
+pub mod webhooks;
 
 use std::{sync::Arc, time::Instant};
 
@@ -44,6 +45,8 @@ pub struct AppState {
     pub cipher: Arc<crate::crypto::TokenCipher>,
     /// The network adapters.
     pub networks: crate::networks::Networks,
+    /// The event bus (outbox relay).
+    pub bus: crate::events::EventBus,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
 }
@@ -54,6 +57,10 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/dashboard", get(dashboard::page))
+        .route(
+            "/webhooks/{network}/deauthorize",
+            axum::routing::post(webhooks::deauthorize),
+        )
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {

@@ -51,6 +51,7 @@ pub async fn callback(
         state.clock.now(),
     )
     .await;
+    state.bus.wake();
     let result = match outcome {
         Ok(outcome) => format!(
             "result=reconnected&reconnected={}&still_disconnected={}",

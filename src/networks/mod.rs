@@ -3,6 +3,7 @@
 
 pub mod oauth;
 pub mod sandbox;
+pub mod signed_request;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -106,6 +107,9 @@ pub trait NetworkAdapter: Send + Sync {
     ) -> Result<TokenSet, NetworkError>;
     /// Refreshes an access token.
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError>;
+    /// The network id of the identity named by a signed deauthorize callback, once its signature
+    /// is verified with the app secret.
+    fn deauthorized_user(&self, signed_request: &str) -> Result<String, signed_request::Invalid>;
     /// Revokes a token (RFC 7009), e.g. one obtained by a sign-in that a rule refused.
     async fn revoke(&self, token: &Secret) -> Result<(), NetworkError>;
     /// The signed-in identity.

@@ -171,6 +171,14 @@ impl NetworkAdapter for SandboxAdapter {
         self.app.refresh(refresh_token).await
     }
 
+    fn deauthorized_user(
+        &self,
+        signed_request: &str,
+    ) -> Result<String, super::signed_request::Invalid> {
+        super::signed_request::verify(signed_request, self.app.client_secret.expose())
+            .map(|payload| payload.user_id)
+    }
+
     async fn revoke(&self, token: &Secret) -> Result<(), NetworkError> {
         self.app.revoke(token).await
     }

@@ -117,8 +117,15 @@ pub async fn apply_connect(
                 {
                     continue;
                 }
-                let updated =
-                    crate::accounts::status::apply_verdict(&txn, &account, verdict, login.id, Some(user_id), now).await?;
+                let updated = crate::accounts::status::apply_verdict(
+                    &txn,
+                    &account,
+                    verdict,
+                    login.id,
+                    Some(user_id),
+                    now,
+                )
+                .await?;
                 tally(&mut outcome, updated.clone(), verdict);
                 updated
             }
@@ -159,7 +166,15 @@ pub async fn apply_connect(
         account.social_login_id == login.id && !granted_ids.contains(account.external_id.as_str())
     }) {
         let verdict = rules::verdict(account, identity, granted, |_| false);
-        let updated = crate::accounts::status::apply_verdict(&txn, account, verdict, login.id, Some(user_id), now).await?;
+        let updated = crate::accounts::status::apply_verdict(
+            &txn,
+            account,
+            verdict,
+            login.id,
+            Some(user_id),
+            now,
+        )
+        .await?;
         tally(&mut outcome, updated, verdict);
     }
     audit::record(

@@ -168,7 +168,15 @@ pub async fn complete(
         let Some(account) = siblings.iter().find(|account| account.id == account_id) else {
             continue;
         };
-        let updated = crate::accounts::status::apply_verdict(&txn, account, verdict, login.id, Some(user_id), now).await?;
+        let updated = crate::accounts::status::apply_verdict(
+            &txn,
+            account,
+            verdict,
+            login.id,
+            Some(user_id),
+            now,
+        )
+        .await?;
         match verdict {
             rules::Verdict::Disconnected(_) => outcome.still_disconnected.push(updated),
             _ => outcome.reconnected.push(updated),

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    enums::{LoginStatus, Network}, social_accounts, social_logins,
+    enums::{LoginStatus, Network},
+    social_accounts, social_logins,
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
@@ -85,7 +86,6 @@ pub async fn login_for_identity(
         None => insert_login(db, like.network, owner, identity, user_id, now).await,
     }
 }
-
 
 // Connect (R17): the queries of `connect::apply_connect`.
 
@@ -193,7 +193,14 @@ pub async fn insert_account(
     let mut row = draft.into_active_model().reset_all();
     row.id = NotSet;
     let account = row.insert(db).await?;
-    crate::accounts::status::record_account_change(db, &account, "account.connected", "CONNECTED", Some(user_id), now).await?;
+    crate::accounts::status::record_account_change(
+        db,
+        &account,
+        "account.connected",
+        "CONNECTED",
+        Some(user_id),
+        now,
+    )
+    .await?;
     Ok(account)
 }
-

@@ -36,7 +36,6 @@ pub enum Refusal {
 
 pub use crate::accounts::status::Verdict;
 
-
 /// Which login the tokens go to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {

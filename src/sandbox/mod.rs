@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn slugs_round_trip() {
-        for network in ALL_NETWORKS {
+        for network in <Network as sea_orm::Iterable>::iter() {
             assert_eq!(parse_network(network_slug(network)), Some(network));
         }
         assert_eq!(parse_network("Facebook"), None);

@@ -1,7 +1,6 @@
 //! Random codes and tokens, their SHA-256 hashes, PKCE S256 and Facebook-style signed requests.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
 
 /// A fresh random value (32 bytes, base64url): codes, tokens and client secrets.
@@ -38,18 +37,7 @@ pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
 }
 
 /// A Facebook `signed_request`: `base64url(HMAC-SHA256(payload_b64, secret)).payload_b64`.
-pub fn signed_request(payload_json: &str, secret: &str) -> String {
-    let payload = URL_SAFE_NO_PAD.encode(payload_json.as_bytes());
-    let signature = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mut mac) => {
-            mac.update(payload.as_bytes());
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        }
-        // HMAC takes keys of any length; this arm cannot be reached.
-        Err(_) => String::new(),
-    };
-    format!("{signature}.{payload}")
-}
+pub use crate::networks::signed_request::sign as signed_request;
 
 #[cfg(test)]
 mod tests {

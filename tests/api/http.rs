@@ -256,19 +256,31 @@ async fn health_readiness_and_graphiql_answer() {
 
 #[tokio::test]
 async fn a_request_over_the_timeout_is_stopped_with_a_coded_error() {
-    let app =
-        TestApp::spawn_with(|config| config.request_timeout = std::time::Duration::ZERO).await;
+    let app = TestApp::spawn_with(|config| {
+        config.request_timeout = std::time::Duration::from_millis(200);
+    })
+    .await;
     relink::demo::seed(&app.db, app.clock.now())
         .await
         .expect("seed");
-    let token = app.token_for("ada@northwind.example").await;
+    let dev = relink::people::repo::user_by_email(&app.db, "dev@northwind.example")
+        .await
+        .expect("query")
+        .expect("dev");
+    // Another writer holds the lock the mutation needs, so it cannot finish in time.
+    let blocker = relink::db::begin_write(&app.db).await.expect("begin");
+    relink::notices::repo::dismiss(&blocker, dev.id, app.clock.now())
+        .await
+        .expect("lock");
+    let token = app.token_for("dev@northwind.example").await;
     let (status, body) = app
         .graphql_as(
             Some(&token),
-            "{ reconnectStatus { badgeCount } }",
+            "mutation { dismissReconnectBanner { userErrors { code } } }",
             json!({}),
         )
         .await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(first_code(&body), "TIMEOUT");
+    blocker.rollback().await.expect("rollback");
 }

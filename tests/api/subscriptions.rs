@@ -7,10 +7,10 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
 
 use crate::helpers::TestApp;
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp) -> Socket {
+pub(crate) async fn connect(app: &TestApp) -> Socket {
     let url = app.address.replace("http://", "ws://") + "/graphql";
     let mut request = url.into_client_request().expect("request");
     request.headers_mut().insert(
@@ -31,7 +31,7 @@ async fn connect(app: &TestApp) -> Socket {
 }
 
 /// The next text message, or the close code.
-async fn next(socket: &mut Socket) -> Result<Value, Option<u16>> {
+pub(crate) async fn next(socket: &mut Socket) -> Result<Value, Option<u16>> {
     while let Some(message) = socket.next().await {
         match message {
             Ok(Message::Text(text)) => return Ok(serde_json::from_str(&text).expect("json")),

@@ -1,0 +1,135 @@
+//! Disconnects (B7): a login that stopped working takes all its accounts with it, in one
+//! transaction with their episodes, audit entries and events, and only once.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    enums::{DisconnectReason, Health, LoginStatus, Network},
+    social_accounts, social_logins,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _,
+    QueryFilter as _, Set,
+};
+
+use super::status::{Verdict, apply_verdict};
+use crate::{audit, db};
+
+/// Disconnects the login and every account of it that is not disconnected yet, for `reason`.
+/// A login already disconnected is left as it is (a second report disconnects nothing twice).
+/// Returns the accounts that changed.
+pub async fn disconnect_login(
+    db: &DatabaseConnection,
+    login_id: i64,
+    reason: DisconnectReason,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let Some(login) = social_logins::Entity::find_by_id(login_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Vec::new());
+    };
+    if login.status == LoginStatus::Disconnected {
+        return Ok(Vec::new());
+    }
+    social_logins::ActiveModel {
+        id: Set(login.id),
+        status: Set(LoginStatus::Disconnected),
+        disconnect_reason: Set(Some(reason)),
+        disconnected_at: Set(Some(now)),
+        version: Set(login.version + 1),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            organization_id: login.owner_organization_id,
+            actor_user_id: actor,
+            action: "login.disconnected",
+            target_type: "social_login",
+            target_id: Some(login.id),
+            detail: serde_json::json!({ "reason": reason }),
+        },
+        now,
+    )
+    .await?;
+    let accounts = social_accounts::Entity::find()
+        .filter(social_accounts::Column::SocialLoginId.eq(login.id))
+        .filter(social_accounts::Column::Health.ne(Health::Disconnected))
+        .all(&txn)
+        .await?;
+    let mut changed = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        changed.push(
+            apply_verdict(
+                &txn,
+                &account,
+                Verdict::Disconnected(reason),
+                login.id,
+                actor,
+                now,
+            )
+            .await?,
+        );
+    }
+    txn.commit().await?;
+    tracing::info!(login.id = login.id, reason = ?reason, accounts = changed.len(), "login disconnected");
+    Ok(changed)
+}
+
+/// Disconnects the logins of `external_user_id` at `network` (a deauthorize callback names the
+/// identity, which may have authorized Relink for several owners).
+pub async fn disconnect_identity(
+    db: &DatabaseConnection,
+    network: Network,
+    external_user_id: &str,
+    reason: DisconnectReason,
+    now: DateTime<Utc>,
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    let logins = social_logins::Entity::find()
+        .filter(social_logins::Column::Network.eq(network))
+        .filter(social_logins::Column::ExternalUserId.eq(external_user_id))
+        .all(db)
+        .await?;
+    let mut changed = Vec::new();
+    for login in logins {
+        changed.extend(disconnect_login(db, login.id, reason, None, now).await?);
+    }
+    Ok(changed)
+}
+
+/// An admin takes one account offline (`DISCONNECTED_BY_ADMIN`); its login stays connected.
+pub async fn disconnect_account_by_admin(
+    db: &DatabaseConnection,
+    account_id: i64,
+    admin: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<social_accounts::Model>, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let Some(account) = social_accounts::Entity::find_by_id(account_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let changed = if account.health == Health::Disconnected {
+        account
+    } else {
+        let verdict = Verdict::Disconnected(DisconnectReason::DisconnectedByAdmin);
+        apply_verdict(
+            &txn,
+            &account,
+            verdict,
+            account.social_login_id,
+            Some(admin),
+            now,
+        )
+        .await?
+    };
+    txn.commit().await?;
+    Ok(Some(changed))
+}
