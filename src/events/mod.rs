@@ -1,6 +1,9 @@
 //! The event bus: events are rows written in the transaction of their change (the outbox); after
 //! commit, the relay reads the new rows in id order and broadcasts them to this process's
 //! subscribers. Subscribers resume from the last id they saw by reading the rows after it.
+//!
+//! With PostgreSQL, a commit also sends `NOTIFY relink_events`, and every replica's relay
+//! `LISTEN`s, so an event committed on one replica reaches subscribers on all of them at once.
 
 pub mod repo;
 
@@ -13,7 +16,9 @@ use std::{
 };
 
 use entity::events;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectionTrait as _, DatabaseConnection, DbBackend, DbErr, sqlx::postgres::PgListener,
+};
 use tokio::sync::{Notify, broadcast};
 
 /// How many events a slow subscriber may fall behind before it re-reads from the table.
@@ -27,7 +32,12 @@ struct Inner {
     sender: broadcast::Sender<Arc<events::Model>>,
     wake: Notify,
     published: AtomicI64,
+    /// Set with PostgreSQL: wakes the relays of the other replicas too.
+    notifier: std::sync::OnceLock<DatabaseConnection>,
 }
+
+/// The PostgreSQL channel of committed events.
+pub const CHANNEL: &str = "relink_events";
 
 impl Default for EventBus {
     fn default() -> Self {
@@ -36,14 +46,22 @@ impl Default for EventBus {
             sender,
             wake: Notify::new(),
             published: AtomicI64::new(0),
+            notifier: std::sync::OnceLock::new(),
         }))
     }
 }
 
 impl EventBus {
-    /// Tells the relay that events were committed.
+    /// Tells the relay that events were committed (and, with PostgreSQL, every other replica).
     pub fn wake(&self) {
         self.0.wake.notify_one();
+        if let Some(db) = self.0.notifier.get().cloned() {
+            tokio::spawn(async move {
+                if let Err(error) = db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+                    tracing::warn!(%error, "could not notify the other replicas");
+                }
+            });
+        }
     }
 
     /// A receiver of every event published from now on.
@@ -80,17 +98,50 @@ impl EventBus {
         }
     }
 
-    /// The relay: publishes on every wake, and every second for commits of other processes.
+    /// The relay: publishes on every wake, on every notification of another replica
+    /// (PostgreSQL), and every second as a safety net.
     pub async fn run_relay(self, db: DatabaseConnection) {
+        let mut listener = if db.get_database_backend() == DbBackend::Postgres {
+            let _ = self.0.notifier.set(db.clone());
+            match listen(&db).await {
+                Ok(listener) => Some(listener),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot LISTEN for other replicas' events; polling every second");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 () = self.0.wake.notified() => {}
                 _ = tick.tick() => {}
+                notified = next_notification(&mut listener) => {
+                    if let Err(error) = notified {
+                        tracing::warn!(%error, "LISTEN connection lost; reconnecting");
+                        listener = listen(&db).await.ok();
+                    }
+                }
             }
             if let Err(error) = self.publish_pending(&db).await {
                 tracing::warn!(%error, "event relay could not read the outbox; retrying");
             }
         }
+    }
+}
+
+async fn listen(db: &DatabaseConnection) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// The next notification; never resolves without a listener.
+async fn next_notification(listener: &mut Option<PgListener>) -> Result<(), sea_orm::sqlx::Error> {
+    match listener {
+        Some(listener) => listener.recv().await.map(|_| ()),
+        None => std::future::pending().await,
     }
 }

@@ -31,7 +31,8 @@ pub struct TestApp {
     pub cipher: Arc<relink::crypto::TokenCipher>,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    pub config: Config,
+    _data_dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -85,8 +86,22 @@ impl TestApp {
             None => None,
         };
         adjust(&mut config);
-        let clock = ManualClock::new(t0());
-        let app = App::build_with_clock(config, Arc::new(clock.clone()))
+        let mut app = Self::start(config, ManualClock::new(t0())).await;
+        app._data_dir = Some(data_dir);
+        app.pg_database = pg_database;
+        app
+    }
+
+    /// A second server on the same database, as another replica would be.
+    pub async fn spawn_replica(&self) -> Self {
+        let mut config = self.config.clone();
+        config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        config.public_url = None;
+        Self::start(config, self.clock.clone()).await
+    }
+
+    async fn start(config: Config, clock: ManualClock) -> Self {
+        let app = App::build_with_clock(config.clone(), Arc::new(clock.clone()))
             .await
             .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -109,8 +124,9 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
-            _data_dir: data_dir,
-            pg_database,
+            config,
+            _data_dir: None,
+            pg_database: None,
             shutdown: Some(tx),
         }
     }

@@ -202,3 +202,24 @@ async fn the_live_banner_sends_the_current_value_then_every_change() {
         json!({ "bannerVisible": true, "badgeCount": 3 })
     );
 }
+
+#[tokio::test]
+async fn an_event_committed_on_one_replica_reaches_a_subscriber_on_another() {
+    let first = TestApp::spawn_demo().await;
+    let second = first.spawn_replica().await;
+    let query = "subscription { socialAccountEvents { kind socialAccount { name } } }";
+    let mut dev = subscribe(&second, "dev@northwind.example", query, json!({})).await;
+    let x = first.account_id("x-northwind").await;
+    first
+        .graphql("ben@northwind.example", DISCONNECT, json!({ "id": x }))
+        .await;
+    // PostgreSQL: NOTIFY from the first replica; SQLite: the second's relay reads the shared file.
+    // The bound only turns a lost event into a failure instead of a hang.
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), data(&mut dev))
+        .await
+        .expect("the event crossed replicas");
+    assert_eq!(
+        event["socialAccountEvents"],
+        json!({ "kind": "DISCONNECTED", "socialAccount": { "name": "@northwind" } })
+    );
+}
