@@ -180,6 +180,16 @@ pub struct Config {
     #[arg(long, env = "RELINK_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// Browser origins allowed to open subscription sockets (comma-separated); the public URL's
+    /// origin is always allowed. Clients that send no `Origin` (servers, CLIs) are not browsers.
+    #[arg(
+        long,
+        env = "RELINK_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub allowed_origins: Vec<String>,
+
     /// Keys for tokens at rest: `id:base64key[,id:base64key…]`, the first encrypts; generated into
     /// the data folder when unset. Older keys stay listed to read what they wrote.
     #[arg(long, env = "RELINK_TOKEN_KEYS", global = true, hide_env_values = true)]
@@ -232,6 +242,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(5),
             log_format: LogFormat::Text,
             public_url: None,
+            allowed_origins: Vec::new(),
             token_keys: None,
             sandbox: SandboxMode::On,
             network_timeout: Duration::from_secs(5),

@@ -24,8 +24,41 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
+/// Whether a browser page of `origin` may open a socket: the public URL's origin or one listed in
+/// `RELINK_ALLOWED_ORIGINS` (a page elsewhere must not ride on a user's session, CSWSH).
+pub fn origin_allowed(state: &AppState, origin: Option<&str>) -> bool {
+    let Some(origin) = origin else { return true };
+    let origin = origin.trim_end_matches('/');
+    let public = state.public_url.as_ref();
+    // The origin of the public URL: scheme, host and port, without a path.
+    let public_origin = public.split_once("://").map_or(public, |(scheme, rest)| {
+        &public[..scheme.len() + 3 + rest.find('/').unwrap_or(rest.len())]
+    });
+    public_origin == origin
+        || state
+            .config
+            .allowed_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/') == origin)
+}
+
 /// Upgrades to a GraphQL WebSocket whose `connection_init` must carry a valid dashboard token.
 pub async fn upgrade(state: AppState, request: Request) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(|value| value.to_str().unwrap_or("invalid"));
+    if !origin_allowed(&state, origin) {
+        tracing::warn!(
+            origin = origin.unwrap_or_default(),
+            "subscription socket refused: origin not allowed"
+        );
+        return super::graphql::error_response(
+            StatusCode::FORBIDDEN,
+            code::FORBIDDEN,
+            "This origin may not open subscription sockets; add it to RELINK_ALLOWED_ORIGINS.",
+        );
+    }
     let (mut parts, _body) = request.into_parts();
     let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
         return super::graphql::error_response(

@@ -89,3 +89,39 @@ async fn an_upgrade_without_a_graphql_subprotocol_is_refused() {
     let result = tokio_tungstenite::connect_async(url).await;
     assert!(result.is_err(), "no subprotocol, no socket");
 }
+
+#[tokio::test]
+async fn a_socket_from_a_foreign_origin_is_refused_with_403() {
+    let app = TestApp::spawn_with(|config| {
+        config.allowed_origins = vec!["https://dashboard.example".to_owned()]
+    })
+    .await;
+    let open = |origin: String| {
+        let url = app.address.replace("http://", "ws://") + "/graphql";
+        async move {
+            let mut request = url.into_client_request().expect("request");
+            request.headers_mut().insert(
+                "sec-websocket-protocol",
+                "graphql-transport-ws".parse().expect("header"),
+            );
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().expect("origin"));
+            tokio_tungstenite::connect_async(request).await
+        }
+    };
+    match open("https://evil.example".to_owned()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("expected 403, got {other:?}"),
+    }
+    assert!(
+        open("https://dashboard.example".to_owned()).await.is_ok(),
+        "an allowed origin"
+    );
+    assert!(
+        open(app.address.clone()).await.is_ok(),
+        "the server's own origin (GraphiQL)"
+    );
+}
