@@ -96,6 +96,7 @@ impl App {
             },
         );
         let state = AppState {
+            meters: crate::http::metrics::Meters::default(),
             bus,
             cipher,
             networks,

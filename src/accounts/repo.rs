@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 
+use entity::enums::Health;
 use entity::{account_grants, memberships, social_accounts, social_logins, team_members};
 use sea_orm::{
     ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, QueryTrait as _,
+    sea_query::{Expr, Func},
 };
 
 use super::AccountFilter;
@@ -208,4 +210,19 @@ pub async fn any_visible_of_login(
         .one(db)
         .await?
         .is_some())
+}
+
+/// How many accounts there are in each health state (for `/metrics`).
+pub async fn count_by_health(db: &impl ConnectionTrait) -> Result<Vec<(Health, i64)>, DbErr> {
+    social_accounts::Entity::find()
+        .select_only()
+        .column(social_accounts::Column::Health)
+        .column_as(
+            Expr::from(Func::count(Expr::col(social_accounts::Column::Id))),
+            "accounts",
+        )
+        .group_by(social_accounts::Column::Health)
+        .into_tuple()
+        .all(db)
+        .await
 }

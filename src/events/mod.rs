@@ -32,6 +32,7 @@ struct Inner {
     sender: broadcast::Sender<Arc<events::Model>>,
     wake: Notify,
     published: AtomicI64,
+    sent: std::sync::atomic::AtomicU64,
     /// Set with PostgreSQL: wakes the relays of the other replicas too.
     notifier: std::sync::OnceLock<DatabaseConnection>,
 }
@@ -46,6 +47,7 @@ impl Default for EventBus {
             sender,
             wake: Notify::new(),
             published: AtomicI64::new(0),
+            sent: std::sync::atomic::AtomicU64::new(0),
             notifier: std::sync::OnceLock::new(),
         }))
     }
@@ -67,6 +69,11 @@ impl EventBus {
     /// A receiver of every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<events::Model>> {
         self.0.sender.subscribe()
+    }
+
+    /// How many events this process broadcast since start.
+    pub fn sent(&self) -> u64 {
+        self.0.sent.load(Ordering::Relaxed)
     }
 
     /// The id of the last event broadcast.
@@ -92,6 +99,7 @@ impl EventBus {
             for event in batch {
                 // No subscriber is not an error: the row stays for those who resume.
                 let _ = self.0.sender.send(Arc::new(event));
+                self.0.sent.fetch_add(1, Ordering::Relaxed);
                 sent += 1;
             }
             self.0.published.store(last, Ordering::SeqCst);

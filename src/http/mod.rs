@@ -3,6 +3,7 @@
 pub mod dashboard;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 pub mod oauth;
 pub mod subscriptions;
 pub mod webhooks;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub networks: crate::networks::Networks,
     /// The event bus (outbox relay).
     pub bus: crate::events::EventBus,
+    /// Counters of the HTTP layer.
+    pub meters: metrics::Meters,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
 }
@@ -62,6 +65,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(webhooks::deauthorize),
         )
         .route("/health_check", get(health::health_check))
+        .route("/metrics", get(metrics::metrics))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {
         router = router.route("/", get(playground));

@@ -72,12 +72,14 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         Err(rejection) => return rejection.into_response(),
     };
     let schema = state.schema.clone();
+    let meters = state.meters.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(8 * 1024)
-        .on_upgrade(move |stream| {
+        .on_upgrade(move |stream| async move {
+            let _open = meters.socket_opened();
             GraphQLWebSocket::new(stream, schema, protocol)
                 .keepalive_timeout(Duration::from_secs(30))
                 .on_connection_init(move |payload| async move {
@@ -91,6 +93,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
                     Ok(data)
                 })
                 .serve()
+                .await;
         })
 }
 

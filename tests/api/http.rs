@@ -284,3 +284,36 @@ async fn a_request_over_the_timeout_is_stopped_with_a_coded_error() {
     assert_eq!(first_code(&body), "TIMEOUT");
     blocker.rollback().await.expect("rollback");
 }
+
+#[tokio::test]
+async fn metrics_are_served_in_prometheus_text_format() {
+    let app = TestApp::spawn_demo().await;
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.expect("text");
+    for line in [
+        "relink_accounts{health=\"DISCONNECTED\"} 3",
+        "relink_accounts{health=\"EXPIRING\"} 2",
+        "relink_accounts{health=\"LIMITED\"} 1",
+        "relink_accounts{health=\"CONNECTED\"} 2",
+        "relink_subscription_sockets 0",
+        "# TYPE relink_events_published_total counter",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l == line || (line.starts_with('#') && l == line)),
+            "missing {line}:\n{text}"
+        );
+    }
+}
