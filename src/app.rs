@@ -16,6 +16,7 @@ use crate::{
     events::EventBus,
     graphql::{self, Limits},
     http::{self, AppState},
+    keeper::{self, Keeper},
     networks::{Networks, sandbox::SandboxAdapter},
 };
 
@@ -23,6 +24,7 @@ use crate::{
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    keeper: Keeper,
 }
 
 impl App {
@@ -109,7 +111,25 @@ impl App {
             clock,
             statements,
         };
-        Ok(Self { listener, state })
+        let keeper = Keeper::new(
+            state.db.clone(),
+            state.cipher.clone(),
+            state.networks.clone(),
+            state.bus.clone(),
+            state.clock.clone(),
+            keeper::Settings {
+                refresh_margin: chrono::Duration::from_std(state.config.refresh_margin)
+                    .context("RELINK_REFRESH_MARGIN")?,
+                expiry_warning: chrono::Duration::from_std(state.config.expiry_warning)
+                    .context("RELINK_EXPIRY_WARNING")?,
+                lease: chrono::Duration::seconds(60),
+            },
+        );
+        Ok(Self {
+            listener,
+            state,
+            keeper,
+        })
     }
 
     /// The port actually bound.
@@ -130,6 +150,11 @@ impl App {
         self.state.statements.clone()
     }
 
+    /// The keeper (token refresh and expiry warnings).
+    pub fn keeper(&self) -> Keeper {
+        self.keeper.clone()
+    }
+
     /// The cipher of tokens at rest.
     pub fn cipher(&self) -> Arc<TokenCipher> {
         self.state.cipher.clone()
@@ -148,6 +173,7 @@ impl App {
     ) -> anyhow::Result<()> {
         let grace = self.state.config.shutdown_grace;
         let relay = tokio::spawn(self.state.bus.clone().run_relay(self.state.db.clone()));
+        let keeper = tokio::spawn(self.keeper.clone().run(self.state.config.keeper_interval));
         let db = self.state.db.clone();
         let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -171,6 +197,7 @@ impl App {
             () = deadline => tracing::warn!(?grace, "grace period over; dropping unfinished requests"),
         }
         relay.abort();
+        keeper.abort();
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())

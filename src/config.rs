@@ -203,6 +203,18 @@ pub struct Config {
     #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub network_timeout: Duration,
 
+    /// How often the keeper looks for tokens to refresh and to warn about.
+    #[arg(long, env = "RELINK_KEEPER_INTERVAL", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub keeper_interval: Duration,
+
+    /// Refresh an access token this long before it expires (B1).
+    #[arg(long, env = "RELINK_REFRESH_MARGIN", default_value = "10m", value_parser = parse_duration, global = true)]
+    pub refresh_margin: Duration,
+
+    /// Warn this long before a token that cannot be refreshed runs out (B1; health EXPIRING).
+    #[arg(long, env = "RELINK_EXPIRY_WARNING", default_value = "7d", value_parser = parse_duration, global = true)]
+    pub expiry_warning: Duration,
+
     /// Log format.
     #[arg(long, env = "RELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -246,6 +258,9 @@ impl Config {
             token_keys: None,
             sandbox: SandboxMode::On,
             network_timeout: Duration::from_secs(5),
+            keeper_interval: Duration::from_secs(3600),
+            refresh_margin: Duration::from_secs(600),
+            expiry_warning: Duration::from_secs(7 * 86_400),
         }
     }
 }

@@ -112,6 +112,9 @@ async fn login(
         last_reconnected_at: Set(seed.reconnected.map(|(_, at)| at)),
         version: Set(0),
         created_at: Set(now),
+        refresh_lease_until: Set(None),
+        refresh_failures: Set(0),
+        next_refresh_at: Set(None),
     }
     .insert(db)
     .await?

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod keeper;
 pub mod networks;
 pub mod notices;
 pub mod people;

@@ -32,6 +32,13 @@ pub struct Model {
     #[sea_orm(default_value = 0)]
     pub version: i64,
     pub created_at: DateTimeUtc,
+    /// Single-flight refresh across processes (B1): who may call the network until when.
+    pub refresh_lease_until: Option<DateTimeUtc>,
+    /// Transient refresh failures in a row (timeouts, 5xx, 429), for backoff.
+    #[sea_orm(default_value = 0)]
+    pub refresh_failures: i32,
+    /// No refresh attempt before this (backoff after a transient failure).
+    pub next_refresh_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261129_000004_create_audit_and_events;
 mod m20261129_000005_create_sandbox;
 mod m20261129_000006_create_oauth_attempts;
 mod m20261129_000007_create_automation_rules;
+mod m20261129_000008_add_refresh_lease;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_sandbox::Migration),
             Box::new(m20261129_000006_create_oauth_attempts::Migration),
             Box::new(m20261129_000007_create_automation_rules::Migration),
+            Box::new(m20261129_000008_add_refresh_lease::Migration),
         ]
     }
 }

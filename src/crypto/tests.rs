@@ -228,6 +228,7 @@ async fn startup_check_passes_with_the_right_key_and_refuses_another() {
         status: Set(LoginStatus::Connected),
         connected_at: Set(now),
         version: Set(0),
+        refresh_failures: Set(0),
         created_at: Set(now),
         ..Default::default()
     }

@@ -36,6 +36,8 @@ pub enum SocialAccountEventKind {
     Reconnected,
     /// Working with reduced function (R18).
     Limited,
+    /// Its token cannot be refreshed and runs out soon (B1): reconnect before it does.
+    Expiring,
 }
 
 impl SocialAccountEventKind {
@@ -45,6 +47,7 @@ impl SocialAccountEventKind {
             "DISCONNECTED" => Self::Disconnected,
             "RECONNECTED" => Self::Reconnected,
             "LIMITED" => Self::Limited,
+            "EXPIRING" => Self::Expiring,
             _ => return None,
         })
     }

@@ -149,7 +149,7 @@ pub async fn complete(
             repo::login_for_identity(&txn, &login, &identity, user_id, now).await?
         }
     };
-    repo::store_tokens(&txn, services.cipher, &login, &tokens, user_id, now).await?;
+    repo::store_tokens(&txn, services.cipher, &login, &tokens, Some(user_id), now).await?;
     audit::record(
         &txn,
         audit::Entry {

@@ -16,13 +16,14 @@ use crate::{
     networks::{Identity, TokenSet},
 };
 
-/// Stores fresh tokens on a login and marks it connected (R4: who and when).
+/// Stores fresh tokens on a login and marks it connected; `reconnected_by` is the person who
+/// signed in (R4), `None` for a refresh.
 pub async fn store_tokens(
     db: &impl ConnectionTrait,
     cipher: &TokenCipher,
     login: &social_logins::Model,
     tokens: &TokenSet,
-    user_id: i64,
+    reconnected_by: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let access = cipher.seal(
@@ -42,11 +43,16 @@ pub async fn store_tokens(
         status: Set(LoginStatus::Connected),
         disconnect_reason: Set(None),
         disconnected_at: Set(None),
-        last_reconnected_by: Set(Some(user_id)),
-        last_reconnected_at: Set(Some(now)),
         version: Set(login.version + 1),
+        refresh_failures: Set(0),
+        next_refresh_at: Set(None),
         ..Default::default()
     };
+    // R4: a person's sign-in is remembered; the keeper's refresh is not a reconnect.
+    if let Some(user_id) = reconnected_by {
+        row.last_reconnected_by = Set(Some(user_id));
+        row.last_reconnected_at = Set(Some(now));
+    }
     // Never overwrite a refresh token with nothing: Facebook-like networks issue none. The row has
     // one key id, so a kept refresh token sealed with an older key is re-sealed with the current.
     let refresh_slot = Slot {
@@ -150,6 +156,9 @@ pub async fn insert_login(
         last_reconnected_at: Set(None),
         version: Set(0),
         created_at: Set(now),
+        refresh_lease_until: Set(None),
+        refresh_failures: Set(0),
+        next_refresh_at: Set(None),
     }
     .insert(db)
     .await

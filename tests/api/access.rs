@@ -206,6 +206,7 @@ pub(crate) async fn globex(app: &TestApp) -> OtherOrganization {
         connected_by: Set(Some(gina.id)),
         connected_at: Set(now),
         version: Set(0),
+        refresh_failures: Set(0),
         created_at: Set(now),
         ..Default::default()
     }

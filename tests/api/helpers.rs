@@ -29,6 +29,7 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub keys: Arc<TokenKeys>,
     pub cipher: Arc<relink::crypto::TokenCipher>,
+    pub keeper: relink::keeper::Keeper,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
     pub config: Config,
@@ -108,6 +109,7 @@ impl TestApp {
         let db = app.db().clone();
         let keys = app.keys();
         let cipher = app.cipher();
+        let keeper = app.keeper();
         let statements = app.statements();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
@@ -119,6 +121,7 @@ impl TestApp {
             clock,
             keys,
             cipher,
+            keeper,
             statements,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

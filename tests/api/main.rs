@@ -10,6 +10,7 @@ mod cli;
 mod connect;
 mod demo;
 mod http;
+mod keeper;
 mod live;
 mod n_plus_one;
 mod reconnect;

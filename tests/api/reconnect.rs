@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, first_code};
 const START: &str = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl expiresAt userErrors { code message } } }";
 
 /// Starts a reconnect of the account with this external id as `email`.
-async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
+pub(crate) async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
     let id = app.account_id(external_id).await;
     app.graphql(email, START, json!({ "id": id })).await["data"]["startReconnect"].clone()
 }

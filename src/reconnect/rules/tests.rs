@@ -29,6 +29,9 @@ fn login() -> social_logins::Model {
         last_reconnected_at: None,
         version: 0,
         created_at: at,
+        refresh_lease_until: None,
+        refresh_failures: 0,
+        next_refresh_at: None,
     }
 }
 

@@ -1,0 +1,284 @@
+//! The keeper (B1): refreshes tokens before they expire, once per login across tasks and replicas;
+//! warns before a token that cannot be refreshed runs out; disconnects only on a real refusal.
+
+pub mod repo;
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    enums::{DisconnectReason, Health},
+    social_accounts, social_logins,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Set,
+};
+use tokio::sync::Mutex;
+
+use crate::{
+    accounts::{disconnect, status::record_account_change},
+    audit,
+    clock::SharedClock,
+    crypto::{Slot, TokenCipher},
+    db,
+    events::EventBus,
+    networks::{NetworkError, Networks},
+    reconnect,
+};
+
+/// What one refresh attempt did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// The token is not due (or was just refreshed by someone else): nothing to do.
+    NotDue,
+    /// Another process holds the lease and is refreshing it.
+    Busy,
+    /// New tokens stored.
+    Refreshed,
+    /// The network refused the refresh token: the login is disconnected (once).
+    Disconnected,
+    /// Timeout, 5xx or 429: tried again later, nothing disconnected.
+    Deferred,
+    /// The login has no refresh token (Facebook-like): only warnings apply.
+    NotRefreshable,
+}
+
+/// Settings of the keeper.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Refresh this long before expiry.
+    pub refresh_margin: Duration,
+    /// Warn this long before a token that cannot be refreshed runs out.
+    pub expiry_warning: Duration,
+    /// How long one refresh may hold its lease.
+    pub lease: Duration,
+}
+
+/// The keeper of one process.
+#[derive(Clone)]
+pub struct Keeper {
+    db: DatabaseConnection,
+    cipher: Arc<TokenCipher>,
+    networks: Networks,
+    bus: EventBus,
+    clock: SharedClock,
+    settings: Settings,
+    locks: Arc<Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
+}
+
+fn backoff(failures: i32) -> Duration {
+    Duration::minutes(1i64 << failures.clamp(0, 6))
+}
+
+impl Keeper {
+    /// A keeper over these services.
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: Arc<TokenCipher>,
+        networks: Networks,
+        bus: EventBus,
+        clock: SharedClock,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            networks,
+            bus,
+            clock,
+            settings,
+            locks: Arc::default(),
+        }
+    }
+
+    async fn lock_for(&self, login_id: i64) -> Arc<Mutex<()>> {
+        self.locks.lock().await.entry(login_id).or_default().clone()
+    }
+
+    fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
+        login
+            .token_expires_at
+            .is_some_and(|at| at <= now + self.settings.refresh_margin)
+    }
+
+    /// Refreshes one login if it is due: one caller per process at a time, one process at a
+    /// time through the lease; the login is read again under both, so a refresh done meanwhile
+    /// is not repeated.
+    pub async fn refresh_login(&self, login_id: i64) -> anyhow::Result<Refresh> {
+        let lock = self.lock_for(login_id).await;
+        let _held = lock.lock().await;
+        let now = self.clock.now();
+        let Some(login) = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Refresh::NotDue);
+        };
+        if login.status != entity::enums::LoginStatus::Connected || !self.due(&login, now) {
+            return Ok(Refresh::NotDue);
+        }
+        if login.refresh_token_enc.is_none() || login.key_id.is_none() {
+            return Ok(Refresh::NotRefreshable);
+        }
+        if login.next_refresh_at.is_some_and(|at| at > now) {
+            return Ok(Refresh::Deferred);
+        }
+        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
+            return Ok(Refresh::Busy);
+        }
+        // Read again under the lease: another replica may have refreshed between our first read
+        // and the lease, and its rotated refresh token is the only one the network still takes.
+        let Some(login) = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Refresh::NotDue);
+        };
+        if !self.due(&login, now) {
+            repo::release_lease(&self.db, login.id).await?;
+            return Ok(Refresh::NotDue);
+        }
+        let (Some(sealed), Some(key_id)) = (&login.refresh_token_enc, &login.key_id) else {
+            repo::release_lease(&self.db, login.id).await?;
+            return Ok(Refresh::NotRefreshable);
+        };
+        let Some(adapter) = self.networks.get(login.network) else {
+            repo::release_lease(&self.db, login.id).await?;
+            return Ok(Refresh::Deferred);
+        };
+        let slot = Slot {
+            table: "social_logins",
+            row_id: login.id,
+            column: "refresh_token_enc",
+        };
+        let refresh_token = self.cipher.open(key_id, sealed, &slot)?;
+        match adapter.refresh(&refresh_token).await {
+            Ok(tokens) => {
+                let txn = db::begin_write(&self.db).await?;
+                reconnect::repo::store_tokens(&txn, &self.cipher, &login, &tokens, None, now)
+                    .await?;
+                repo::release_lease(&txn, login.id).await?;
+                audit::record(
+                    &txn,
+                    audit::Entry {
+                        organization_id: login.owner_organization_id,
+                        actor_user_id: None,
+                        action: "login.refreshed",
+                        target_type: "social_login",
+                        target_id: Some(login.id),
+                        detail: serde_json::json!({ "rotated": tokens.refresh.is_some() }),
+                    },
+                    now,
+                )
+                .await?;
+                txn.commit().await?;
+                Ok(Refresh::Refreshed)
+            }
+            Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
+                repo::release_lease(&self.db, login.id).await?;
+                let reason = if login.refresh_expires_at.is_some_and(|at| at <= now) {
+                    DisconnectReason::TokenExpired
+                } else {
+                    DisconnectReason::TokenRevoked
+                };
+                disconnect::disconnect_login(&self.db, login.id, reason, None, now).await?;
+                self.bus.wake();
+                Ok(Refresh::Disconnected)
+            }
+            Err(error) => {
+                // B1: a network that is down or slow never disconnects anyone.
+                tracing::warn!(login.id = login.id, %error, "refresh failed for now; backing off");
+                repo::defer(&self.db, &login, now + backoff(login.refresh_failures)).await?;
+                audit::record(
+                    &self.db,
+                    audit::Entry {
+                        organization_id: login.owner_organization_id,
+                        actor_user_id: None,
+                        action: "login.refresh_failed",
+                        target_type: "social_login",
+                        target_id: Some(login.id),
+                        detail: serde_json::json!({ "error": error.to_string(), "failures": login.refresh_failures + 1 }),
+                    },
+                    now,
+                )
+                .await?;
+                Ok(Refresh::Deferred)
+            }
+        }
+    }
+
+    /// One pass: refresh what is due, warn about what will run out, disconnect what has.
+    pub async fn run_once(&self) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let horizon = now
+            + self
+                .settings
+                .expiry_warning
+                .max(self.settings.refresh_margin);
+        for login in repo::expiring_before(&self.db, horizon).await? {
+            let refreshable = login.refresh_token_enc.is_some();
+            if refreshable && self.due(&login, now) {
+                self.refresh_login(login.id).await?;
+            } else if !refreshable && login.token_expires_at.is_some_and(|at| at <= now) {
+                disconnect::disconnect_login(
+                    &self.db,
+                    login.id,
+                    DisconnectReason::TokenExpired,
+                    None,
+                    now,
+                )
+                .await?;
+                self.bus.wake();
+            } else if !refreshable {
+                self.warn_expiring(&login, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// B1: accounts of a login whose token cannot be refreshed and runs out soon turn EXPIRING,
+    /// once, with an event, so the banner's restore list offers the reconnect in time.
+    async fn warn_expiring(
+        &self,
+        login: &social_logins::Model,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let txn = db::begin_write(&self.db).await?;
+        let accounts = social_accounts::Entity::find()
+            .filter(social_accounts::Column::SocialLoginId.eq(login.id))
+            .filter(social_accounts::Column::Health.eq(Health::Connected))
+            .all(&txn)
+            .await?;
+        for account in &accounts {
+            let updated = social_accounts::ActiveModel {
+                id: Set(account.id),
+                health: Set(Health::Expiring),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
+            record_account_change(&txn, &updated, "account.expiring", "EXPIRING", None, now)
+                .await?;
+        }
+        txn.commit().await?;
+        if !accounts.is_empty() {
+            self.bus.wake();
+        }
+        Ok(())
+    }
+
+    /// The worker: a pass every `interval`.
+    pub async fn run(self, interval: std::time::Duration) {
+        let mut tick = tokio::time::interval(interval);
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.run_once().await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "keeper pass failed; trying again next time"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The keeper (B1): one refresh per login across tasks and replicas, warnings before a token that
+//! cannot be refreshed runs out, and disconnects only when the network really refuses.
+
+use chrono::Duration;
+use entity::{enums::Health, sandbox_tokens, social_logins};
+use relink::keeper::Refresh;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+
+use crate::{
+    helpers::TestApp,
+    reconnect::{callback, health, sign_in, start},
+};
+
+/// Reconnects the login of `account` as `identity`; returns the login's id.
+async fn reconnect(app: &TestApp, account: &str, identity: &str) -> i64 {
+    let started = start(app, "ada@northwind.example", account).await;
+    let back = sign_in(
+        app,
+        started["authorizeUrl"].as_str().expect("url"),
+        identity,
+        &[],
+        "allow",
+    )
+    .await;
+    callback(app, &back).await;
+    social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq(identity))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("login")
+        .id
+}
+
+/// Refresh tokens the sandbox issued by rotation (one per refresh of a rotating network).
+async fn rotations(app: &TestApp) -> usize {
+    sandbox_tokens::Entity::find()
+        .filter(sandbox_tokens::Column::RotatedFrom.is_not_null())
+        .filter(sandbox_tokens::Column::Kind.eq(sandbox_tokens::SandboxTokenKind::Refresh))
+        .all(&app.db)
+        .await
+        .expect("tokens")
+        .len()
+}
+
+#[tokio::test]
+async fn fifty_concurrent_refreshes_on_two_replicas_call_the_network_once() {
+    let app = TestApp::spawn_demo().await;
+    let replica = app.spawn_replica().await;
+    let login = reconnect(&app, "x-northwind", "x-northwind").await;
+    // X tokens live two hours and rotate; five minutes before expiry the login is due.
+    app.clock.advance(Duration::minutes(115));
+    let mut calls = Vec::new();
+    for n in 0..50 {
+        let keeper = if n % 2 == 0 {
+            app.keeper.clone()
+        } else {
+            replica.keeper.clone()
+        };
+        calls.push(tokio::spawn(
+            async move { keeper.refresh_login(login).await },
+        ));
+    }
+    let mut outcomes = Vec::new();
+    for call in calls {
+        outcomes.push(call.await.expect("join").expect("refresh"));
+    }
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == Refresh::Refreshed)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Refresh::Refreshed | Refresh::NotDue | Refresh::Busy)),
+        "{outcomes:?}"
+    );
+    assert_eq!(rotations(&app).await, 1);
+    // The rotated refresh token was stored: the next refresh works too.
+    app.clock.advance(Duration::minutes(115));
+    assert_eq!(
+        app.keeper.refresh_login(login).await.expect("refresh"),
+        Refresh::Refreshed
+    );
+    assert_eq!(rotations(&app).await, 2);
+    assert_eq!(health(&app, "x-northwind").await, Health::Connected);
+}
+
+#[tokio::test]
+async fn a_refused_refresh_disconnects_once() {
+    let app = TestApp::spawn_demo().await;
+    reconnect(&app, "x-northwind", "x-northwind").await;
+    let x_events = || async {
+        let x = entity::social_accounts::Entity::find()
+            .filter(entity::social_accounts::Column::ExternalId.eq("x-northwind"))
+            .one(&app.db)
+            .await
+            .expect("q")
+            .expect("x");
+        entity::events::Entity::find()
+            .filter(entity::events::Column::SocialAccountId.eq(x.id))
+            .all(&app.db)
+            .await
+            .expect("events")
+            .len()
+    };
+    let before = x_events().await;
+    app.client
+        .post(format!(
+            "{}/sandbox/admin/identities/x-northwind/expire",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("expire");
+    app.clock.advance(Duration::minutes(115));
+    app.keeper.run_once().await.expect("pass");
+    assert_eq!(health(&app, "x-northwind").await, Health::Disconnected);
+    assert_eq!(x_events().await, before + 1);
+    app.keeper.run_once().await.expect("pass");
+    assert_eq!(x_events().await, before + 1, "disconnected once");
+}
+
+#[tokio::test]
+async fn a_network_that_is_down_never_disconnects() {
+    let app = TestApp::spawn_demo().await;
+    let login = reconnect(&app, "x-northwind", "x-northwind").await;
+    // A replica whose network calls go nowhere.
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hole = format!("http://{}", black_hole.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            open.push(socket);
+        }
+    });
+    let mut config = app.config.clone();
+    config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.public_url = Some(hole);
+    config.network_timeout = std::time::Duration::from_millis(300);
+    let broken = relink::app::App::build_with_clock(config, std::sync::Arc::new(app.clock.clone()))
+        .await
+        .expect("replica");
+    app.clock.advance(Duration::minutes(115));
+    let keeper = broken.keeper();
+    assert_eq!(
+        keeper.refresh_login(login).await.expect("refresh"),
+        Refresh::Deferred
+    );
+    assert_eq!(health(&app, "x-northwind").await, Health::Connected);
+    let row = social_logins::Entity::find_by_id(login)
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("login");
+    assert_eq!(row.refresh_failures, 1);
+    assert!(row.next_refresh_at.is_some_and(|at| at > app.clock.now()));
+    // Backing off: the next pass does not call the network again.
+    assert_eq!(
+        keeper.refresh_login(login).await.expect("refresh"),
+        Refresh::Deferred
+    );
+    assert_eq!(rotations(&app).await, 0);
+    held.abort();
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_refreshed_warns_then_disconnects_when_it_runs_out() {
+    let app = TestApp::spawn_demo().await;
+    reconnect(&app, "fb-page-northwind", "fb-nora").await;
+    // Facebook-like tokens live 60 days without a refresh token.
+    app.clock.advance(Duration::days(54));
+    app.keeper.run_once().await.expect("pass");
+    assert_eq!(health(&app, "fb-page-northwind").await, Health::Expiring);
+    let status = app
+        .graphql(
+            "dev@northwind.example",
+            "{ reconnectStatus { badgeCount accounts { name health } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let page = status["data"]["reconnectStatus"]["accounts"]
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .find(|a| a["name"] == "Northwind Coffee")
+                .cloned()
+        })
+        .expect("on the restore list");
+    assert_eq!(page["health"], "EXPIRING", "{status}");
+    app.clock.advance(Duration::days(7));
+    app.keeper.run_once().await.expect("pass");
+    let page = entity::social_accounts::Entity::find()
+        .filter(entity::social_accounts::Column::ExternalId.eq("fb-page-northwind"))
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("page");
+    assert_eq!(page.health, Health::Disconnected);
+    assert_eq!(
+        page.disconnect_reason,
+        Some(entity::enums::DisconnectReason::TokenExpired)
+    );
+}
