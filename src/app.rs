@@ -17,7 +17,9 @@ use crate::{
     graphql::{self, Limits},
     http::{self, AppState},
     keeper::{self, Keeper},
+    mail::Mailer,
     networks::{Networks, sandbox::SandboxAdapter},
+    notices::email::Postman,
 };
 
 /// A built server, listening, not yet serving.
@@ -25,6 +27,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     keeper: Keeper,
+    postman: Postman,
 }
 
 impl App {
@@ -125,10 +128,17 @@ impl App {
                 lease: chrono::Duration::seconds(60),
             },
         );
+        let postman = Postman::new(
+            state.db.clone(),
+            Mailer::from_config(&state.config)?,
+            state.public_url.clone(),
+            state.clock.clone(),
+        );
         Ok(Self {
             listener,
             state,
             keeper,
+            postman,
         })
     }
 
@@ -155,6 +165,11 @@ impl App {
         self.keeper.clone()
     }
 
+    /// The email worker.
+    pub fn postman(&self) -> Postman {
+        self.postman.clone()
+    }
+
     /// The cipher of tokens at rest.
     pub fn cipher(&self) -> Arc<TokenCipher> {
         self.state.cipher.clone()
@@ -174,6 +189,7 @@ impl App {
         let grace = self.state.config.shutdown_grace;
         let relay = tokio::spawn(self.state.bus.clone().run_relay(self.state.db.clone()));
         let keeper = tokio::spawn(self.keeper.clone().run(self.state.config.keeper_interval));
+        let postman = tokio::spawn(self.postman.clone().run(self.state.config.keeper_interval));
         let db = self.state.db.clone();
         let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
         let signal = async move {
@@ -198,6 +214,7 @@ impl App {
         }
         relay.abort();
         keeper.abort();
+        postman.abort();
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())

@@ -203,6 +203,20 @@ pub struct Config {
     #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub network_timeout: Duration,
 
+    /// SMTP server for the emails of R12 (`smtp://user:pass@host:25`); unset, emails are written as
+    /// `.eml` files into the data folder's `outbox`.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// Sender of Relink's emails.
+    #[arg(
+        long,
+        env = "RELINK_EMAIL_FROM",
+        default_value = "Relink <relink@localhost>",
+        global = true
+    )]
+    pub email_from: String,
+
     /// How often the keeper looks for tokens to refresh and to warn about.
     #[arg(long, env = "RELINK_KEEPER_INTERVAL", default_value = "60s", value_parser = parse_duration, global = true)]
     pub keeper_interval: Duration,
@@ -259,6 +273,8 @@ impl Config {
             sandbox: SandboxMode::On,
             network_timeout: Duration::from_secs(5),
             keeper_interval: Duration::from_secs(3600),
+            smtp_url: None,
+            email_from: "Relink <relink@localhost>".to_owned(),
             refresh_margin: Duration::from_secs(600),
             expiry_warning: Duration::from_secs(7 * 86_400),
         }

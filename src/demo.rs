@@ -187,6 +187,8 @@ async fn open_episode(
         ended_at: Set(None),
         ended_by: Set(None),
         email_sent_at: Set(None),
+        email_attempts: Set(0),
+        recovered_email_sent_at: Set(None),
     }
     .insert(db)
     .await?;

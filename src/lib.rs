@@ -16,6 +16,7 @@ pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod keeper;
+pub mod mail;
 pub mod networks;
 pub mod notices;
 pub mod people;

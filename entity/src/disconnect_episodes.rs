@@ -15,6 +15,11 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     pub ended_by: Option<i64>,
     pub email_sent_at: Option<DateTimeUtc>,
+    /// Failed attempts to send the disconnect email (R12), for retries.
+    #[sea_orm(default_value = 0)]
+    pub email_attempts: i32,
+    /// When the "recovered" email went out, after the episode ended.
+    pub recovered_email_sent_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

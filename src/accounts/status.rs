@@ -88,6 +88,8 @@ pub async fn apply_verdict(
                     ended_at: Set(None),
                     ended_by: Set(None),
                     email_sent_at: Set(None),
+                    email_attempts: Set(0),
+                    recovered_email_sent_at: Set(None),
                 }
                 .insert(db)
                 .await?;

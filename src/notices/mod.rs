@@ -1,5 +1,6 @@
 //! The reconnect banner, the profile badge and the restore list (R9, R10, R11).
 
+pub mod email;
 pub mod repo;
 
 use std::collections::HashMap;

@@ -1,8 +1,15 @@
-//! Banner dismissals.
+//! Banner dismissals and the episodes the emails of R12 announce.
 
 use chrono::{DateTime, Utc};
-use entity::banner_dismissals;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait as _, Set, sea_query::OnConflict};
+use entity::{
+    banner_dismissals, disconnect_episodes, enums::OrgRole, memberships, social_accounts,
+    social_logins, users,
+};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    Set,
+    sea_query::{Expr, ExprTrait as _, OnConflict},
+};
 
 /// When the user last dismissed the banner.
 pub async fn dismissed_at(
@@ -33,4 +40,153 @@ pub async fn dismiss(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// Open episodes whose disconnect email has not gone out (R12), with fewer than `max_attempts`
+/// failed tries, each with its account and login.
+pub async fn episodes_to_announce(
+    db: &impl ConnectionTrait,
+    max_attempts: i32,
+) -> Result<
+    Vec<(
+        disconnect_episodes::Model,
+        social_accounts::Model,
+        social_logins::Model,
+    )>,
+    DbErr,
+> {
+    let episodes = disconnect_episodes::Entity::find()
+        .filter(disconnect_episodes::Column::EndedAt.is_null())
+        .filter(disconnect_episodes::Column::EmailSentAt.is_null())
+        .filter(disconnect_episodes::Column::EmailAttempts.lt(max_attempts))
+        .order_by_asc(disconnect_episodes::Column::Id)
+        .all(db)
+        .await?;
+    with_accounts(db, episodes).await
+}
+
+/// Ended episodes whose disconnect email went out but whose "recovered" email has not.
+pub async fn episodes_recovered(
+    db: &impl ConnectionTrait,
+) -> Result<
+    Vec<(
+        disconnect_episodes::Model,
+        social_accounts::Model,
+        social_logins::Model,
+    )>,
+    DbErr,
+> {
+    let episodes = disconnect_episodes::Entity::find()
+        .filter(disconnect_episodes::Column::EndedAt.is_not_null())
+        .filter(disconnect_episodes::Column::EmailSentAt.is_not_null())
+        .filter(disconnect_episodes::Column::RecoveredEmailSentAt.is_null())
+        .order_by_asc(disconnect_episodes::Column::Id)
+        .all(db)
+        .await?;
+    with_accounts(db, episodes).await
+}
+
+async fn with_accounts(
+    db: &impl ConnectionTrait,
+    episodes: Vec<disconnect_episodes::Model>,
+) -> Result<
+    Vec<(
+        disconnect_episodes::Model,
+        social_accounts::Model,
+        social_logins::Model,
+    )>,
+    DbErr,
+> {
+    let ids: Vec<i64> = episodes
+        .iter()
+        .map(|episode| episode.social_account_id)
+        .collect();
+    let accounts: Vec<(social_accounts::Model, Option<social_logins::Model>)> =
+        social_accounts::Entity::find()
+            .filter(social_accounts::Column::Id.is_in(ids))
+            .find_also_related(social_logins::Entity)
+            .all(db)
+            .await?;
+    Ok(episodes
+        .into_iter()
+        .filter_map(|episode| {
+            accounts
+                .iter()
+                .find(|(account, _)| account.id == episode.social_account_id)
+                .and_then(|(account, login)| {
+                    login.clone().map(|login| (episode, account.clone(), login))
+                })
+        })
+        .collect())
+}
+
+/// Claims episodes for one email, once: false when another process claimed any of them first.
+pub async fn claim_announcement(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    now: DateTime<Utc>,
+    recovered: bool,
+) -> Result<bool, DbErr> {
+    let column = if recovered {
+        disconnect_episodes::Column::RecoveredEmailSentAt
+    } else {
+        disconnect_episodes::Column::EmailSentAt
+    };
+    let claimed = disconnect_episodes::Entity::update_many()
+        .col_expr(column, Expr::value(now))
+        .filter(disconnect_episodes::Column::Id.is_in(ids.iter().copied()))
+        .filter(column.is_null())
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == ids.len() as u64)
+}
+
+/// Gives a claim back after a failed send, counting the attempt (retried next pass).
+pub async fn release_announcement(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    recovered: bool,
+) -> Result<(), DbErr> {
+    let column = if recovered {
+        disconnect_episodes::Column::RecoveredEmailSentAt
+    } else {
+        disconnect_episodes::Column::EmailSentAt
+    };
+    disconnect_episodes::Entity::update_many()
+        .col_expr(column, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            disconnect_episodes::Column::EmailAttempts,
+            Expr::col(disconnect_episodes::Column::EmailAttempts).add(1),
+        )
+        .filter(disconnect_episodes::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Who hears about an account (R12): who last connected or reconnected it, else an admin of the
+/// owning organization, else the owner of a personal account.
+pub async fn recipient(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    login: &social_logins::Model,
+) -> Result<Option<users::Model>, DbErr> {
+    let user_id = match (
+        login.last_reconnected_by.or(login.connected_by),
+        account.owner_organization_id,
+    ) {
+        (Some(user), _) => Some(user),
+        (None, Some(org)) => memberships::Entity::find()
+            .filter(memberships::Column::OrganizationId.eq(org))
+            .filter(memberships::Column::Role.is_in([OrgRole::SuperAdmin, OrgRole::Admin]))
+            .order_by_asc(memberships::Column::Id)
+            .one(db)
+            .await?
+            .map(|membership| membership.user_id),
+        (None, None) => account.owner_user_id,
+    };
+    match user_id {
+        Some(id) => users::Entity::find_by_id(id).one(db).await,
+        None => Ok(None),
+    }
 }

@@ -30,6 +30,7 @@ pub struct TestApp {
     pub keys: Arc<TokenKeys>,
     pub cipher: Arc<relink::crypto::TokenCipher>,
     pub keeper: relink::keeper::Keeper,
+    pub postman: relink::notices::email::Postman,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
     pub config: Config,
@@ -110,6 +111,7 @@ impl TestApp {
         let keys = app.keys();
         let cipher = app.cipher();
         let keeper = app.keeper();
+        let postman = app.postman();
         let statements = app.statements();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
@@ -122,6 +124,7 @@ impl TestApp {
             keys,
             cipher,
             keeper,
+            postman,
             statements,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

@@ -9,6 +9,7 @@ mod banner;
 mod cli;
 mod connect;
 mod demo;
+mod email;
 mod http;
 mod keeper;
 mod live;

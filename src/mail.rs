@@ -1,0 +1,174 @@
+//! Sending email (R12): SMTP when `SMTP_URL` is set, otherwise `.eml` files in the data folder's
+//! outbox (and a log line), so the demo shows what would be sent.
+
+use std::{path::PathBuf, sync::Arc};
+
+use anyhow::Context as _;
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor, message::Mailbox};
+
+use crate::config::Config;
+
+/// One email to send.
+#[derive(Clone, Debug)]
+pub struct Email {
+    /// Recipient address.
+    pub to: String,
+    /// Recipient name.
+    pub to_name: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server.
+    Smtp {
+        /// The transport.
+        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
+        /// The sender.
+        from: Mailbox,
+    },
+    /// `.eml` files in a folder.
+    Files {
+        /// The folder.
+        dir: PathBuf,
+        /// The sender.
+        from: Mailbox,
+    },
+}
+
+/// `smtp://[user:password@]host[:port]`. TLS-wrapped SMTP needs a TLS backend this build does not
+/// carry; a relay on the same network, or a local MTA, takes plain SMTP.
+fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let parsed = reqwest::Url::parse(url).context("SMTP_URL is not a URL")?;
+    anyhow::ensure!(
+        parsed.scheme() == "smtp",
+        "SMTP_URL must start with smtp://"
+    );
+    let host = parsed.host_str().context("SMTP_URL has no host")?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(parsed.port().unwrap_or(25));
+    if !parsed.username().is_empty() {
+        builder = builder.credentials(lettre::transport::smtp::authentication::Credentials::new(
+            parsed.username().to_owned(),
+            parsed.password().unwrap_or_default().to_owned(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+impl Mailer {
+    /// SMTP from `SMTP_URL`, else the outbox folder in the data folder.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let from: Mailbox = config.email_from.parse().with_context(|| {
+            format!(
+                "RELINK_EMAIL_FROM: `{}` is not an address",
+                config.email_from
+            )
+        })?;
+        Ok(match &config.smtp_url {
+            Some(url) => Self::Smtp {
+                transport: Arc::new(smtp_transport(url.expose())?),
+                from,
+            },
+            None => Self::Files {
+                dir: config.data_dir.join("outbox"),
+                from,
+            },
+        })
+    }
+
+    /// Sends one email.
+    pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        let to: Mailbox = format!(
+            "{} <{}>",
+            email.to_name.replace(['<', '>', '"'], ""),
+            email.to
+        )
+        .parse()
+        .with_context(|| format!("recipient address {}", email.to))?;
+        let (Self::Smtp { from, .. } | Self::Files { from, .. }) = self;
+        let text = wrap(&email.body, 76);
+        let builder = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(&email.subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN);
+        // 8bit keeps the text readable in the outbox and in mail clients' source views; lines too
+        // long for it (a long link) fall back to quoted-printable.
+        let message = match lettre::message::Body::new_with_encoding(
+            text.clone(),
+            lettre::message::header::ContentTransferEncoding::EightBit,
+        ) {
+            Ok(body) => builder.body(body),
+            Err(_) => builder.body(text),
+        }
+        .context("building the message")?;
+        match self {
+            Self::Smtp { transport, .. } => {
+                transport.send(message).await.context("SMTP delivery")?;
+            }
+            Self::Files { dir, .. } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .context("creating the outbox folder")?;
+                let name = format!(
+                    "{}-{:08x}.eml",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+                    rand::random::<u32>()
+                );
+                let path = dir.join(name);
+                tokio::fs::write(&path, message.formatted())
+                    .await
+                    .context("writing to the outbox")?;
+                tracing::info!(path = %path.display(), subject = %email.subject, "email written to the outbox (no SMTP_URL)");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Wraps lines longer than `width` at spaces, so the text fits the 8bit transfer encoding.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.lines() {
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let mut current = String::new();
+        for word in line.split(' ').filter(|word| !word.is_empty()) {
+            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current = format!("{indent}  ");
+            } else if !current.is_empty() && !current.ends_with(' ') {
+                current.push(' ');
+            } else if current.is_empty() {
+                current.push_str(&indent);
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_and_short_ones_stay() {
+        let wrapped = wrap(
+            "short\n- a long line with many words that goes on and on past the width",
+            30,
+        );
+        assert!(
+            wrapped.lines().all(|line| line.chars().count() <= 30),
+            "{wrapped}"
+        );
+        assert!(wrapped.starts_with("short\n- a long line"), "{wrapped}");
+    }
+}

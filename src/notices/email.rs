@@ -1,0 +1,208 @@
+//! R12: one email to the person who last (re)connected an account (or an admin), with the reason,
+//! what is affected, the fix and a link to the restore list; a "recovered" email when it is back.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::{disconnect_episodes, social_accounts, social_logins, users};
+use sea_orm::DatabaseConnection;
+
+use super::{REAUTH_PATH, repo};
+use crate::{
+    accounts::{fix_for, network_label},
+    mail::{Email, Mailer},
+};
+
+/// A failed send is tried again on the next passes, this many times in all.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+/// What one pass sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// Disconnect emails.
+    pub disconnects: usize,
+    /// "Recovered" emails.
+    pub recoveries: usize,
+}
+
+type Row = (
+    disconnect_episodes::Model,
+    social_accounts::Model,
+    social_logins::Model,
+);
+
+/// Groups episodes by recipient, so one sign-in that broke many accounts is one email.
+async fn by_recipient(
+    db: &DatabaseConnection,
+    rows: Vec<Row>,
+) -> anyhow::Result<BTreeMap<i64, (users::Model, Vec<Row>)>> {
+    let mut groups: BTreeMap<i64, (users::Model, Vec<Row>)> = BTreeMap::new();
+    for row in rows {
+        let Some(user) = repo::recipient(db, &row.1, &row.2).await? else {
+            tracing::warn!(account.id = row.1.id, "nobody to tell about a disconnect");
+            continue;
+        };
+        groups
+            .entry(user.id)
+            .or_insert_with(|| (user, Vec::new()))
+            .1
+            .push(row);
+    }
+    Ok(groups)
+}
+
+fn disconnect_email(user: &users::Model, rows: &[Row], public_url: &str) -> Email {
+    let mut body = format!(
+        "Hello {},\n\nThese social accounts stopped working, so their scheduled posts are held, their streams are paused and their analytics are not collected:\n\n",
+        user.name
+    );
+    for (episode, account, login) in rows {
+        body.push_str(&format!(
+            "- {} ({}), through the sign-in of {} — since {}\n  {}\n",
+            account.name,
+            network_label(account.network),
+            login.display_name,
+            episode.started_at.format("%Y-%m-%d %H:%M UTC"),
+            fix_for(episode.reason, account.network, account.kind),
+        ));
+    }
+    body.push_str(&format!("\nReconnect them here: {public_url}{REAUTH_PATH}\n\nOne sign-in brings back every account that shares it.\n"));
+    let subject = match rows {
+        [(_, account, _)] => format!(
+            "Reconnect {} on {}",
+            account.name,
+            network_label(account.network)
+        ),
+        _ => format!("{} social accounts need reconnecting", rows.len()),
+    };
+    Email {
+        to: user.email.clone(),
+        to_name: user.name.clone(),
+        subject,
+        body,
+    }
+}
+
+fn recovered_email(user: &users::Model, rows: &[Row]) -> Email {
+    let names: Vec<String> = rows
+        .iter()
+        .map(|(_, account, _)| account.name.clone())
+        .collect();
+    Email {
+        to: user.email.clone(),
+        to_name: user.name.clone(),
+        subject: format!("Reconnected: {}", names.join(", ")),
+        body: format!(
+            "Hello {},\n\nThese accounts work again; held posts are released and streams resume:\n\n- {}\n",
+            user.name,
+            names.join("\n- ")
+        ),
+    }
+}
+
+async fn deliver(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    rows: &[Row],
+    email: Email,
+    recovered: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let ids: Vec<i64> = rows.iter().map(|(episode, _, _)| episode.id).collect();
+    // Claimed before sending: a second replica never sends the same email.
+    if !repo::claim_announcement(db, &ids, now, recovered).await? {
+        return Ok(false);
+    }
+    match mailer.send(&email).await {
+        Ok(()) => Ok(true),
+        Err(error) => {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "email not sent; trying again next pass"
+            );
+            repo::release_announcement(db, &ids, recovered).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// Sends the emails that are due.
+pub async fn send_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Sent> {
+    let mut sent = Sent::default();
+    for (user, rows) in by_recipient(db, repo::episodes_to_announce(db, MAX_ATTEMPTS).await?)
+        .await?
+        .into_values()
+    {
+        if deliver(
+            db,
+            mailer,
+            &rows,
+            disconnect_email(&user, &rows, public_url),
+            false,
+            now,
+        )
+        .await?
+        {
+            sent.disconnects += 1;
+        }
+    }
+    for (user, rows) in by_recipient(db, repo::episodes_recovered(db).await?)
+        .await?
+        .into_values()
+    {
+        if deliver(db, mailer, &rows, recovered_email(&user, &rows), true, now).await? {
+            sent.recoveries += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// The email worker of one process.
+#[derive(Clone)]
+pub struct Postman {
+    db: DatabaseConnection,
+    mailer: Mailer,
+    public_url: std::sync::Arc<str>,
+    clock: crate::clock::SharedClock,
+}
+
+impl Postman {
+    /// A postman over these services.
+    pub fn new(
+        db: DatabaseConnection,
+        mailer: Mailer,
+        public_url: std::sync::Arc<str>,
+        clock: crate::clock::SharedClock,
+    ) -> Self {
+        Self {
+            db,
+            mailer,
+            public_url,
+            clock,
+        }
+    }
+
+    /// One pass.
+    pub async fn run_once(&self) -> anyhow::Result<Sent> {
+        send_due(&self.db, &self.mailer, &self.public_url, self.clock.now()).await
+    }
+
+    /// A pass every `interval`.
+    pub async fn run(self, interval: std::time::Duration) {
+        let mut tick = tokio::time::interval(interval);
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.run_once().await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "email pass failed; trying again next time"
+                );
+            }
+        }
+    }
+}

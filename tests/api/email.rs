@@ -1,0 +1,171 @@
+//! R12: one email per disconnect to whoever last (re)connected the account, never twice, a
+//! "recovered" email when it is back; through a real SMTP server or the file outbox.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+
+use crate::{
+    helpers::TestApp,
+    reconnect::{callback, sign_in, start},
+};
+
+fn outbox(app: &TestApp) -> Vec<String> {
+    let dir = app.config.data_dir.join("outbox");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
+    let app = TestApp::spawn_demo().await;
+    let sent = app.postman.run_once().await.expect("pass");
+    assert_eq!(
+        sent.disconnects, 1,
+        "three accounts of one login: one email"
+    );
+    let mails = outbox(&app);
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    // Ben reconnected the Facebook login last (R4, R12).
+    assert!(
+        mail.contains("To: \"Ben Okafor\" <ben@northwind.example>")
+            || mail.contains("To: Ben Okafor <ben@northwind.example>"),
+        "{mail}"
+    );
+    for expected in [
+        "Northwind Coffee Lovers",
+        "Northwind Roastery",
+        "/dashboard#/social-networks/reauth",
+        "password",
+    ] {
+        assert!(mail.contains(expected), "missing {expected}: {mail}");
+    }
+    // Never twice.
+    assert_eq!(app.postman.run_once().await.expect("pass").disconnects, 0);
+    assert_eq!(outbox(&app).len(), 1);
+
+    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "fb-nora",
+        &[],
+        "allow",
+    )
+    .await;
+    callback(&app, &back).await;
+    let sent = app.postman.run_once().await.expect("pass");
+    assert_eq!(sent.recoveries, 1);
+    assert_eq!(outbox(&app).len(), 2);
+    assert_eq!(
+        app.postman.run_once().await.expect("pass"),
+        relink::notices::email::Sent::default()
+    );
+}
+
+/// A minimal SMTP server that accepts every message and keeps the transcript.
+async fn smtp_sink() -> (String, Arc<Mutex<String>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("smtp://{}", listener.local_addr().expect("addr"));
+    let transcript = Arc::new(Mutex::new(String::new()));
+    let seen = transcript.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Ok(mut seen) = seen.lock() {
+                        seen.push_str(&line);
+                        seen.push('\n');
+                    }
+                    let reply: &[u8] = if in_data {
+                        if line == "." {
+                            in_data = false;
+                            b"250 queued\r\n"
+                        } else {
+                            continue;
+                        }
+                    } else if line.starts_with("EHLO") || line.starts_with("HELO") {
+                        b"250-sink\r\n250 8BITMIME\r\n"
+                    } else if line.starts_with("DATA") {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    } else if line.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 OK\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (url, transcript)
+}
+
+#[tokio::test]
+async fn emails_go_through_a_real_smtp_server_when_configured() {
+    let (url, transcript) = smtp_sink().await;
+    let app =
+        TestApp::spawn_with(|config| config.smtp_url = Some(relink::config::Secret::new(url)))
+            .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    let sent = app.postman.run_once().await.expect("pass");
+    assert_eq!(sent.disconnects, 1);
+    let seen = transcript
+        .lock()
+        .map(|seen| seen.clone())
+        .unwrap_or_default();
+    assert!(seen.contains("RCPT TO:<ben@northwind.example>"), "{seen}");
+    assert!(
+        seen.contains("Subject: 3 social accounts need reconnecting"),
+        "{seen}"
+    );
+    assert!(outbox(&app).is_empty(), "SMTP, not the outbox");
+}
+
+#[tokio::test]
+async fn a_failing_smtp_server_is_retried_and_nothing_is_marked_sent() {
+    // A port where nothing listens: the send fails, the episodes stay due.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("smtp://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let app =
+        TestApp::spawn_with(|config| config.smtp_url = Some(relink::config::Secret::new(url)))
+            .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    assert_eq!(app.postman.run_once().await.expect("pass").disconnects, 0);
+    use sea_orm::EntityTrait as _;
+    let episodes = entity::disconnect_episodes::Entity::find()
+        .all(&app.db)
+        .await
+        .expect("episodes");
+    assert!(
+        episodes
+            .iter()
+            .all(|e| e.email_sent_at.is_none() && e.email_attempts == 1),
+        "{episodes:?}"
+    );
+}
