@@ -194,7 +194,8 @@ impl Postman {
 
     /// A pass every `interval`.
     pub async fn run(self, interval: std::time::Duration) {
-        let mut tick = tokio::time::interval(interval);
+        // The first pass comes one interval after start, not during it.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         loop {
             tick.tick().await;
             if let Err(error) = self.run_once().await {
