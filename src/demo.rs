@@ -407,7 +407,8 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             org: Some(org),
             user: None,
             broken: None,
-            expires: Some(now + Duration::hours(2)),
+            // Demo logins carry no tokens; X's would be refreshed, so no expiry to warn about.
+            expires: None,
             scopes: "tweet.read tweet.write users.read offline.access",
             connected_by: ben,
             connected_at: now - Duration::days(90),
@@ -444,7 +445,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             org: None,
             user: Some(ben),
             broken: None,
-            expires: Some(now + Duration::hours(2)),
+            expires: None,
             scopes: "tweet.read tweet.write users.read offline.access",
             connected_by: ben,
             connected_at: now - Duration::days(10),

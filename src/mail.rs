@@ -131,25 +131,31 @@ impl Mailer {
     }
 }
 
-/// Wraps lines longer than `width` at spaces, so the text fits the 8bit transfer encoding.
+/// Wraps lines longer than `width` bytes at spaces, so the text fits the 8bit transfer encoding;
+/// a wrapped list item continues under its text.
 fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for line in text.lines() {
-        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-        let mut current = String::new();
-        for word in line.split(' ').filter(|word| !word.is_empty()) {
-            if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+        let indent = line.len() - line.trim_start().len();
+        let hanging = indent
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        let mut current = " ".repeat(indent);
+        for word in line.split_whitespace() {
+            let fresh = current.trim().is_empty();
+            if !fresh && current.len() + 1 + word.len() > width {
                 out.push_str(&current);
                 out.push('\n');
-                current = format!("{indent}  ");
-            } else if !current.is_empty() && !current.ends_with(' ') {
+                current = " ".repeat(hanging);
+            } else if !fresh {
                 current.push(' ');
-            } else if current.is_empty() {
-                current.push_str(&indent);
             }
             current.push_str(word);
         }
-        out.push_str(&current);
+        out.push_str(current.trim_end());
         out.push('\n');
     }
     out

@@ -58,7 +58,7 @@ fn disconnect_email(user: &users::Model, rows: &[Row], public_url: &str) -> Emai
     );
     for (episode, account, login) in rows {
         body.push_str(&format!(
-            "- {} ({}), through the sign-in of {} — since {}\n  {}\n",
+            "- {} ({}), through the sign-in of {}, since {}.\n  {}\n",
             account.name,
             network_label(account.network),
             login.display_name,
