@@ -226,3 +226,57 @@ pub async fn count_by_health(db: &impl ConnectionTrait) -> Result<Vec<(Health, i
         .all(db)
         .await
 }
+
+/// Everyone who may view `account` now, decided by the same rules as every query
+/// ([`crate::access::may`]): three statements, whatever the number of viewers. The event relay
+/// uses it once per event, so subscribers filter in memory.
+pub async fn viewers_of(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+) -> Result<std::collections::HashSet<i64>, DbErr> {
+    use crate::access::{Action, may};
+    let Some(owner) = Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+    else {
+        return Ok(Default::default());
+    };
+    let Owner::Organization(org) = owner else {
+        return Ok(account.owner_user_id.into_iter().collect());
+    };
+    let members = memberships::Entity::find()
+        .filter(memberships::Column::OrganizationId.eq(org))
+        .all(db)
+        .await?;
+    let grants = account_grants::Entity::find()
+        .filter(account_grants::Column::SocialAccountId.eq(account.id))
+        .all(db)
+        .await?;
+    let team_ids: Vec<i64> = grants.iter().filter_map(|grant| grant.team_id).collect();
+    let team_members = if team_ids.is_empty() {
+        Vec::new()
+    } else {
+        team_members::Entity::find()
+            .filter(team_members::Column::TeamId.is_in(team_ids))
+            .all(db)
+            .await?
+    };
+    let mut viewers = std::collections::HashSet::new();
+    for member in members {
+        let mut subject = Subject::new(member.user_id);
+        subject.org_roles.insert(org, member.role);
+        for grant in &grants {
+            let holds = grant.user_id == Some(member.user_id)
+                || grant.team_id.is_some_and(|team| {
+                    team_members
+                        .iter()
+                        .any(|row| row.team_id == team && row.user_id == member.user_id)
+                });
+            if holds {
+                subject.grant(account.id, grant.level);
+            }
+        }
+        if may(&subject, account.id, owner, Action::View) {
+            viewers.insert(member.user_id);
+        }
+    }
+    Ok(viewers)
+}

@@ -8,6 +8,7 @@
 pub mod repo;
 
 use std::{
+    collections::HashSet,
     sync::{
         Arc,
         atomic::{AtomicI64, Ordering},
@@ -15,10 +16,13 @@ use std::{
     time::Duration,
 };
 
-use entity::events;
+use entity::{events, social_accounts};
 use sea_orm::{
-    ConnectionTrait as _, DatabaseConnection, DbBackend, DbErr, sqlx::postgres::PgListener,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait as _,
+    sqlx::postgres::PgListener,
 };
+
+use crate::accounts;
 use tokio::sync::{Notify, broadcast};
 
 /// How many events a slow subscriber may fall behind before it re-reads from the table.
@@ -28,8 +32,37 @@ const CHANNEL_CAPACITY: usize = 1024;
 #[derive(Clone)]
 pub struct EventBus(Arc<Inner>);
 
+/// An event as subscribers receive it: the row, the account as it is after the change, and who may
+/// see it — resolved once per event, so each subscriber only looks itself up.
+#[derive(Clone, Debug)]
+pub struct Published {
+    /// The outbox row.
+    pub event: events::Model,
+    /// The account it is about, after the change.
+    pub account: Option<social_accounts::Model>,
+    /// The users who may see that account now.
+    pub audience: HashSet<i64>,
+}
+
+/// Resolves an event's account and audience.
+pub async fn resolve(db: &impl ConnectionTrait, event: events::Model) -> Result<Published, DbErr> {
+    let account = match event.social_account_id {
+        Some(id) => social_accounts::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let audience = match &account {
+        Some(account) => accounts::repo::viewers_of(db, account).await?,
+        None => HashSet::new(),
+    };
+    Ok(Published {
+        event,
+        account,
+        audience,
+    })
+}
+
 struct Inner {
-    sender: broadcast::Sender<Arc<events::Model>>,
+    sender: broadcast::Sender<Arc<Published>>,
     wake: Notify,
     published: AtomicI64,
     sent: std::sync::atomic::AtomicU64,
@@ -67,7 +100,7 @@ impl EventBus {
     }
 
     /// A receiver of every event published from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<events::Model>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.0.sender.subscribe()
     }
 
@@ -97,8 +130,9 @@ impl EventBus {
                 return Ok(sent);
             };
             for event in batch {
+                let published = resolve(db, event).await?;
                 // No subscriber is not an error: the row stays for those who resume.
-                let _ = self.0.sender.send(Arc::new(event));
+                let _ = self.0.sender.send(Arc::new(published));
                 self.0.sent.fetch_add(1, Ordering::Relaxed);
                 sent += 1;
             }

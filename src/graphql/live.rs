@@ -21,7 +21,7 @@ use super::{
 use crate::{
     accounts,
     clock::SharedClock,
-    events::{EventBus, repo},
+    events::{EventBus, Published, repo},
     notices,
 };
 
@@ -55,7 +55,7 @@ impl SocialAccountEventKind {
 
 /// One change of an account, as a subscriber sees it.
 pub struct SocialAccountEvent {
-    event: Arc<events::Model>,
+    published: Arc<Published>,
     kind: SocialAccountEventKind,
     account: entity::social_accounts::Model,
 }
@@ -64,7 +64,7 @@ pub struct SocialAccountEvent {
 impl SocialAccountEvent {
     /// The event's id: pass it as `after` to resume from here after a reconnect of the socket.
     async fn id(&self) -> ID {
-        ID(self.event.id.to_string())
+        ID(self.published.event.id.to_string())
     }
 
     /// What happened.
@@ -74,12 +74,13 @@ impl SocialAccountEvent {
 
     /// When.
     async fn occurred_at(&self) -> DateTime<Utc> {
-        self.event.created_at
+        self.published.event.created_at
     }
 
     /// The disconnect reason, for a disconnect (B7).
     async fn reason(&self) -> Option<DisconnectReason> {
-        self.event
+        self.published
+            .event
             .payload
             .get("reason")
             .and_then(|reason| {
@@ -88,30 +89,28 @@ impl SocialAccountEvent {
             .map(Into::into)
     }
 
-    /// The account as it is now.
+    /// The account as it was right after the change.
     async fn social_account(&self) -> SocialAccount {
         SocialAccount(self.account.clone())
     }
 }
 
-/// The events after `after` that `user_id` may see now (permissions re-read for each event).
-async fn visible(
-    db: &DatabaseConnection,
+/// The event, if `user_id` may see its account now (the audience is resolved per event).
+fn for_viewer(
+    published: Arc<Published>,
     user_id: i64,
     organization: Option<i64>,
-    event: Arc<events::Model>,
 ) -> Option<SocialAccountEvent> {
-    let kind = SocialAccountEventKind::parse(&event.kind)?;
-    if organization.is_some() && event.organization_id != organization {
+    let kind = SocialAccountEventKind::parse(&published.event.kind)?;
+    if organization.is_some() && published.event.organization_id != organization {
         return None;
     }
-    let account_id = event.social_account_id?;
-    let subject = accounts::repo::load_subject(db, user_id).await.ok()?;
-    let account = accounts::repo::find_visible(db, &subject, account_id)
-        .await
-        .ok()??;
+    if !published.audience.contains(&user_id) {
+        return None;
+    }
+    let account = published.account.clone()?;
     Some(SocialAccountEvent {
-        event,
+        published,
         kind,
         account,
     })
@@ -123,7 +122,7 @@ fn event_stream(
     bus: EventBus,
     db: DatabaseConnection,
     after: i64,
-) -> impl Stream<Item = Arc<events::Model>> {
+) -> impl Stream<Item = Arc<Published>> {
     let receiver = bus.subscribe();
     stream::unfold(
         (receiver, db, after, Vec::<events::Model>::new()),
@@ -131,7 +130,15 @@ fn event_stream(
             loop {
                 if let Some(event) = backlog.pop() {
                     last = event.id;
-                    return Some((Arc::new(event), (receiver, db, last, backlog)));
+                    match crate::events::resolve(&db, event).await {
+                        Ok(published) => {
+                            return Some((Arc::new(published), (receiver, db, last, backlog)));
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "subscription could not resolve an event");
+                            return None;
+                        }
+                    }
                 }
                 // Stored events not seen yet come first (resume, or after lagging behind).
                 match repo::events_after(&db, last, 200).await {
@@ -146,9 +153,9 @@ fn event_stream(
                     }
                 }
                 match receiver.recv().await {
-                    Ok(event) if event.id > last => {
-                        last = event.id;
-                        return Some((event, (receiver, db, last, backlog)));
+                    Ok(published) if published.event.id > last => {
+                        last = published.event.id;
+                        return Some((published, (receiver, db, last, backlog)));
                     }
                     Ok(_) | Err(RecvError::Lagged(_)) => continue,
                     Err(RecvError::Closed) => return None,
@@ -201,10 +208,8 @@ impl Subscription {
                 .max(repo::newest_id(&db).await.unwrap_or_default()),
         };
         let user_id = viewer.user.id;
-        let reader = db.clone();
-        Ok(event_stream(bus, db, start).filter_map(move |event| {
-            let reader = reader.clone();
-            async move { visible(&reader, user_id, organization, event).await }
+        Ok(event_stream(bus, db, start).filter_map(move |published| {
+            std::future::ready(for_viewer(published, user_id, organization))
         }))
     }
 
@@ -226,7 +231,10 @@ impl Subscription {
         let start = bus
             .published()
             .max(repo::newest_id(&db).await.unwrap_or_default());
-        let changes = event_stream(bus, db.clone(), start).map(|_| ());
+        // Only events about accounts this viewer may see change what the viewer sees.
+        let changes = event_stream(bus, db.clone(), start)
+            .filter(move |published| std::future::ready(published.audience.contains(&user_id)))
+            .map(|_| ());
         let ticks = stream::once(async {}).chain(changes);
         Ok(ticks.filter_map(move |()| {
             let (db, clock) = (db.clone(), clock.clone());
