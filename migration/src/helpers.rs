@@ -60,3 +60,50 @@ where
         .drop_table(Table::drop().table(table).to_owned())
         .await
 }
+
+/// Adds columns to `table`, one statement each (SQLite alters one column at a time).
+pub(crate) async fn add_columns<T>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    columns: Vec<ColumnDef>,
+) -> Result<(), DbErr>
+where
+    T: IntoTableRef,
+{
+    let table = table.into_table_ref();
+    for mut column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table.clone())
+                    .add_column(&mut column)
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Drops columns of `table`, one statement each.
+pub(crate) async fn drop_columns<T, C>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    columns: Vec<C>,
+) -> Result<(), DbErr>
+where
+    T: IntoTableRef,
+    C: IntoIden,
+{
+    let table = table.into_table_ref();
+    for column in columns {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(table.clone())
+                    .drop_column(column)
+                    .to_owned(),
+            )
+            .await?;
+    }
+    Ok(())
+}

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::helpers::{add_columns, drop_columns};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -15,40 +17,28 @@ enum DisconnectEpisodes {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite alters one column at a time.
-        for column in [
-            integer(DisconnectEpisodes::EmailAttempts)
-                .default(0)
-                .to_owned(),
-            timestamp_with_time_zone_null(DisconnectEpisodes::RecoveredEmailSentAt),
-        ] {
-            let mut column = column;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DisconnectEpisodes::Table)
-                        .add_column(&mut column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        add_columns(
+            manager,
+            DisconnectEpisodes::Table,
+            vec![
+                integer(DisconnectEpisodes::EmailAttempts)
+                    .default(0)
+                    .to_owned(),
+                timestamp_with_time_zone_null(DisconnectEpisodes::RecoveredEmailSentAt),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [
-            DisconnectEpisodes::EmailAttempts,
-            DisconnectEpisodes::RecoveredEmailSentAt,
-        ] {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(DisconnectEpisodes::Table)
-                        .drop_column(column)
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_columns(
+            manager,
+            DisconnectEpisodes::Table,
+            vec![
+                DisconnectEpisodes::EmailAttempts,
+                DisconnectEpisodes::RecoveredEmailSentAt,
+            ],
+        )
+        .await
     }
 }

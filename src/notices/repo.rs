@@ -120,6 +120,15 @@ async fn with_accounts(
         .collect())
 }
 
+/// The column that records one of the two emails of an episode.
+fn announced_column(recovered: bool) -> disconnect_episodes::Column {
+    if recovered {
+        disconnect_episodes::Column::RecoveredEmailSentAt
+    } else {
+        disconnect_episodes::Column::EmailSentAt
+    }
+}
+
 /// Claims episodes for one email, once: false when another process claimed any of them first.
 pub async fn claim_announcement(
     db: &impl ConnectionTrait,
@@ -127,11 +136,7 @@ pub async fn claim_announcement(
     now: DateTime<Utc>,
     recovered: bool,
 ) -> Result<bool, DbErr> {
-    let column = if recovered {
-        disconnect_episodes::Column::RecoveredEmailSentAt
-    } else {
-        disconnect_episodes::Column::EmailSentAt
-    };
+    let column = announced_column(recovered);
     let claimed = disconnect_episodes::Entity::update_many()
         .col_expr(column, Expr::value(now))
         .filter(disconnect_episodes::Column::Id.is_in(ids.iter().copied()))
@@ -147,11 +152,7 @@ pub async fn release_announcement(
     ids: &[i64],
     recovered: bool,
 ) -> Result<(), DbErr> {
-    let column = if recovered {
-        disconnect_episodes::Column::RecoveredEmailSentAt
-    } else {
-        disconnect_episodes::Column::EmailSentAt
-    };
+    let column = announced_column(recovered);
     disconnect_episodes::Entity::update_many()
         .col_expr(column, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(
