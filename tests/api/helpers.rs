@@ -228,3 +228,19 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// A "network" that accepts connections and never answers, for timeouts: its `http://` address
+/// and the task that holds the connections open (abort it at the end).
+pub async fn black_hole() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    (address, held)
+}

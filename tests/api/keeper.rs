@@ -130,16 +130,7 @@ async fn a_network_that_is_down_never_disconnects() {
     let app = TestApp::spawn_demo().await;
     let login = reconnect(&app, "x-northwind", "x-northwind").await;
     // A replica whose network calls go nowhere.
-    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hole = format!("http://{}", black_hole.local_addr().expect("addr"));
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = black_hole.accept().await {
-            open.push(socket);
-        }
-    });
+    let (hole, held) = crate::helpers::black_hole().await;
     let mut config = app.config.clone();
     config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.public_url = Some(hole);

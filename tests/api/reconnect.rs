@@ -652,16 +652,7 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
 async fn a_network_that_times_out_changes_nothing() {
     // A "network" that accepts connections and never answers: the sandbox's token endpoint is
     // reached through the public URL, so pointing that URL at it makes the code exchange hang.
-    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let hole = format!("http://{}", black_hole.local_addr().expect("addr"));
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((socket, _)) = black_hole.accept().await {
-            open.push(socket);
-        }
-    });
+    let (hole, held) = crate::helpers::black_hole().await;
     let app = TestApp::spawn_with(|config| {
         config.public_url = Some(hole.clone());
         config.network_timeout = std::time::Duration::from_millis(300);
