@@ -88,6 +88,8 @@ impl App {
             .context("reading the event outbox")?;
         let schema = graphql::build_schema(
             graphql::Services {
+                mailer: Mailer::from_config(&config)?,
+                public_url: public_url.clone(),
                 bus: bus.clone(),
                 db: db.clone(),
                 clock: clock.clone(),

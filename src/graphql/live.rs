@@ -38,6 +38,8 @@ pub enum SocialAccountEventKind {
     Limited,
     /// Its token cannot be refreshed and runs out soon (B1): reconnect before it does.
     Expiring,
+    /// Someone who may not reconnect it asked those who may.
+    ReconnectRequested,
 }
 
 impl SocialAccountEventKind {
@@ -48,6 +50,7 @@ impl SocialAccountEventKind {
             "RECONNECTED" => Self::Reconnected,
             "LIMITED" => Self::Limited,
             "EXPIRING" => Self::Expiring,
+            "RECONNECT_REQUESTED" => Self::ReconnectRequested,
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ pub mod node;
 pub mod notices;
 pub mod people;
 pub mod reconnect;
+pub mod request;
 pub mod user_errors;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -40,6 +41,7 @@ pub struct Mutation(
     reconnect::ReconnectMutation,
     connect::ConnectMutation,
     admin::AdminMutation,
+    request::RequestMutation,
 );
 
 /// The schema type.
@@ -73,6 +75,10 @@ pub struct Services {
     pub networks: Networks,
     /// The event bus.
     pub bus: EventBus,
+    /// Where emails go.
+    pub mailer: crate::mail::Mailer,
+    /// Where browsers reach this server (links in emails).
+    pub public_url: Arc<str>,
 }
 
 /// The schema the server runs, with its services and limits.
@@ -83,6 +89,8 @@ pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
         .data(services.cipher)
         .data(services.networks)
         .data(services.bus)
+        .data(services.mailer)
+        .data(services.public_url)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

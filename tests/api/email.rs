@@ -169,3 +169,42 @@ async fn a_failing_smtp_server_is_retried_and_nothing_is_marked_sent() {
         "{episodes:?}"
     );
 }
+
+#[tokio::test]
+async fn someone_who_may_not_reconnect_asks_those_who_may() {
+    let app = TestApp::spawn_demo().await;
+    let page = app.account_id("fb-page-northwind").await;
+    let body = app
+        .graphql(
+            "dev@northwind.example",
+            "mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id, message: \"The launch post is held\" }) { asked { name } } }",
+            serde_json::json!({ "id": page }),
+        )
+        .await;
+    let asked: Vec<&str> = body["data"]["requestReconnect"]["asked"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|user| user["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    // Those who see the page and may reconnect it: the admins. Cleo could start the cascade from
+    // her own page but cannot see this one, so she is not told about it.
+    assert_eq!(asked, ["Ada Lovelace", "Ben Okafor"], "{body}");
+    let mails = outbox(&app);
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails
+            .iter()
+            .all(|mail| mail.contains("Please reconnect Northwind Coffee")
+                && mail.contains("The launch post is held"))
+    );
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+    let events = entity::events::Entity::find()
+        .filter(entity::events::Column::Kind.eq("RECONNECT_REQUESTED"))
+        .count(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(events, 1);
+}
