@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
     accounts::{SocialAccount, account_for_viewer},
-    context::{clock, database, viewer},
+    context::{clock, database, events_committed, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     user_errors::{UserError, UserErrorCode},
@@ -12,7 +12,6 @@ use super::{
 use crate::{
     access::{self, Action, Owner},
     accounts::disconnect,
-    events::EventBus,
 };
 
 /// Which account to disconnect.
@@ -63,9 +62,7 @@ impl AdminMutation {
             let changed = disconnect::disconnect_account_by_admin(database(ctx)?, account.id, viewer.user.id, now)
                 .await?
                 .ok_or(ApiError::NotFound)?;
-            if let Ok(bus) = ctx.data::<EventBus>() {
-                bus.wake();
-            }
+            events_committed(ctx);
             Ok(DisconnectSocialAccountPayload { social_account: Some(SocialAccount(changed)), user_errors: Vec::new() })
         }
         .await)

@@ -73,14 +73,29 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     ))
 }
 
+/// A service the schema was built with; missing, it is our bug (INTERNAL), named in the log.
+pub fn service<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> ApiResult<&'a T> {
+    ctx.data::<T>().map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!(
+            "no {} in the schema data",
+            std::any::type_name::<T>()
+        ))
+    })
+}
+
 /// The database pool.
 pub fn database<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
-    ctx.data::<DatabaseConnection>()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no database in the schema data")))
+    service(ctx)
 }
 
 /// The clock.
 pub fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
-    ctx.data::<SharedClock>()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("no clock in the schema data")))
+    service(ctx)
+}
+
+/// Tells the event relay that this request committed events.
+pub fn events_committed(ctx: &Context<'_>) {
+    if let Ok(bus) = ctx.data::<crate::events::EventBus>() {
+        bus.wake();
+    }
 }

@@ -12,7 +12,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{
     accounts::{DisconnectReason, SocialAccount},
-    context::{clock, database, viewer},
+    context::{clock, database, service, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -196,10 +196,7 @@ impl Subscription {
             None => None,
         };
         let db = gql(database(ctx))?.clone();
-        let bus = ctx
-            .data::<EventBus>()
-            .map_err(|_| async_graphql::Error::from(ApiError::Internal(anyhow::anyhow!("no bus"))))?
-            .clone();
+        let bus = gql(service::<EventBus>(ctx))?.clone();
         let start = match after {
             Some(id) => id.parse::<i64>().map_err(|_| {
                 async_graphql::Error::from(ApiError::BadUserInput(
@@ -226,10 +223,7 @@ impl Subscription {
         let viewer = gql(viewer(ctx).await)?;
         let db = gql(database(ctx))?.clone();
         let clock: SharedClock = gql(clock(ctx))?.clone();
-        let bus = ctx
-            .data::<EventBus>()
-            .map_err(|_| async_graphql::Error::from(ApiError::Internal(anyhow::anyhow!("no bus"))))?
-            .clone();
+        let bus = gql(service::<EventBus>(ctx))?.clone();
         let user_id = viewer.user.id;
         let start = bus
             .published()

@@ -36,9 +36,7 @@ where
         // Subscriptions resolve each pushed value without a request: a fresh loader, so nothing
         // cached from an earlier value is shown.
         None => {
-            let db = ctx.data::<DatabaseConnection>().map_err(|_| {
-                ApiError::Internal(anyhow::anyhow!("no database in the schema data"))
-            })?;
+            let db = super::context::database(ctx)?;
             for_request(db.clone()).load_one(key.clone()).await
         }
     };

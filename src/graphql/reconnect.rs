@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     accounts::SocialAccount,
     automations::AutomationRule,
-    context::{clock, database, viewer},
+    context::{clock, database, events_committed, service, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -60,13 +60,10 @@ pub struct CompleteReconnectPayload {
 
 /// The flow's services from the schema data.
 pub(super) fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
-    let internal = |what: &str| ApiError::Internal(anyhow::anyhow!("no {what} in the schema data"));
     Ok(Services {
         db: database(ctx)?,
-        cipher: ctx
-            .data::<std::sync::Arc<TokenCipher>>()
-            .map_err(|_| internal("cipher"))?,
-        networks: ctx.data::<Networks>().map_err(|_| internal("networks"))?,
+        cipher: service::<std::sync::Arc<TokenCipher>>(ctx)?,
+        networks: service::<Networks>(ctx)?,
     })
 }
 
@@ -184,9 +181,7 @@ impl ReconnectMutation {
                 now,
             )
             .await;
-            if let Ok(bus) = ctx.data::<crate::events::EventBus>() {
-                bus.wake();
-            }
+            events_committed(ctx);
             match finished {
                 Ok(outcome) => Ok(CompleteReconnectPayload {
                     reconnected_accounts: outcome

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait as _, NotSet, Set};
 
 use super::{
     accounts::account_for_viewer,
-    context::{clock, database, viewer},
+    context::{clock, database, events_committed, service, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     people::User,
@@ -15,7 +15,6 @@ use crate::{
     access::{self, Action, Owner},
     accounts::{self, network_label},
     audit,
-    events::EventBus,
     mail::{Email, Mailer},
     notices::REAUTH_PATH,
 };
@@ -74,12 +73,8 @@ impl RequestMutation {
                 }
             }
             asked.sort_by_key(|user| user.id);
-            let mailer = ctx
-                .data::<Mailer>()
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("no mailer in the schema data")))?;
-            let public_url = ctx
-                .data::<std::sync::Arc<str>>()
-                .map_err(|_| ApiError::Internal(anyhow::anyhow!("no public URL in the schema data")))?;
+            let mailer = service::<Mailer>(ctx)?;
+            let public_url = service::<std::sync::Arc<str>>(ctx)?;
             let note = input.message.as_deref().map(str::trim).filter(|note| !note.is_empty());
             for user in &asked {
                 let mut body = format!(
@@ -129,9 +124,7 @@ impl RequestMutation {
             }
             .insert(db)
             .await?;
-            if let Ok(bus) = ctx.data::<EventBus>() {
-                bus.wake();
-            }
+            events_committed(ctx);
             Ok(RequestReconnectPayload { asked: asked.into_iter().map(User::from).collect() })
         }
         .await)
