@@ -111,8 +111,8 @@ pub async fn apply_verdict(
     Ok(updated)
 }
 
-/// Writes the audit entry `action` and the event row `kind` of a change to `account` (B8; the
-/// outbox of the live issue publishes the events), with the same detail as [`apply_verdict`].
+/// Records a status change of `account`: its audit entry and its event row, with the account's
+/// health and reason as detail (B8).
 pub async fn record_account_change(
     db: &impl ConnectionTrait,
     account: &social_accounts::Model,
@@ -121,8 +121,24 @@ pub async fn record_account_change(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let login_id = account.social_login_id;
-    let detail = serde_json::json!({ "health": account.health, "reason": account.disconnect_reason, "loginId": login_id });
+    let detail = serde_json::json!({
+        "health": account.health,
+        "reason": account.disconnect_reason,
+        "loginId": account.social_login_id,
+    });
+    record_account_event(db, account, action, kind, actor, detail, now).await
+}
+
+/// Writes an audit entry and an event row about `account`, in the caller's transaction.
+pub async fn record_account_event(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+    action: &'static str,
+    kind: &str,
+    actor: Option<i64>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     audit::record(
         db,
         audit::Entry {
@@ -142,7 +158,7 @@ pub async fn record_account_change(
         organization_id: Set(account.owner_organization_id),
         owner_user_id: Set(account.owner_user_id),
         social_account_id: Set(Some(account.id)),
-        social_login_id: Set(Some(login_id)),
+        social_login_id: Set(Some(account.social_login_id)),
         payload: Set(detail),
         created_at: Set(now),
     }

@@ -162,6 +162,77 @@ pub async fn send_due(
     Ok(sent)
 }
 
+/// `requestReconnect`: emails everyone who sees `account` and may reconnect it (admins, ADVANCED or
+/// OWNER on it or on another account of its login, R3/R8) on behalf of `requester`, and records
+/// the audit entry and the event. Returns who was asked.
+pub async fn request_reconnect(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+    requester: &users::Model,
+    account: &social_accounts::Model,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<users::Model>> {
+    let siblings = crate::accounts::repo::account_owners_by_login(db, &[account.social_login_id])
+        .await?
+        .remove(&account.social_login_id)
+        .unwrap_or_default();
+    let mut ids = Vec::new();
+    for user_id in crate::accounts::repo::viewers_of(db, account).await? {
+        let subject = crate::accounts::repo::load_subject(db, user_id).await?;
+        // The siblings include the account itself.
+        if user_id != requester.id
+            && crate::access::may_reconnect_login(&subject, siblings.iter().copied())
+        {
+            ids.push(user_id);
+        }
+    }
+    let mut asked: Vec<users::Model> = crate::people::repo::users_by_ids(db, &ids)
+        .await?
+        .into_values()
+        .collect();
+    asked.sort_by_key(|user| user.id);
+    let note = note.map(str::trim).filter(|note| !note.is_empty());
+    for user in &asked {
+        let mut body = format!(
+            "Hello {},\n\n{} asks you to reconnect {} ({}), which you may reconnect.\n",
+            user.name,
+            requester.name,
+            account.name,
+            network_label(account.network)
+        );
+        if let Some(note) = note {
+            body.push_str(&format!("\nTheir note: {note}\n"));
+        }
+        body.push_str(&format!("\nReconnect it here: {public_url}{REAUTH_PATH}\n"));
+        let email = Email {
+            to: user.email.clone(),
+            to_name: user.name.clone(),
+            subject: format!("Please reconnect {}", account.name),
+            body,
+        };
+        if let Err(error) = mailer.send(&email).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "reconnect request email not sent"
+            );
+        }
+    }
+    let detail = serde_json::json!({ "asked": ids });
+    crate::accounts::status::record_account_event(
+        db,
+        account,
+        "account.reconnect_requested",
+        "RECONNECT_REQUESTED",
+        Some(requester.id),
+        detail,
+        now,
+    )
+    .await?;
+    Ok(asked)
+}
+
 /// The email worker of one process.
 #[derive(Clone)]
 pub struct Postman {
