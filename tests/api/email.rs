@@ -5,10 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{callback, sign_in, start},
-};
+use crate::{helpers::TestApp, reconnect::reconnect_as};
 
 fn outbox(app: &TestApp) -> Vec<String> {
     let dir = app.config.data_dir.join("outbox");
@@ -53,16 +50,13 @@ async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
     assert_eq!(app.postman.run_once().await.expect("pass").disconnects, 0);
     assert_eq!(outbox(&app).len(), 1);
 
-    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
-    let back = sign_in(
+    reconnect_as(
         &app,
-        started["authorizeUrl"].as_str().expect("url"),
+        "ada@northwind.example",
+        "fb-page-northwind",
         "fb-nora",
-        &[],
-        "allow",
     )
     .await;
-    callback(&app, &back).await;
     let sent = app.postman.run_once().await.expect("pass");
     assert_eq!(sent.recoveries, 1);
     assert_eq!(outbox(&app).len(), 2);

@@ -8,21 +8,12 @@ use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use crate::{
     helpers::TestApp,
-    reconnect::{callback, health, sign_in, start},
+    reconnect::{health, reconnect_as},
 };
 
 /// Reconnects the login of `account` as `identity`; returns the login's id.
 async fn reconnect(app: &TestApp, account: &str, identity: &str) -> i64 {
-    let started = start(app, "ada@northwind.example", account).await;
-    let back = sign_in(
-        app,
-        started["authorizeUrl"].as_str().expect("url"),
-        identity,
-        &[],
-        "allow",
-    )
-    .await;
-    callback(app, &back).await;
+    reconnect_as(app, "ada@northwind.example", account, identity).await;
     social_logins::Entity::find()
         .filter(social_logins::Column::ExternalUserId.eq(identity))
         .one(&app.db)

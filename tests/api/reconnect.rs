@@ -47,6 +47,26 @@ pub(crate) async fn sign_in(
         .to_owned()
 }
 
+/// The whole flow as `email`: start from `account`, allow everything as `identity`, follow the
+/// callback; returns where the callback sends the browser.
+pub(crate) async fn reconnect_as(
+    app: &TestApp,
+    email: &str,
+    account: &str,
+    identity: &str,
+) -> String {
+    let started = start(app, email, account).await;
+    let back = sign_in(
+        app,
+        started["authorizeUrl"].as_str().expect("url"),
+        identity,
+        &[],
+        "allow",
+    )
+    .await;
+    callback(app, &back).await
+}
+
 /// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
 pub(crate) async fn callback(app: &TestApp, url: &str) -> String {
     let response = app.client.get(url).send().await.expect("callback");
@@ -118,16 +138,13 @@ async fn r7_one_sign_in_reconnects_every_account_of_the_login() {
 async fn r8_the_cascade_covers_accounts_the_user_has_no_permission_for() {
     let app = TestApp::spawn_demo().await;
     // Cleo holds ADVANCED on the roastery page only.
-    let started = start(&app, "cleo@northwind.example", "fb-page-roastery").await;
-    let back = sign_in(
+    reconnect_as(
         &app,
-        started["authorizeUrl"].as_str().expect("url"),
+        "cleo@northwind.example",
+        "fb-page-roastery",
         "fb-nora",
-        &[],
-        "allow",
     )
     .await;
-    callback(&app, &back).await;
     assert_eq!(health(&app, "fb-page-northwind").await, Health::Connected);
     assert_eq!(health(&app, "fb-group-lovers").await, Health::Connected);
 }
@@ -468,16 +485,13 @@ async fn a_user_who_lost_permission_before_the_callback_changes_nothing() {
 #[tokio::test]
 async fn tokens_are_encrypted_at_rest_and_bound_to_their_row() {
     let app = TestApp::spawn_demo().await;
-    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
-    let back = sign_in(
+    reconnect_as(
         &app,
-        started["authorizeUrl"].as_str().expect("url"),
+        "ada@northwind.example",
+        "fb-page-northwind",
         "fb-nora",
-        &[],
-        "allow",
     )
     .await;
-    callback(&app, &back).await;
     let login = social_logins::Entity::find()
         .filter(social_logins::Column::ExternalUserId.eq("fb-nora"))
         .one(&app.db)
@@ -623,26 +637,14 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
     );
 
     // Log in with Facebook too, then reconnect Instagram: full function.
-    let started = start(&app, "ada@northwind.example", "fb-page-northwind").await;
-    let back = sign_in(
+    reconnect_as(
         &app,
-        started["authorizeUrl"].as_str().expect("url"),
+        "ada@northwind.example",
+        "fb-page-northwind",
         "fb-nora",
-        &[],
-        "allow",
     )
     .await;
-    callback(&app, &back).await;
-    let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
-    let back = sign_in(
-        &app,
-        started["authorizeUrl"].as_str().expect("url"),
-        "ig-nora",
-        &[],
-        "allow",
-    )
-    .await;
-    callback(&app, &back).await;
+    reconnect_as(&app, "ada@northwind.example", "ig-biz-northwind", "ig-nora").await;
     let full = instagram().await;
     assert_eq!(full.health, Health::Connected);
     assert_eq!(full.limited_reason, None);
