@@ -127,15 +127,19 @@ fn event_stream(
     after: i64,
 ) -> impl Stream<Item = Arc<Published>> {
     let receiver = bus.subscribe();
+    // The table is read only to catch up (at the start, to resume, and after falling behind the
+    // broadcast); live events come from the relay without a query per subscriber.
+    let catch_up = true;
     stream::unfold(
-        (receiver, db, after, Vec::<events::Model>::new()),
-        |(mut receiver, db, mut last, mut backlog)| async move {
+        (receiver, db, after, Vec::<events::Model>::new(), catch_up),
+        |(mut receiver, db, mut last, mut backlog, mut catch_up)| async move {
             loop {
                 if let Some(event) = backlog.pop() {
                     last = event.id;
                     match crate::events::resolve(&db, event).await {
                         Ok(published) => {
-                            return Some((Arc::new(published), (receiver, db, last, backlog)));
+                            let state = (receiver, db, last, backlog, catch_up);
+                            return Some((Arc::new(published), state));
                         }
                         Err(error) => {
                             tracing::warn!(%error, "subscription could not resolve an event");
@@ -143,24 +147,26 @@ fn event_stream(
                         }
                     }
                 }
-                // Stored events not seen yet come first (resume, or after lagging behind).
-                match repo::events_after(&db, last, 200).await {
-                    Ok(rows) if !rows.is_empty() => {
-                        backlog = rows.into_iter().rev().collect();
-                        continue;
-                    }
-                    Ok(_) => {}
-                    Err(error) => {
-                        tracing::warn!(%error, "subscription could not read the outbox");
-                        return None;
+                if catch_up {
+                    match repo::events_after(&db, last, 200).await {
+                        Ok(rows) if !rows.is_empty() => {
+                            backlog = rows.into_iter().rev().collect();
+                            continue;
+                        }
+                        Ok(_) => catch_up = false,
+                        Err(error) => {
+                            tracing::warn!(%error, "subscription could not read the outbox");
+                            return None;
+                        }
                     }
                 }
                 match receiver.recv().await {
                     Ok(published) if published.event.id > last => {
                         last = published.event.id;
-                        return Some((published, (receiver, db, last, backlog)));
+                        return Some((published, (receiver, db, last, backlog, catch_up)));
                     }
-                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => catch_up = true,
                     Err(RecvError::Closed) => return None,
                 }
             }
