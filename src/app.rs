@@ -18,7 +18,11 @@ use crate::{
     http::{self, AppState},
     keeper::{self, Keeper},
     mail::Mailer,
-    networks::{Networks, sandbox::SandboxAdapter},
+    networks::{
+        self, Networks,
+        sandbox::SandboxAdapter,
+        settings::{Mode, NetworkSettings},
+    },
     notices::email::Postman,
 };
 
@@ -77,11 +81,12 @@ impl App {
             .user_agent(concat!("relink/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("building the HTTP client")?;
-        let networks = if config.sandbox_enabled() {
-            sandbox_networks(&db, &public_url, &http_client).await?
-        } else {
-            Networks::default()
-        };
+        let settings = networks::settings::load(
+            config.networks_file.as_deref(),
+            config.sandbox_enabled(),
+            |name| std::env::var(name).ok(),
+        )?;
+        let networks = configured_networks(&settings, &db, &public_url, &http_client).await?;
         let bus = EventBus::default();
         bus.start_at_newest(&db)
             .await
@@ -223,23 +228,38 @@ impl App {
     }
 }
 
-/// Every network played by the sandbox (B9), with the sandbox's client credentials.
-async fn sandbox_networks(
+/// The adapter of every configured network: the sandbox's (B9) with its own client credentials,
+/// or a live network's with the app from the networks file.
+async fn configured_networks(
+    settings: &[NetworkSettings],
     db: &DatabaseConnection,
     public_url: &str,
     http: &reqwest::Client,
 ) -> anyhow::Result<Networks> {
-    use sea_orm::Iterable as _;
     let mut networks = Networks::default();
-    for network in entity::enums::Network::iter() {
-        if let Some((client_id, secret)) = crate::sandbox::client_credentials(db, network).await? {
-            networks.insert(Arc::new(SandboxAdapter::new(
-                network,
-                public_url,
-                client_id,
-                secret,
-                http.clone(),
-            )));
+    for setting in settings {
+        match setting.mode {
+            Mode::Sandbox => {
+                let (client_id, secret) = crate::sandbox::client_credentials(db, setting.network)
+                    .await?
+                    .with_context(|| format!("the sandbox has no app for {:?}", setting.network))?;
+                networks.insert(Arc::new(SandboxAdapter::new(
+                    setting.network,
+                    public_url,
+                    client_id,
+                    secret,
+                    setting.scopes.clone(),
+                    http.clone(),
+                )));
+            }
+            // Live adapters (each network's own identity and asset API on top of the shared OAuth
+            // part) slot in here; until one exists, say so before serving rather than at the
+            // first sign-in.
+            Mode::Live | Mode::Off => anyhow::bail!(
+                "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
+                 for that network's API yet; use mode \"sandbox\" or \"off\"",
+                networks::slug(setting.network)
+            ),
         }
     }
     Ok(networks)

@@ -199,6 +199,11 @@ pub struct Config {
     #[arg(long, env = "RELINK_SANDBOX", value_enum, default_value_t = SandboxMode::Auto, global = true)]
     pub sandbox: SandboxMode,
 
+    /// Per-network settings (TOML: mode sandbox|live|off, client id, secret's environment variable,
+    /// endpoints, scopes); unset, the sandbox plays every network when it is on.
+    #[arg(long, env = "RELINK_NETWORKS_FILE", global = true)]
+    pub networks_file: Option<PathBuf>,
+
     /// Timeout of every call to a network (token exchange, identity, assets).
     #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub network_timeout: Duration,
@@ -271,6 +276,7 @@ impl Config {
             allowed_origins: Vec::new(),
             token_keys: None,
             sandbox: SandboxMode::On,
+            networks_file: None,
             network_timeout: Duration::from_secs(5),
             keeper_interval: Duration::from_secs(3600),
             smtp_url: None,

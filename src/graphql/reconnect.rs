@@ -99,9 +99,13 @@ pub fn user_error(error: FlowError) -> ApiResult<UserError> {
             Code::NetworkRefused,
             "The network refused the sign-in; start again.".to_owned(),
         ),
-        FlowError::NetworkUnavailable | FlowError::NetworkNotConfigured => (
+        FlowError::NetworkUnavailable => (
             Code::NetworkUnavailable,
             "The network did not answer; nothing changed, try again.".to_owned(),
+        ),
+        FlowError::NetworkNotConfigured => (
+            Code::NetworkNotConfigured,
+            "This Relink is not set up to reach that network; ask your operator to configure it. Nothing changed.".to_owned(),
         ),
         FlowError::Refused(Refusal::WrongIdentity { used, needed }) => (
             Code::WrongIdentity,

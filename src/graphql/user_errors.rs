@@ -29,6 +29,9 @@ pub enum UserErrorCode {
     AccessDenied,
     /// The network did not answer in time or failed; nothing changed, try again.
     NetworkUnavailable,
+    /// This server is not set up to reach the network (`RELINK_NETWORKS_FILE`); an operator must
+    /// configure it. Nothing changed.
+    NetworkNotConfigured,
 }
 
 /// An expected refusal, in a mutation payload.

@@ -3,6 +3,7 @@
 
 pub mod oauth;
 pub mod sandbox;
+pub mod settings;
 pub mod signed_request;
 
 use std::{collections::HashMap, sync::Arc};

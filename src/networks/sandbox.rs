@@ -24,6 +24,7 @@ impl SandboxAdapter {
         public_url: &str,
         client_id: String,
         client_secret: Secret,
+        scopes: Vec<String>,
         http: reqwest::Client,
     ) -> Self {
         let base = format!("{public_url}/sandbox/{}", slug(network));
@@ -36,10 +37,7 @@ impl SandboxAdapter {
                 token_url: format!("{base}/oauth/token"),
                 revoke_url: Some(format!("{base}/oauth/revoke")),
                 redirect_url: format!("{public_url}/oauth/callback/{}", slug(network)),
-                scopes: scopes(network)
-                    .iter()
-                    .map(|scope| (*scope).to_owned())
-                    .collect(),
+                scopes,
                 http,
             },
             api_url: format!("{base}/api"),
@@ -73,32 +71,6 @@ impl SandboxAdapter {
             .json()
             .await
             .map_err(|error| NetworkError::Protocol(error.to_string()))
-    }
-}
-
-/// The permissions Relink asks each network for (as the real apps would).
-fn scopes(network: Network) -> &'static [&'static str] {
-    match network {
-        Network::Facebook => &[
-            "pages_show_list",
-            "pages_manage_posts",
-            "pages_read_engagement",
-            "groups_access_member_info",
-        ],
-        Network::Instagram => &[
-            "instagram_basic",
-            "instagram_content_publish",
-            "pages_show_list",
-        ],
-        Network::Linkedin => &[
-            "w_member_social",
-            "w_organization_social",
-            "r_organization_admin",
-        ],
-        Network::X => &["tweet.read", "tweet.write", "users.read", "offline.access"],
-        Network::Youtube => &["youtube.upload", "youtube.readonly"],
-        Network::Tiktok => &["user.info.basic", "video.publish"],
-        Network::Pinterest => &["pins:write", "boards:read"],
     }
 }
 

@@ -14,6 +14,7 @@ mod http;
 mod keeper;
 mod live;
 mod n_plus_one;
+mod networks;
 mod reconnect;
 mod sandbox;
 mod schema;

@@ -1,0 +1,454 @@
+//! Per-network configuration: which networks Relink reaches, and how.
+//!
+//! Without `RELINK_NETWORKS_FILE`, every network is played by the built-in sandbox when it is on,
+//! and no network is configured otherwise. The file (TOML, one table per network slug) sets each
+//! network's mode and overrides:
+//!
+//! ```toml
+//! [facebook]
+//! mode = "live"                              # sandbox | live | off
+//! client_id = "1234567890"
+//! client_secret_env = "FACEBOOK_APP_SECRET"  # the secret stays in the environment, never the file
+//! scopes = ["pages_show_list", "pages_manage_posts"]
+//! # authorize_url, token_url, revoke_url, api_url default to the network's documented endpoints
+//!
+//! [x]
+//! mode = "sandbox"
+//! scopes = ["tweet.read", "tweet.write", "users.read", "offline.access"]
+//! ```
+//!
+//! Everything is checked before the server starts: a live network needs its client id, a secret
+//! that is set, and HTTPS endpoints (plain HTTP only on loopback), and an adapter for its API.
+
+use std::{collections::BTreeMap, path::Path};
+
+use entity::enums::Network;
+use serde::Deserialize;
+
+use super::{from_slug, slug};
+use crate::config::Secret;
+
+/// How Relink reaches one network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The built-in sandbox network plays it (B9).
+    Sandbox,
+    /// The network itself, with a registered app.
+    Live,
+    /// Not reached at all: reconnects of its accounts are refused as not configured.
+    Off,
+}
+
+/// One network's resolved settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkSettings {
+    /// The network.
+    pub network: Network,
+    /// Sandbox or live (networks that are off have no settings).
+    pub mode: Mode,
+    /// The permissions to ask for.
+    pub scopes: Vec<String>,
+    /// For a live network: its app and endpoints.
+    pub live: Option<LiveApp>,
+}
+
+/// A live network's registered app and endpoints. `Debug` never shows the secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveApp {
+    /// The app's client id.
+    pub client_id: String,
+    /// The app's client secret, read from the environment.
+    pub client_secret: Secret,
+    /// Authorization endpoint.
+    pub authorize_url: String,
+    /// Token endpoint.
+    pub token_url: String,
+    /// Revocation endpoint, when the network has one.
+    pub revoke_url: Option<String>,
+    /// Base URL of the network's API (identity, assets).
+    pub api_url: String,
+}
+
+/// A setting that cannot work, named so the operator can fix it.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("RELINK_NETWORKS_FILE: {0}")]
+pub struct Invalid(pub String);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    mode: Option<Mode>,
+    client_id: Option<String>,
+    client_secret_env: Option<String>,
+    authorize_url: Option<String>,
+    token_url: Option<String>,
+    revoke_url: Option<String>,
+    api_url: Option<String>,
+    scopes: Option<Vec<String>>,
+}
+
+/// Reads and checks the networks file (if any). `env` looks up the variables that hold secrets.
+pub fn load(
+    file: Option<&Path>,
+    sandbox_on: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<NetworkSettings>, Invalid> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|error| Invalid(format!("cannot read {}: {error}", path.display())))?,
+        None => String::new(),
+    };
+    resolve(&text, sandbox_on, env)
+}
+
+/// Resolves the file's text into each network's settings.
+pub fn resolve(
+    text: &str,
+    sandbox_on: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Vec<NetworkSettings>, Invalid> {
+    use sea_orm::Iterable as _;
+    let tables: BTreeMap<String, Entry> =
+        toml::from_str(text).map_err(|error| Invalid(error.message().to_owned()))?;
+    let mut entries = std::collections::HashMap::new();
+    for (name, entry) in tables {
+        let network = from_slug(&name).ok_or_else(|| {
+            let known: Vec<_> = Network::iter().map(slug).collect();
+            Invalid(format!(
+                "unknown network `{name}` (known: {})",
+                known.join(", ")
+            ))
+        })?;
+        entries.insert(network, entry);
+    }
+    let mut resolved = Vec::new();
+    for network in Network::iter() {
+        let mut entry = entries.remove(&network).unwrap_or_default();
+        let default_mode = if sandbox_on { Mode::Sandbox } else { Mode::Off };
+        let mode = entry.mode.unwrap_or(default_mode);
+        let name = slug(network);
+        let scopes = match entry.scopes.take() {
+            Some(scopes) if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) => {
+                return Err(Invalid(format!("{name}: scopes must be non-empty names")));
+            }
+            Some(scopes) => scopes,
+            None => default_scopes(network)
+                .iter()
+                .map(|scope| (*scope).to_owned())
+                .collect(),
+        };
+        let live = match mode {
+            Mode::Off => continue,
+            Mode::Sandbox => {
+                if !sandbox_on {
+                    return Err(Invalid(format!(
+                        "{name}: mode is \"sandbox\" but the sandbox is off (RELINK_SANDBOX)"
+                    )));
+                }
+                if let Some(field) = entry.live_only_field() {
+                    return Err(Invalid(format!(
+                        "{name}: `{field}` applies to mode \"live\" only; the sandbox brings its own app"
+                    )));
+                }
+                None
+            }
+            Mode::Live => Some(live_app(network, entry, &env)?),
+        };
+        resolved.push(NetworkSettings {
+            network,
+            mode,
+            scopes,
+            live,
+        });
+    }
+    Ok(resolved)
+}
+
+impl Entry {
+    fn live_only_field(&self) -> Option<&'static str> {
+        [
+            ("client_id", self.client_id.is_some()),
+            ("client_secret_env", self.client_secret_env.is_some()),
+            ("authorize_url", self.authorize_url.is_some()),
+            ("token_url", self.token_url.is_some()),
+            ("revoke_url", self.revoke_url.is_some()),
+            ("api_url", self.api_url.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(field, set)| set.then_some(field))
+    }
+}
+
+fn live_app(
+    network: Network,
+    entry: Entry,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<LiveApp, Invalid> {
+    let name = slug(network);
+    let client_id = entry
+        .client_id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| Invalid(format!("{name}: mode \"live\" needs `client_id`")))?;
+    let variable = entry.client_secret_env.ok_or_else(|| {
+        Invalid(format!(
+            "{name}: mode \"live\" needs `client_secret_env`, the environment variable holding the app secret"
+        ))
+    })?;
+    let client_secret = env(&variable)
+        .filter(|secret| !secret.is_empty())
+        .map(Secret::new)
+        .ok_or_else(|| {
+            Invalid(format!(
+                "{name}: the environment variable {variable} is not set"
+            ))
+        })?;
+    let defaults = live_endpoints(network);
+    let endpoint = |field: &str, given: Option<String>, default: Option<&str>| {
+        let url = given
+            .or_else(|| default.map(str::to_owned))
+            .ok_or_else(|| Invalid(format!("{name}: mode \"live\" needs `{field}`")))?;
+        check_url(name, field, &url)?;
+        Ok::<_, Invalid>(url)
+    };
+    let revoke_url = match entry.revoke_url.or(defaults.revoke.map(str::to_owned)) {
+        Some(url) => Some(endpoint("revoke_url", Some(url), None)?),
+        None => None,
+    };
+    Ok(LiveApp {
+        client_id,
+        client_secret,
+        authorize_url: endpoint("authorize_url", entry.authorize_url, defaults.authorize)?,
+        token_url: endpoint("token_url", entry.token_url, defaults.token)?,
+        revoke_url,
+        api_url: endpoint("api_url", entry.api_url, defaults.api)?,
+    })
+}
+
+/// Tokens travel over these URLs: HTTPS, except on this machine (tests, local networks).
+fn check_url(network: &str, field: &str, url: &str) -> Result<(), Invalid> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|error| Invalid(format!("{network}: `{field}` is not a URL ({error})")))?;
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(Invalid(format!(
+            "{network}: `{field}` must use https (plain http only on loopback): {url}"
+        ))),
+    }
+}
+
+struct Endpoints {
+    authorize: Option<&'static str>,
+    token: Option<&'static str>,
+    revoke: Option<&'static str>,
+    api: Option<&'static str>,
+}
+
+/// The endpoints each network documents for apps like Relink's.
+fn live_endpoints(network: Network) -> Endpoints {
+    let (authorize, token, revoke, api) = match network {
+        Network::Facebook | Network::Instagram => (
+            "https://www.facebook.com/v21.0/dialog/oauth",
+            "https://graph.facebook.com/v21.0/oauth/access_token",
+            None,
+            "https://graph.facebook.com/v21.0",
+        ),
+        Network::Linkedin => (
+            "https://www.linkedin.com/oauth/v2/authorization",
+            "https://www.linkedin.com/oauth/v2/accessToken",
+            None,
+            "https://api.linkedin.com/rest",
+        ),
+        Network::X => (
+            "https://x.com/i/oauth2/authorize",
+            "https://api.x.com/2/oauth2/token",
+            Some("https://api.x.com/2/oauth2/revoke"),
+            "https://api.x.com/2",
+        ),
+        Network::Youtube => (
+            "https://accounts.google.com/o/oauth2/v2/auth",
+            "https://oauth2.googleapis.com/token",
+            Some("https://oauth2.googleapis.com/revoke"),
+            "https://www.googleapis.com/youtube/v3",
+        ),
+        Network::Tiktok => (
+            "https://www.tiktok.com/v2/auth/authorize/",
+            "https://open.tiktokapis.com/v2/oauth/token/",
+            Some("https://open.tiktokapis.com/v2/oauth/revoke/"),
+            "https://open.tiktokapis.com/v2",
+        ),
+        Network::Pinterest => (
+            "https://www.pinterest.com/oauth/",
+            "https://api.pinterest.com/v5/oauth/token",
+            None,
+            "https://api.pinterest.com/v5",
+        ),
+    };
+    Endpoints {
+        authorize: Some(authorize),
+        token: Some(token),
+        revoke,
+        api: Some(api),
+    }
+}
+
+/// The permissions Relink asks each network for (as the real apps would).
+pub fn default_scopes(network: Network) -> &'static [&'static str] {
+    match network {
+        Network::Facebook => &[
+            "pages_show_list",
+            "pages_manage_posts",
+            "pages_read_engagement",
+            "groups_access_member_info",
+        ],
+        Network::Instagram => &[
+            "instagram_basic",
+            "instagram_content_publish",
+            "pages_show_list",
+        ],
+        Network::Linkedin => &[
+            "w_member_social",
+            "w_organization_social",
+            "r_organization_admin",
+        ],
+        Network::X => &["tweet.read", "tweet.write", "users.read", "offline.access"],
+        Network::Youtube => &["youtube.upload", "youtube.readonly"],
+        Network::Tiktok => &["user.info.basic", "video.publish"],
+        Network::Pinterest => &["pins:write", "boards:read"],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn facebook(settings: &[NetworkSettings]) -> Option<&NetworkSettings> {
+        settings.iter().find(|s| s.network == Network::Facebook)
+    }
+
+    #[test]
+    fn without_a_file_the_sandbox_plays_every_network_or_none() {
+        use sea_orm::Iterable as _;
+        let all = resolve("", true, no_env).expect("valid");
+        assert_eq!(all.len(), Network::iter().count());
+        assert!(
+            all.iter()
+                .all(|s| s.mode == Mode::Sandbox && s.live.is_none())
+        );
+        assert_eq!(
+            facebook(&all).expect("valid").scopes,
+            default_scopes(Network::Facebook)
+        );
+        assert!(resolve("", false, no_env).expect("valid").is_empty());
+    }
+
+    #[test]
+    fn a_live_network_takes_its_secret_from_the_environment_and_defaults_its_endpoints() {
+        let text = r#"
+            [facebook]
+            mode = "live"
+            client_id = "1234"
+            client_secret_env = "FB_SECRET"
+            scopes = ["pages_show_list"]
+            [x]
+            mode = "off"
+        "#;
+        let env = |name: &str| (name == "FB_SECRET").then(|| "app-secret-value".to_owned());
+        let settings = resolve(text, true, env).expect("valid");
+        let fb = facebook(&settings).expect("valid");
+        assert_eq!(fb.mode, Mode::Live);
+        assert_eq!(fb.scopes, ["pages_show_list"]);
+        let live = fb.live.as_ref().expect("valid");
+        assert_eq!(live.client_id, "1234");
+        assert_eq!(live.client_secret.expose(), "app-secret-value");
+        assert!(live.token_url.starts_with("https://graph.facebook.com/"));
+        assert!(
+            !settings.iter().any(|s| s.network == Network::X),
+            "x is off"
+        );
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("app-secret-value"), "{shown}");
+    }
+
+    #[test]
+    fn every_mistake_is_refused_with_the_field_to_fix() {
+        let env = |name: &str| (name == "SET").then(|| "s".to_owned());
+        let cases = [
+            (
+                "[myspace]\nmode = \"live\"",
+                true,
+                "unknown network `myspace`",
+            ),
+            ("[facebook]\nmode = \"sometimes\"", true, "unknown variant"),
+            (
+                "[facebook]\nmode = \"live\"\nclient_id = \"1\"\ncolor = \"blue\"",
+                true,
+                "unknown field",
+            ),
+            (
+                "[facebook]\nmode = \"live\"\nclient_secret_env = \"SET\"",
+                true,
+                "needs `client_id`",
+            ),
+            (
+                "[facebook]\nmode = \"live\"\nclient_id = \"1\"",
+                true,
+                "needs `client_secret_env`",
+            ),
+            (
+                "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"UNSET\"",
+                true,
+                "UNSET is not set",
+            ),
+            (
+                "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"\ntoken_url = \"http://graph.example.com/token\"",
+                true,
+                "`token_url` must use https",
+            ),
+            (
+                "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"\napi_url = \"not a url\"",
+                true,
+                "`api_url` is not a URL",
+            ),
+            (
+                "[facebook]\nmode = \"sandbox\"",
+                false,
+                "the sandbox is off",
+            ),
+            (
+                "[facebook]\nmode = \"sandbox\"\nclient_id = \"1\"",
+                true,
+                "`client_id` applies to mode \"live\" only",
+            ),
+            ("[facebook]\nscopes = []", true, "scopes must be non-empty"),
+        ];
+        for (text, sandbox_on, expected) in cases {
+            let error = resolve(text, sandbox_on, env).expect_err("refused");
+            assert!(error.to_string().contains(expected), "{text}: {error}");
+            assert!(error.to_string().starts_with("RELINK_NETWORKS_FILE: "));
+        }
+    }
+
+    #[test]
+    fn plain_http_is_allowed_on_loopback_only() {
+        assert!(check_url("x", "token_url", "http://127.0.0.1:9000/token").is_ok());
+        assert!(check_url("x", "token_url", "http://localhost:9000/token").is_ok());
+        assert!(check_url("x", "token_url", "http://[::1]:9000/token").is_ok());
+        assert!(check_url("x", "token_url", "http://10.0.0.1/token").is_err());
+        assert!(check_url("x", "token_url", "ftp://example.com/token").is_err());
+    }
+}
