@@ -29,6 +29,7 @@ use crate::{
 /// A built server, listening, not yet serving.
 pub struct App {
     listener: TcpListener,
+    stopping: tokio::sync::watch::Sender<bool>,
     state: AppState,
     keeper: Keeper,
     postman: Postman,
@@ -107,7 +108,10 @@ impl App {
                 no_introspection: config.no_introspection,
             },
         );
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let state = AppState {
+            stopping: stopping_rx,
+            sockets: crate::http::socket::SocketSlots::default(),
             meters: crate::http::metrics::Meters::default(),
             bus,
             cipher,
@@ -143,6 +147,7 @@ impl App {
         );
         Ok(Self {
             listener,
+            stopping,
             state,
             keeper,
             postman,
@@ -198,25 +203,31 @@ impl App {
         let keeper = tokio::spawn(self.keeper.clone().run(self.state.config.keeper_interval));
         let postman = tokio::spawn(self.postman.clone().run(self.state.config.keeper_interval));
         let db = self.state.db.clone();
-        let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
+        let meters = self.state.meters.clone();
+        let stopping = self.stopping;
+        let mut stopped = stopping.subscribe();
         let signal = async move {
             shutdown.await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            let _ = stopping_tx.send(true);
+            tracing::info!("shutting down: finishing in-flight requests, closing sockets");
+            // Sockets close with 1001 so their clients reconnect to another replica.
+            let _ = stopping.send(true);
         };
         let server =
             axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(signal);
         let deadline = async move {
-            let mut stopping = stopping_rx;
-            while !*stopping.borrow() {
-                if stopping.changed().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            }
+            let _ = stopped.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
         };
+        let drained = async {
+            // Upgraded sockets outlive the HTTP server: wait for their close frames to go out.
+            server.await.context("serving HTTP")?;
+            while meters.open_sockets() > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            anyhow::Ok(())
+        };
         tokio::select! {
-            result = server => result.context("serving HTTP")?,
+            result = drained => result?,
             () = deadline => tracing::warn!(?grace, "grace period over; dropping unfinished requests"),
         }
         relay.abort();

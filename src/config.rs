@@ -234,6 +234,29 @@ pub struct Config {
     #[arg(long, env = "RELINK_EXPIRY_WARNING", default_value = "7d", value_parser = parse_duration, global = true)]
     pub expiry_warning: Duration,
 
+    /// Subscription sockets: a WebSocket ping this often; a client silent for two intervals, or
+    /// unable to take a message within two, is dropped; expired tokens are noticed at least this often.
+    #[arg(long, env = "RELINK_WS_KEEPALIVE", default_value = "15s", value_parser = parse_duration, global = true)]
+    pub ws_keepalive: Duration,
+
+    /// Open subscription sockets one user may hold (more are refused at `connection_init`, 4429).
+    #[arg(
+        long,
+        env = "RELINK_WS_MAX_SOCKETS_PER_USER",
+        default_value_t = 16,
+        global = true
+    )]
+    pub ws_max_sockets_per_user: usize,
+
+    /// Subscriptions one socket may run at once (more get an `error` for that id).
+    #[arg(
+        long,
+        env = "RELINK_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 32,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+
     /// Log format.
     #[arg(long, env = "RELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -283,6 +306,9 @@ impl Config {
             email_from: "Relink <relink@localhost>".to_owned(),
             refresh_margin: Duration::from_secs(600),
             expiry_warning: Duration::from_secs(7 * 86_400),
+            ws_keepalive: Duration::from_secs(15),
+            ws_max_sockets_per_user: 16,
+            ws_max_subscriptions: 32,
         }
     }
 }

@@ -34,6 +34,11 @@ impl RequestAuth {
         }
     }
 
+    /// The token's subject (the user at the identity provider).
+    pub fn subject(&self) -> Option<&str> {
+        self.claims.as_ref().map(|claims| claims.sub.as_str())
+    }
+
     /// When the request's token expires.
     pub fn expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         self.claims.as_ref().map(Claims::expires_at)

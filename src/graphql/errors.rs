@@ -24,6 +24,8 @@ pub mod code {
     pub const TIMEOUT: &str = "TIMEOUT";
     /// Something failed on our side; details are in the server log.
     pub const INTERNAL: &str = "INTERNAL";
+    /// The server is shutting down; try again (another replica will answer).
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
 }
 
 /// An error of the API layer. It has no `Display` on purpose: the only way out is

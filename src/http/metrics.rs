@@ -21,6 +21,7 @@ pub struct Meters(Arc<MeterValues>);
 struct MeterValues {
     sockets: AtomicI64,
     sockets_opened: AtomicU64,
+    slow_readers_dropped: AtomicU64,
 }
 
 impl Meters {
@@ -29,6 +30,16 @@ impl Meters {
         self.0.sockets.fetch_add(1, Ordering::Relaxed);
         self.0.sockets_opened.fetch_add(1, Ordering::Relaxed);
         SocketGuard(self.clone())
+    }
+
+    /// Sockets open now.
+    pub fn open_sockets(&self) -> i64 {
+        self.0.sockets.load(Ordering::Relaxed)
+    }
+
+    /// A socket was dropped because its client stopped reading.
+    pub fn slow_reader_dropped(&self) {
+        self.0.slow_readers_dropped.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -85,6 +96,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "counter",
             "Subscription sockets opened since start.",
             meters.sockets_opened.load(Ordering::Relaxed) as i64,
+        ),
+        (
+            "relink_subscription_slow_readers_dropped_total",
+            "counter",
+            "Sockets dropped because the client stopped reading.",
+            meters.slow_readers_dropped.load(Ordering::Relaxed) as i64,
         ),
         (
             "relink_sql_statements_total",

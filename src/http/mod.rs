@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod oauth;
+pub mod socket;
 pub mod subscriptions;
 pub mod webhooks;
 
@@ -52,6 +53,10 @@ pub struct AppState {
     pub meters: metrics::Meters,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
+    /// Open subscription sockets per user (the cap).
+    pub sockets: socket::SocketSlots,
+    /// Turns true when the server begins to shut down: sockets close with 1001.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// All routes.

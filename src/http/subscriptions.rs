@@ -1,14 +1,12 @@
 //! `GET /graphql` with `Upgrade: websocket`: subscriptions over `graphql-transport-ws` (and the
 //! legacy `graphql-ws`), authenticated by the `connection_init` payload, never by the URL.
 
-use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
 use axum::{
     extract::{FromRequestParts as _, Request, WebSocketUpgrade},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse as _, Response},
 };
-use std::time::Duration;
 
 use super::AppState;
 use crate::graphql::errors::code;
@@ -59,8 +57,15 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
             "This origin may not open subscription sockets; add it to RELINK_ALLOWED_ORIGINS.",
         );
     }
+    if *state.stopping.borrow() {
+        return super::graphql::error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::UNAVAILABLE,
+            "Relink is shutting down; connect again in a moment.",
+        );
+    }
     let (mut parts, _body) = request.into_parts();
-    let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
+    let Some(protocol) = subprotocol(&parts.headers) else {
         return super::graphql::error_response(
             StatusCode::BAD_REQUEST,
             code::BAD_REQUEST,
@@ -71,30 +76,36 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    let schema = state.schema.clone();
-    let meters = state.meters.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(8 * 1024)
-        .on_upgrade(move |stream| async move {
-            let _open = meters.socket_opened();
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .keepalive_timeout(Duration::from_secs(30))
-                .on_connection_init(move |payload| async move {
-                    let headers = payload_headers(&payload);
-                    let auth = super::graphql::authenticate(&state, &headers).map_err(|error| {
-                        tracing::debug!(reason = %error, "subscription connection refused");
-                        async_graphql::Error::new("The dashboard token is missing or not valid.")
-                    })?;
-                    let mut data = Data::default();
-                    data.insert(auth);
-                    Ok(data)
-                })
-                .serve()
-                .await;
-        })
+        .on_upgrade(move |socket| super::socket::serve(socket, state, protocol))
+}
+
+/// The first GraphQL subprotocol the client offers.
+fn subprotocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)?
+        .to_str()
+        .ok()?
+        .split(',')
+        .find_map(|offered| offered.trim().parse().ok())
+}
+
+/// Checks a `connection_init` payload's token the way HTTP checks the header.
+pub(super) fn authenticate_init(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<crate::graphql::context::RequestAuth, crate::auth::AuthError> {
+    let auth = super::graphql::authenticate(state, &payload_headers(payload))?;
+    if auth.expires_at().is_none() {
+        return Err(crate::auth::AuthError::Invalid(
+            "no token in the connection_init payload".to_owned(),
+        ));
+    }
+    Ok(auth)
 }
 
 /// `{"Authorization": "Bearer …"}` as a header map, so HTTP and WebSocket share one check. A

@@ -152,6 +152,13 @@ impl TestApp {
             .expect("token")
     }
 
+    /// Starts the server's shutdown, as SIGTERM would.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// POSTs a GraphQL request as `email` (or anonymously) and returns status and body.
     pub async fn graphql_as(
         &self,

@@ -13,7 +13,7 @@ use crate::{
 use entity::enums::Health;
 
 /// A socket of `email`, acknowledged, with one subscription `query` started as id "1".
-async fn subscribe(app: &TestApp, email: &str, query: &str, variables: Value) -> Socket {
+pub(crate) async fn subscribe(app: &TestApp, email: &str, query: &str, variables: Value) -> Socket {
     let token = app.token_for(email).await;
     let mut socket = connect(app).await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
@@ -34,7 +34,7 @@ async fn subscribe(app: &TestApp, email: &str, query: &str, variables: Value) ->
 }
 
 /// The data of the next `next` message.
-async fn data(socket: &mut Socket) -> Value {
+pub(crate) async fn data(socket: &mut Socket) -> Value {
     loop {
         let message = next(socket).await.expect("message");
         match message["type"].as_str() {
@@ -45,7 +45,7 @@ async fn data(socket: &mut Socket) -> Value {
     }
 }
 
-const DISCONNECT: &str = "mutation($id: ID!) { disconnectSocialAccount(input: { socialAccountId: $id }) { socialAccount { health disconnect { reason } } userErrors { code } } }";
+pub(crate) const DISCONNECT: &str = "mutation($id: ID!) { disconnectSocialAccount(input: { socialAccountId: $id }) { socialAccount { health disconnect { reason } } userErrors { code } } }";
 
 #[tokio::test]
 async fn a_revocation_at_the_network_disconnects_at_once_through_the_signed_webhook() {

@@ -18,4 +18,5 @@ mod networks;
 mod reconnect;
 mod sandbox;
 mod schema;
+mod sockets;
 mod subscriptions;

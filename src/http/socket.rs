@@ -1,0 +1,362 @@
+//! One subscription socket, from upgrade to close: async-graphql speaks the GraphQL protocol, this
+//! loop owns the transport around it (CHECKLIST: subscriptions).
+//!
+//! - Keep-alive: a WebSocket ping every `RELINK_WS_KEEPALIVE`; every browser answers it without
+//!   any help from the page's GraphQL client. A peer silent for two intervals is gone: dropped.
+//! - `connection_init` must come within ten seconds (4408) and carry a valid token (4403); a
+//!   subscribe before the ack is 4401; a second subscribe with a live id is 4409.
+//! - The socket closes with 4403 when the dashboard token expires, by the server's clock, before it
+//!   would deliver anything past that moment.
+//! - Caps: sockets per user (4429 at init), subscriptions per socket (an `error` for that id).
+//! - A reader too slow to take a message within two keep-alive intervals is dropped: the server
+//!   never buffers for it (the subscription streams catch up from the outbox on reconnect).
+//! - On shutdown every socket is closed with 1001, so clients reconnect to another replica.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use async_graphql::{
+    Data,
+    http::{ClientMessage, WebSocket as GraphQLSession, WebSocketProtocols, WsMessage},
+};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use chrono::{DateTime, Utc};
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio::sync::mpsc;
+
+use super::AppState;
+
+/// How long a client may take to send `connection_init`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close codes of the `graphql-transport-ws` protocol (and the WebSocket standard).
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const BAD_REQUEST: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    pub const DUPLICATE_ID: u16 = 4409;
+    pub const TOO_MANY: u16 = 4429;
+}
+
+/// What the server sends next.
+enum Out {
+    Text(String),
+    Ping,
+    Close(u16, String),
+}
+
+/// Open sockets per user, for the cap.
+#[derive(Clone, Default)]
+pub struct SocketSlots(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One user's socket slot, given back when dropped.
+pub struct Slot {
+    slots: SocketSlots,
+    user: String,
+}
+
+impl SocketSlots {
+    /// Takes a slot for `user` unless they already hold `max`.
+    pub fn acquire(&self, user: &str, max: usize) -> Option<Slot> {
+        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(user.to_owned()).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(Slot {
+            slots: self.clone(),
+            user: user.to_owned(),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.slots.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.user) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
+}
+
+/// What the reader, the init callback and the writer share about one socket.
+#[derive(Default)]
+struct Session {
+    /// Set once `connection_init` is accepted: when its token expires.
+    expires_at: Option<DateTime<Utc>>,
+    /// Why `connection_init` was refused, as a close code and reason.
+    refusal: Option<(u16, String)>,
+    /// Subscription ids running now.
+    active: HashSet<String>,
+    /// The last frame of any kind from the client.
+    last_seen: Option<Instant>,
+    /// The user's socket slot, held until the socket ends.
+    slot: Option<Slot>,
+}
+
+type Shared = Arc<Mutex<Session>>;
+
+fn lock(session: &Shared) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Serves one upgraded socket until either side closes it.
+pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
+    let _open = state.meters.socket_opened();
+    let keepalive = state.config.ws_keepalive;
+    let session: Shared = Arc::new(Mutex::new(Session {
+        last_seen: Some(Instant::now()),
+        ..Session::default()
+    }));
+    let (mut sink, stream) = socket.split();
+    // The reader answers some messages itself (caps, protocol errors) through this channel.
+    let (control_tx, mut control_rx) = mpsc::channel::<Out>(16);
+    let input = stream.filter_map({
+        let session = session.clone();
+        let max_subscriptions = state.config.ws_max_subscriptions;
+        move |frame| {
+            let message = read(&session, &control_tx, max_subscriptions, frame);
+            std::future::ready(message)
+        }
+    });
+    let mut graphql = GraphQLSession::from_message_stream(state.schema.clone(), input, protocol)
+        .on_connection_init({
+            let state = state.clone();
+            let session = session.clone();
+            move |payload| async move { init(&state, &session, &payload) }
+        });
+    let opened = Instant::now();
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stopping = state.stopping.clone();
+    loop {
+        let out = tokio::select! {
+            biased;
+            _ = stopping.wait_for(|stopping| *stopping) => {
+                Out::Close(close::GOING_AWAY, "Relink is restarting; reconnect".to_owned())
+            }
+            Some(out) = control_rx.recv() => out,
+            message = graphql.next() => match message {
+                Some(WsMessage::Text(text)) => {
+                    finished(&session, &text);
+                    Out::Text(text)
+                }
+                Some(WsMessage::Close(code, reason)) => remap_close(&session, code, reason),
+                None => break,
+            },
+            _ = ticks.tick() => {
+                let (expires_at, last_seen) = {
+                    let session = lock(&session);
+                    (session.expires_at, session.last_seen)
+                };
+                if expires_at.is_none() && opened.elapsed() >= INIT_TIMEOUT {
+                    Out::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned())
+                } else if last_seen.is_none_or(|seen| seen.elapsed() >= keepalive * 2) {
+                    tracing::debug!("subscription socket silent for two keep-alive intervals; dropped");
+                    break;
+                } else {
+                    Out::Ping
+                }
+            }
+        };
+        let out = match out {
+            Out::Text(_) if expired(&state, &session) => Out::Close(
+                close::FORBIDDEN,
+                "Forbidden: the dashboard token expired; reconnect with a fresh one".to_owned(),
+            ),
+            Out::Ping if expired(&state, &session) => Out::Close(
+                close::FORBIDDEN,
+                "Forbidden: the dashboard token expired; reconnect with a fresh one".to_owned(),
+            ),
+            out => out,
+        };
+        let (frame, last) = match out {
+            Out::Text(text) => (Message::Text(text.into()), false),
+            Out::Ping => (Message::Ping(Default::default()), false),
+            Out::Close(code, reason) => (
+                Message::Close(Some(CloseFrame {
+                    code,
+                    reason: close_reason(reason).into(),
+                })),
+                true,
+            ),
+        };
+        // A reader that cannot take one message in two keep-alive intervals is dropped rather
+        // than buffered for.
+        match tokio::time::timeout(keepalive * 2, sink.send(frame)).await {
+            Ok(Ok(())) if !last => {}
+            Ok(Ok(())) => break,
+            Ok(Err(_)) => break,
+            Err(_) => {
+                state.meters.slow_reader_dropped();
+                tracing::info!("subscription socket dropped: the client stopped reading");
+                break;
+            }
+        }
+    }
+}
+
+/// One frame from the client: updates the session and passes GraphQL messages on.
+fn read(
+    session: &Shared,
+    control: &mpsc::Sender<Out>,
+    max_subscriptions: usize,
+    frame: Result<Message, axum::Error>,
+) -> Option<serde_json::Result<ClientMessage>> {
+    let mut session = lock(session);
+    session.last_seen = Some(Instant::now());
+    let bytes = match frame {
+        Ok(Message::Text(text)) => text.as_bytes().to_vec(),
+        Ok(Message::Binary(bytes)) => bytes.to_vec(),
+        Ok(Message::Ping(_) | Message::Pong(_)) => return None,
+        // Closed or broken: end the GraphQL session.
+        Ok(Message::Close(_)) | Err(_) => return Some(Ok(ClientMessage::ConnectionTerminate)),
+    };
+    let message = match ClientMessage::from_bytes(bytes) {
+        Ok(message) => message,
+        Err(error) => {
+            let _ = control.try_send(Out::Close(
+                close::BAD_REQUEST,
+                format!("Invalid message: {error}"),
+            ));
+            return None;
+        }
+    };
+    match &message {
+        ClientMessage::Start { id, .. } => {
+            if session.expires_at.is_none() {
+                let _ =
+                    control.try_send(Out::Close(close::UNAUTHORIZED, "Unauthorized".to_owned()));
+                return None;
+            }
+            if session.active.contains(id) {
+                let _ = control.try_send(Out::Close(
+                    close::DUPLICATE_ID,
+                    format!("Subscriber for {id} already exists"),
+                ));
+                return None;
+            }
+            if session.active.len() >= max_subscriptions {
+                let refusal = too_many_subscriptions(id, max_subscriptions);
+                if control.try_send(Out::Text(refusal)).is_err() {
+                    // The client floods faster than refusals go out: end it.
+                    return Some(Ok(ClientMessage::ConnectionTerminate));
+                }
+                return None;
+            }
+            session.active.insert(id.clone());
+        }
+        ClientMessage::Stop { id } => {
+            session.active.remove(id);
+        }
+        _ => {}
+    }
+    Some(Ok(message))
+}
+
+/// Checks the `connection_init` token and takes a socket slot for its user.
+fn init(
+    state: &AppState,
+    session: &Shared,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<Data> {
+    let refuse = |code: u16, reason: &str| {
+        lock(session).refusal = Some((code, reason.to_owned()));
+        Err(async_graphql::Error::new(reason))
+    };
+    let auth = match super::subscriptions::authenticate_init(state, payload) {
+        Ok(auth) => auth,
+        Err(error) => {
+            tracing::debug!(reason = %error, "subscription connection refused");
+            return refuse(
+                close::FORBIDDEN,
+                "Forbidden: the dashboard token is missing or not valid",
+            );
+        }
+    };
+    let user = auth.subject().unwrap_or_default();
+    let Some(slot) = state
+        .sockets
+        .acquire(user, state.config.ws_max_sockets_per_user)
+    else {
+        return refuse(
+            close::TOO_MANY,
+            "Too many open sockets for this user; close one first",
+        );
+    };
+    {
+        let mut session = lock(session);
+        session.expires_at = auth.expires_at();
+        session.slot = Some(slot);
+    }
+    let mut data = Data::default();
+    data.insert(auth);
+    Ok(data)
+}
+
+/// async-graphql closes a refused init with 1002; the protocol asks for the codes above.
+fn remap_close(session: &Shared, code: u16, reason: String) -> Out {
+    match (code, lock(session).refusal.clone()) {
+        (1002, Some((code, reason))) => Out::Close(code, reason),
+        (1002, None) => Out::Close(close::BAD_REQUEST, reason),
+        _ => Out::Close(code, reason),
+    }
+}
+
+/// Frees the id of a subscription the server ended (`complete` or `error`).
+fn finished(session: &Shared, text: &str) {
+    if !(text.contains("\"complete\"") || text.contains("\"error\"")) {
+        return;
+    }
+    #[derive(serde::Deserialize)]
+    struct Ended {
+        id: Option<String>,
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    if let Ok(Ended { id: Some(id), kind }) = serde_json::from_str(text)
+        && (kind == "complete" || kind == "error")
+    {
+        lock(session).active.remove(&id);
+    }
+}
+
+/// A close frame's reason holds at most 123 bytes (RFC 6455 §5.5); cut on a character boundary.
+fn close_reason(mut reason: String) -> String {
+    const MAX: usize = 123;
+    if reason.len() > MAX {
+        let mut end = MAX;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
+
+fn expired(state: &AppState, session: &Shared) -> bool {
+    lock(session)
+        .expires_at
+        .is_some_and(|expires_at| state.clock.now() >= expires_at)
+}
+
+fn too_many_subscriptions(id: &str, max: usize) -> String {
+    serde_json::json!({
+        "id": id,
+        "type": "error",
+        "payload": [{
+            "message": format!("At most {max} subscriptions may run on one socket; complete one first."),
+            "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS" },
+        }],
+    })
+    .to_string()
+}
