@@ -137,6 +137,8 @@ impl App {
                 expiry_warning: chrono::Duration::from_std(state.config.expiry_warning)
                     .context("RELINK_EXPIRY_WARNING")?,
                 lease: chrono::Duration::seconds(60),
+                probe_interval: chrono::Duration::from_std(state.config.probe_interval)
+                    .context("RELINK_PROBE_INTERVAL")?,
             },
         );
         let postman = Postman::new(

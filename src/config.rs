@@ -234,6 +234,11 @@ pub struct Config {
     #[arg(long, env = "RELINK_EXPIRY_WARNING", default_value = "7d", value_parser = parse_duration, global = true)]
     pub expiry_warning: Duration,
 
+    /// Probe a token that carries no expiry (nothing else notices its silent revocation) when it
+    /// was last seen working this long ago (B1).
+    #[arg(long, env = "RELINK_PROBE_INTERVAL", default_value = "6h", value_parser = parse_duration, global = true)]
+    pub probe_interval: Duration,
+
     /// Subscription sockets: a WebSocket ping this often; a client silent for two intervals, or
     /// unable to take a message within two, is dropped; expired tokens are noticed at least this often.
     #[arg(long, env = "RELINK_WS_KEEPALIVE", default_value = "15s", value_parser = parse_duration, global = true)]
@@ -306,6 +311,7 @@ impl Config {
             email_from: "Relink <relink@localhost>".to_owned(),
             refresh_margin: Duration::from_secs(600),
             expiry_warning: Duration::from_secs(7 * 86_400),
+            probe_interval: Duration::from_secs(6 * 3_600),
             ws_keepalive: Duration::from_secs(15),
             ws_max_sockets_per_user: 16,
             ws_max_subscriptions: 32,

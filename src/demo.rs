@@ -115,6 +115,7 @@ async fn login(
         refresh_lease_until: Set(None),
         refresh_failures: Set(0),
         next_refresh_at: Set(None),
+        checked_at: Set(None),
     }
     .insert(db)
     .await?

@@ -39,6 +39,9 @@ pub struct Model {
     pub refresh_failures: i32,
     /// No refresh attempt before this (backoff after a transient failure).
     pub next_refresh_at: Option<DateTimeUtc>,
+    /// When the token was last seen working (stored, refreshed or probed); the keeper probes
+    /// tokens without an expiry when this grows old (B1).
+    pub checked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ mod m20261129_000006_create_oauth_attempts;
 mod m20261129_000007_create_automation_rules;
 mod m20261129_000008_add_refresh_lease;
 mod m20261129_000009_add_episode_emails;
+mod m20261129_000010_add_login_checked_at;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_automation_rules::Migration),
             Box::new(m20261129_000008_add_refresh_lease::Migration),
             Box::new(m20261129_000009_add_episode_emails::Migration),
+            Box::new(m20261129_000010_add_login_checked_at::Migration),
         ]
     }
 }

@@ -44,6 +44,21 @@ pub enum Refresh {
     NotRefreshable,
 }
 
+/// What one probe of a token without expiry did (B1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// Not due, not connected, or checked meanwhile by someone else.
+    NotDue,
+    /// Another process holds the login's lease.
+    Busy,
+    /// The network accepted the token.
+    Working,
+    /// The network rejected the token: the login is disconnected (once).
+    Disconnected,
+    /// Timeout, 5xx or 429: probed again later, nothing disconnected.
+    Deferred,
+}
+
 /// Settings of the keeper.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -53,6 +68,8 @@ pub struct Settings {
     pub expiry_warning: Duration,
     /// How long one refresh may hold its lease.
     pub lease: Duration,
+    /// Probe a token that carries no expiry when it was last seen working this long ago.
+    pub probe_interval: Duration,
 }
 
 /// The keeper of one process.
@@ -94,6 +111,84 @@ impl Keeper {
 
     async fn lock_for(&self, login_id: i64) -> Arc<Mutex<()>> {
         self.locks.lock().await.entry(login_id).or_default().clone()
+    }
+
+    fn probe_due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
+        login.status == entity::enums::LoginStatus::Connected
+            && login.token_expires_at.is_none()
+            && login
+                .checked_at
+                .is_none_or(|at| at <= now - self.settings.probe_interval)
+    }
+
+    /// Probes one login whose token carries no expiry (Facebook page tokens, for one): asks the
+    /// network who the token belongs to. Nothing else would notice a revocation that came
+    /// without a deauthorize callback. Single flight like a refresh: the same lock and lease.
+    pub async fn probe_login(&self, login_id: i64) -> anyhow::Result<Probe> {
+        let lock = self.lock_for(login_id).await;
+        let _held = lock.lock().await;
+        let now = self.clock.now();
+        let Some(login) = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Probe::NotDue);
+        };
+        if !self.probe_due(&login, now) {
+            return Ok(Probe::NotDue);
+        }
+        if login.next_refresh_at.is_some_and(|at| at > now) {
+            return Ok(Probe::Deferred);
+        }
+        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
+            return Ok(Probe::Busy);
+        }
+        let Some(login) = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?
+            .filter(|login| self.probe_due(login, now))
+        else {
+            repo::release_lease(&self.db, login_id).await?;
+            return Ok(Probe::NotDue);
+        };
+        let (Some(sealed), Some(key_id), Some(adapter)) = (
+            &login.access_token_enc,
+            &login.key_id,
+            self.networks.get(login.network),
+        ) else {
+            repo::release_lease(&self.db, login.id).await?;
+            return Ok(Probe::Deferred);
+        };
+        let slot = Slot {
+            table: "social_logins",
+            row_id: login.id,
+            column: "access_token_enc",
+        };
+        let access_token = self.cipher.open(key_id, sealed, &slot)?;
+        match adapter.identity(&access_token).await {
+            Ok(_) => {
+                repo::checked(&self.db, login.id, now).await?;
+                Ok(Probe::Working)
+            }
+            Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
+                repo::release_lease(&self.db, login.id).await?;
+                disconnect::disconnect_login(
+                    &self.db,
+                    login.id,
+                    DisconnectReason::TokenRevoked,
+                    None,
+                    now,
+                )
+                .await?;
+                self.bus.wake();
+                Ok(Probe::Disconnected)
+            }
+            Err(error) => {
+                tracing::warn!(login.id = login.id, %error, "token probe failed for now; backing off");
+                repo::defer(&self.db, &login, now + backoff(login.refresh_failures)).await?;
+                Ok(Probe::Deferred)
+            }
+        }
     }
 
     fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
@@ -208,7 +303,8 @@ impl Keeper {
         }
     }
 
-    /// One pass: refresh what is due, warn about what will run out, disconnect what has.
+    /// One pass: refresh what is due, warn about what will run out, disconnect what has, probe
+    /// tokens without expiry that were not seen working lately.
     pub async fn run_once(&self) -> anyhow::Result<()> {
         let now = self.clock.now();
         let horizon = now
@@ -233,6 +329,9 @@ impl Keeper {
             } else if !refreshable {
                 self.warn_expiring(&login, now).await?;
             }
+        }
+        for login in repo::unchecked_since(&self.db, now - self.settings.probe_interval).await? {
+            self.probe_login(login.id).await?;
         }
         Ok(())
     }

@@ -19,6 +19,48 @@ pub async fn expiring_before(
         .await
 }
 
+/// Connected logins whose token carries no expiry and was last seen working before `before` (or
+/// never): the keeper probes them.
+pub async fn unchecked_since(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<Vec<social_logins::Model>, DbErr> {
+    social_logins::Entity::find()
+        .filter(social_logins::Column::Status.eq(LoginStatus::Connected))
+        .filter(social_logins::Column::TokenExpiresAt.is_null())
+        .filter(social_logins::Column::AccessTokenEnc.is_not_null())
+        .filter(
+            Condition::any()
+                .add(social_logins::Column::CheckedAt.is_null())
+                .add(social_logins::Column::CheckedAt.lte(before)),
+        )
+        .all(db)
+        .await
+}
+
+/// Records a successful probe: the token works now; failures forgotten, the lease given back.
+pub async fn checked(
+    db: &impl ConnectionTrait,
+    login_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    social_logins::Entity::update_many()
+        .col_expr(social_logins::Column::CheckedAt, Expr::value(now))
+        .col_expr(social_logins::Column::RefreshFailures, Expr::value(0))
+        .col_expr(
+            social_logins::Column::NextRefreshAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            social_logins::Column::RefreshLeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(social_logins::Column::Id.eq(login_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Takes the refresh lease of a login until `until`, when nobody holds it: the one process that
 /// gets it calls the network (single flight across replicas, B1).
 pub async fn take_lease(

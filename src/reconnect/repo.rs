@@ -46,6 +46,7 @@ pub async fn store_tokens(
         version: Set(login.version + 1),
         refresh_failures: Set(0),
         next_refresh_at: Set(None),
+        checked_at: Set(Some(now)),
         ..Default::default()
     };
     // R4: a person's sign-in is remembered; the keeper's refresh is not a reconnect.
@@ -159,6 +160,7 @@ pub async fn insert_login(
         refresh_lease_until: Set(None),
         refresh_failures: Set(0),
         next_refresh_at: Set(None),
+        checked_at: Set(None),
     }
     .insert(db)
     .await

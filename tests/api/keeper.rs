@@ -190,3 +190,67 @@ async fn a_token_that_cannot_be_refreshed_warns_then_disconnects_when_it_runs_ou
         Some(entity::enums::DisconnectReason::TokenExpired)
     );
 }
+
+#[tokio::test]
+async fn a_token_without_expiry_is_probed_and_a_silent_revocation_disconnects_it() {
+    use sea_orm::{ActiveModelTrait as _, Set};
+    let app = TestApp::spawn_demo().await;
+    let login = reconnect(&app, "fb-page-northwind", "fb-nora").await;
+    // Facebook page tokens derived from a long-lived user token carry no expiry: model one.
+    social_logins::ActiveModel {
+        id: Set(login),
+        token_expires_at: Set(None),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .expect("no expiry");
+    let checked_at = || async {
+        social_logins::Entity::find_by_id(login)
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("login")
+            .checked_at
+    };
+    // Seen working at the reconnect: not probed again before the interval.
+    assert_eq!(
+        app.keeper.probe_login(login).await.expect("probe"),
+        relink::keeper::Probe::NotDue
+    );
+    app.clock.advance(Duration::hours(6));
+    app.keeper.run_once().await.expect("pass");
+    assert_eq!(checked_at().await, Some(app.clock.now()), "probed, working");
+    assert_eq!(health(&app, "fb-page-northwind").await, Health::Connected);
+
+    // The network invalidates the token without calling the deauthorize webhook.
+    let expired = app
+        .client
+        .post(format!(
+            "{}/sandbox/admin/identities/fb-nora/expire",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("expire");
+    assert!(expired.status().is_success());
+    app.clock.advance(Duration::hours(6));
+    app.keeper.run_once().await.expect("pass");
+    let page = entity::social_accounts::Entity::find()
+        .filter(entity::social_accounts::Column::ExternalId.eq("fb-page-northwind"))
+        .one(&app.db)
+        .await
+        .expect("q")
+        .expect("page");
+    assert_eq!(page.health, Health::Disconnected);
+    assert_eq!(
+        page.disconnect_reason,
+        Some(entity::enums::DisconnectReason::TokenRevoked)
+    );
+    // Once: a disconnected login is not probed again.
+    app.clock.advance(Duration::hours(6));
+    assert_eq!(
+        app.keeper.probe_login(login).await.expect("probe"),
+        relink::keeper::Probe::NotDue
+    );
+}
