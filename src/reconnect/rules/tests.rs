@@ -32,6 +32,7 @@ fn login() -> social_logins::Model {
         refresh_lease_until: None,
         refresh_failures: 0,
         next_refresh_at: None,
+        checked_at: None,
     }
 }
 
