@@ -88,13 +88,15 @@ impl App {
             |name| std::env::var(name).ok(),
         )?;
         let networks = configured_networks(&settings, &db, &public_url, &http_client).await?;
+        let meters = crate::metrics::Meters::default();
+        let mailer = Mailer::from_config(&config, meters.clone())?;
         let bus = EventBus::default();
         bus.start_at_newest(&db)
             .await
             .context("reading the event outbox")?;
         let schema = graphql::build_schema(
             graphql::Services {
-                mailer: Mailer::from_config(&config)?,
+                mailer: mailer.clone(),
                 public_url: public_url.clone(),
                 bus: bus.clone(),
                 db: db.clone(),
@@ -112,7 +114,7 @@ impl App {
         let state = AppState {
             stopping: stopping_rx,
             sockets: crate::http::socket::SocketSlots::default(),
-            meters: crate::http::metrics::Meters::default(),
+            meters: meters.clone(),
             bus,
             cipher,
             networks,
@@ -140,10 +142,11 @@ impl App {
                 probe_interval: chrono::Duration::from_std(state.config.probe_interval)
                     .context("RELINK_PROBE_INTERVAL")?,
             },
+            state.meters.clone(),
         );
         let postman = Postman::new(
             state.db.clone(),
-            Mailer::from_config(&state.config)?,
+            mailer,
             state.public_url.clone(),
             state.clock.clone(),
         );

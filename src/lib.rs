@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod http;
 pub mod keeper;
 pub mod mail;
+pub mod metrics;
 pub mod networks;
 pub mod notices;
 pub mod people;

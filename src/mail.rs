@@ -6,7 +6,7 @@ use std::{path::PathBuf, sync::Arc};
 use anyhow::Context as _;
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor, message::Mailbox};
 
-use crate::config::Config;
+use crate::{config::Config, metrics::Meters};
 
 /// One email to send.
 #[derive(Clone, Debug)]
@@ -21,23 +21,21 @@ pub struct Email {
     pub body: String,
 }
 
+/// Sends Relink's emails, counting them.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    meters: Meters,
+}
+
 /// Where emails go.
 #[derive(Clone)]
-pub enum Mailer {
+enum Transport {
     /// An SMTP server.
-    Smtp {
-        /// The transport.
-        transport: Arc<AsyncSmtpTransport<Tokio1Executor>>,
-        /// The sender.
-        from: Mailbox,
-    },
+    Smtp(Arc<AsyncSmtpTransport<Tokio1Executor>>),
     /// `.eml` files in a folder.
-    Files {
-        /// The folder.
-        dir: PathBuf,
-        /// The sender.
-        from: Mailbox,
-    },
+    Files(PathBuf),
 }
 
 /// `smtp://[user:password@]host[:port]`. TLS-wrapped SMTP needs a TLS backend this build does not
@@ -62,27 +60,32 @@ fn smtp_transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor
 
 impl Mailer {
     /// SMTP from `SMTP_URL`, else the outbox folder in the data folder.
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+    pub fn from_config(config: &Config, meters: Meters) -> anyhow::Result<Self> {
         let from: Mailbox = config.email_from.parse().with_context(|| {
             format!(
                 "RELINK_EMAIL_FROM: `{}` is not an address",
                 config.email_from
             )
         })?;
-        Ok(match &config.smtp_url {
-            Some(url) => Self::Smtp {
-                transport: Arc::new(smtp_transport(url.expose())?),
-                from,
-            },
-            None => Self::Files {
-                dir: config.data_dir.join("outbox"),
-                from,
-            },
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(Arc::new(smtp_transport(url.expose())?)),
+            None => Transport::Files(config.data_dir.join("outbox")),
+        };
+        Ok(Self {
+            transport,
+            from,
+            meters,
         })
     }
 
     /// Sends one email.
     pub async fn send(&self, email: &Email) -> anyhow::Result<()> {
+        let sent = self.deliver(email).await;
+        self.meters.email(sent.is_ok());
+        sent
+    }
+
+    async fn deliver(&self, email: &Email) -> anyhow::Result<()> {
         let to: Mailbox = format!(
             "{} <{}>",
             email.to_name.replace(['<', '>', '"'], ""),
@@ -90,7 +93,7 @@ impl Mailer {
         )
         .parse()
         .with_context(|| format!("recipient address {}", email.to))?;
-        let (Self::Smtp { from, .. } | Self::Files { from, .. }) = self;
+        let from = &self.from;
         let text = wrap(&email.body, 76);
         let builder = Message::builder()
             .from(from.clone())
@@ -107,11 +110,11 @@ impl Mailer {
             Err(_) => builder.body(text),
         }
         .context("building the message")?;
-        match self {
-            Self::Smtp { transport, .. } => {
+        match &self.transport {
+            Transport::Smtp(transport) => {
                 transport.send(message).await.context("SMTP delivery")?;
             }
-            Self::Files { dir, .. } => {
+            Transport::Files(dir) => {
                 tokio::fs::create_dir_all(dir)
                     .await
                     .context("creating the outbox folder")?;

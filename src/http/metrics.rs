@@ -1,56 +1,11 @@
 //! `GET /metrics`: Prometheus text format, for the team that runs Relink.
 
-use std::{
-    fmt::Write as _,
-    sync::{
-        Arc,
-        atomic::{AtomicI64, AtomicU64, Ordering},
-    },
-};
+use std::fmt::Write as _;
 
 use axum::{extract::State, http::header, response::IntoResponse};
 use entity::enums::Health;
 
 use super::AppState;
-
-/// Counters kept by the HTTP layer.
-#[derive(Clone, Default)]
-pub struct Meters(Arc<MeterValues>);
-
-#[derive(Default)]
-struct MeterValues {
-    sockets: AtomicI64,
-    sockets_opened: AtomicU64,
-    slow_readers_dropped: AtomicU64,
-}
-
-impl Meters {
-    /// A subscription socket opened; the guard counts it closed when dropped.
-    pub fn socket_opened(&self) -> SocketGuard {
-        self.0.sockets.fetch_add(1, Ordering::Relaxed);
-        self.0.sockets_opened.fetch_add(1, Ordering::Relaxed);
-        SocketGuard(self.clone())
-    }
-
-    /// Sockets open now.
-    pub fn open_sockets(&self) -> i64 {
-        self.0.sockets.load(Ordering::Relaxed)
-    }
-
-    /// A socket was dropped because its client stopped reading.
-    pub fn slow_reader_dropped(&self) {
-        self.0.slow_readers_dropped.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Held for the life of a socket.
-pub struct SocketGuard(Meters);
-
-impl Drop for SocketGuard {
-    fn drop(&mut self) {
-        (self.0).0.sockets.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 /// The metrics page.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
@@ -77,7 +32,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         }
         Err(error) => tracing::warn!(%error, "metrics: cannot count accounts"),
     }
-    let meters = &state.meters.0;
+    let meters = &state.meters;
+    let (emails_sent, emails_failed) = meters.emails();
     let lines = [
         (
             "relink_events_published_total",
@@ -89,19 +45,37 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "relink_subscription_sockets",
             "gauge",
             "Subscription sockets open now.",
-            meters.sockets.load(Ordering::Relaxed),
+            meters.open_sockets(),
         ),
         (
             "relink_subscription_sockets_opened_total",
             "counter",
             "Subscription sockets opened since start.",
-            meters.sockets_opened.load(Ordering::Relaxed) as i64,
+            meters.sockets_opened() as i64,
         ),
         (
             "relink_subscription_slow_readers_dropped_total",
             "counter",
             "Sockets dropped because the client stopped reading.",
-            meters.slow_readers_dropped.load(Ordering::Relaxed) as i64,
+            meters.slow_readers_dropped() as i64,
+        ),
+        (
+            "relink_keeper_passes_total",
+            "counter",
+            "Passes of the keeper (refresh, warn, probe) since start.",
+            meters.keeper_passes() as i64,
+        ),
+        (
+            "relink_emails_sent_total",
+            "counter",
+            "Emails handed to SMTP or written to the outbox since start.",
+            emails_sent as i64,
+        ),
+        (
+            "relink_emails_failed_total",
+            "counter",
+            "Emails that could not be sent (retried later) since start.",
+            emails_failed as i64,
         ),
         (
             "relink_sql_statements_total",
@@ -115,6 +89,26 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             out,
             "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
         );
+    }
+    let labelled = [
+        (
+            "relink_token_refreshes_total",
+            "Token refreshes by outcome since start.",
+            &crate::metrics::REFRESH_OUTCOMES[..],
+            meters.refreshes(),
+        ),
+        (
+            "relink_token_probes_total",
+            "Probes of tokens without expiry by outcome since start.",
+            &crate::metrics::PROBE_OUTCOMES[..],
+            meters.probes(),
+        ),
+    ];
+    for (name, help, outcomes, counts) in labelled {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for (outcome, count) in outcomes.iter().zip(counts) {
+            let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {count}");
+        }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -50,7 +50,7 @@ pub struct AppState {
     /// The event bus (outbox relay).
     pub bus: crate::events::EventBus,
     /// Counters of the HTTP layer.
-    pub meters: metrics::Meters,
+    pub meters: crate::metrics::Meters,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
     /// Open subscription sockets per user (the cap).

@@ -23,11 +23,12 @@ use crate::{
     crypto::{Slot, TokenCipher},
     db,
     events::EventBus,
+    metrics::Meters,
     networks::{NetworkError, Networks},
     reconnect,
 };
 
-/// What one refresh attempt did.
+/// What one refresh attempt did. The order is that of `metrics::REFRESH_OUTCOMES`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refresh {
     /// The token is not due (or was just refreshed by someone else): nothing to do.
@@ -44,7 +45,8 @@ pub enum Refresh {
     NotRefreshable,
 }
 
-/// What one probe of a token without expiry did (B1).
+/// What one probe of a token without expiry did (B1). The order is that of
+/// `metrics::PROBE_OUTCOMES`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Probe {
     /// Not due, not connected, or checked meanwhile by someone else.
@@ -81,6 +83,7 @@ pub struct Keeper {
     bus: EventBus,
     clock: SharedClock,
     settings: Settings,
+    meters: Meters,
     locks: Arc<Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
 }
 
@@ -97,6 +100,7 @@ impl Keeper {
         bus: EventBus,
         clock: SharedClock,
         settings: Settings,
+        meters: Meters,
     ) -> Self {
         Self {
             db,
@@ -105,6 +109,7 @@ impl Keeper {
             bus,
             clock,
             settings,
+            meters,
             locks: Arc::default(),
         }
     }
@@ -125,6 +130,12 @@ impl Keeper {
     /// network who the token belongs to. Nothing else would notice a revocation that came
     /// without a deauthorize callback. Single flight like a refresh: the same lock and lease.
     pub async fn probe_login(&self, login_id: i64) -> anyhow::Result<Probe> {
+        let outcome = self.probe_login_once(login_id).await?;
+        self.meters.probe(outcome as usize);
+        Ok(outcome)
+    }
+
+    async fn probe_login_once(&self, login_id: i64) -> anyhow::Result<Probe> {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
         let now = self.clock.now();
@@ -201,6 +212,12 @@ impl Keeper {
     /// time through the lease; the login is read again under both, so a refresh done meanwhile
     /// is not repeated.
     pub async fn refresh_login(&self, login_id: i64) -> anyhow::Result<Refresh> {
+        let outcome = self.refresh_login_once(login_id).await?;
+        self.meters.refresh(outcome as usize);
+        Ok(outcome)
+    }
+
+    async fn refresh_login_once(&self, login_id: i64) -> anyhow::Result<Refresh> {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
         let now = self.clock.now();
@@ -333,6 +350,7 @@ impl Keeper {
         for login in repo::unchecked_since(&self.db, now - self.settings.probe_interval).await? {
             self.probe_login(login.id).await?;
         }
+        self.meters.keeper_pass();
         Ok(())
     }
 

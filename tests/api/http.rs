@@ -309,7 +309,38 @@ async fn metrics_are_served_in_prometheus_text_format() {
         "relink_accounts{health=\"CONNECTED\"} 2",
         "relink_subscription_sockets 0",
         "# TYPE relink_events_published_total counter",
+        "relink_token_refreshes_total{outcome=\"refreshed\"} 0",
+        "relink_emails_sent_total 0",
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
     }
+
+    // Refreshes by outcome, keeper passes and emails sent count what the workers did.
+    crate::reconnect::reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind")
+        .await;
+    app.clock.advance(chrono::Duration::minutes(115));
+    app.keeper.run_once().await.expect("keeper pass");
+    let sent = app.postman.run_once().await.expect("email pass");
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let emails = format!(
+        "relink_emails_sent_total {}",
+        sent.disconnects + sent.recoveries
+    );
+    for line in [
+        "relink_token_refreshes_total{outcome=\"refreshed\"} 1",
+        "relink_token_refreshes_total{outcome=\"disconnected\"} 0",
+        "relink_keeper_passes_total 1",
+        emails.as_str(),
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+    }
+    assert!(sent.disconnects > 0, "the demo's broken logins are emailed");
 }
