@@ -46,7 +46,7 @@ pub fn postgres_base_url() -> Option<String> {
         .filter(|url| !url.is_empty())
 }
 
-async fn fresh_postgres_database(base: &str) -> (String, String) {
+pub(crate) async fn fresh_postgres_database(base: &str) -> (String, String) {
     let name = format!("relink_t_{:016x}", rand::random::<u64>());
     let admin = Database::connect(format!("{base}/postgres"))
         .await

@@ -1,0 +1,343 @@
+//! Two real `relink` processes on one database (PostgreSQL in the PostgreSQL suite, one SQLite
+//! file otherwise): a disconnect detected on one reaches a subscriber of the other, and a login due
+//! for refresh is refreshed exactly once while both keepers run (B1, B3).
+
+use std::{
+    io::{BufRead as _, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use entity::{sandbox_tokens, social_logins};
+use futures_util::SinkExt as _;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, Set,
+};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
+
+use crate::{
+    helpers::{fresh_postgres_database, postgres_base_url},
+    subscriptions::{Socket, next},
+};
+
+const JWT_SECRET: &str = "two-processes-share-this-secret-0123456789";
+
+/// One `relink serve` child, killed when dropped.
+struct Process {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn relink(data_dir: &std::path::Path, database_url: Option<&str>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_relink"));
+    command
+        .env("RELINK_DATA_DIR", data_dir)
+        .env("RELINK_ADDR", "127.0.0.1:0")
+        .env("RELINK_JWT_SECRET", JWT_SECRET)
+        .env("RELINK_SANDBOX", "on")
+        .env("RELINK_KEEPER_INTERVAL", "1s")
+        .env("RELINK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("RELINK_PUBLIC_URL");
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    command
+}
+
+async fn serve(data_dir: &std::path::Path, database_url: Option<&str>) -> Process {
+    let mut child = relink(data_dir, database_url)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn relink serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let port = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
+            let line = line.expect("line");
+            let event: Value = serde_json::from_str(&line).expect("a JSON log line");
+            if let Some(port) = event["port"].as_u64() {
+                // Keep draining the log so the child never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                return port;
+            }
+        }
+        panic!("the server never said where it listens");
+    })
+    .await
+    .expect("join");
+    Process {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+fn token(data_dir: &std::path::Path, database_url: Option<&str>, email: &str) -> String {
+    let output = relink(data_dir, database_url)
+        .args(["token", email])
+        .output()
+        .expect("relink token");
+    assert!(output.status.success(), "{output:?}");
+    // The token is the last line; log lines may come before it.
+    String::from_utf8(output.stdout)
+        .expect("utf8")
+        .lines()
+        .last()
+        .expect("a token")
+        .trim()
+        .to_owned()
+}
+
+async fn graphql(
+    client: &reqwest::Client,
+    process: &Process,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
+    client
+        .post(format!("{}/graphql", process.address))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("graphql")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn account_id(
+    client: &reqwest::Client,
+    process: &Process,
+    token: &str,
+    external: &str,
+) -> String {
+    let body = graphql(
+        client,
+        process,
+        token,
+        "{ socialAccounts(first: 100) { nodes { id externalId } } }",
+        json!({}),
+    )
+    .await;
+    body["data"]["socialAccounts"]["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["externalId"] == external))
+        .and_then(|n| n["id"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no account {external}: {body}"))
+}
+
+/// The whole reconnect through `process` and its sandbox, as a browser would do it.
+async fn reconnect(client: &reqwest::Client, process: &Process, token: &str, external: &str) {
+    let id = account_id(client, process, token, external).await;
+    let started = graphql(
+        client,
+        process,
+        token,
+        "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let url = started["data"]["startReconnect"]["authorizeUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}"))
+        .to_owned();
+    let signed_in = client
+        .post(&url)
+        .form(&[("identity", external), ("decision", "allow")])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), 302);
+    let back = signed_in.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let done = client.get(&back).send().await.expect("callback");
+    assert_eq!(done.status(), 303);
+    let landing = done.headers()["location"].to_str().expect("location");
+    assert!(landing.contains("result=reconnected"), "{landing}");
+}
+
+async fn socket(process: &Process, token: &str, query: &str) -> Socket {
+    let url = process.address.replace("http://", "ws://") + "/graphql";
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    for message in [
+        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }),
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    ] {
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("send");
+    }
+    assert_eq!(
+        next(&mut socket).await.expect("ack")["type"],
+        "connection_ack"
+    );
+    socket
+}
+
+async fn metric(client: &reqwest::Client, process: &Process, name: &str) -> u64 {
+    let page = client
+        .get(format!("{}/metrics", process.address))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    page.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+/// Polls `check` until it holds; the bound only turns a hang into a failure.
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_processes_share_events_and_refresh_a_login_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = match postgres_base_url() {
+        Some(base) => Some((fresh_postgres_database(&base).await, base)),
+        None => None,
+    };
+    let url = pg.as_ref().map(|((url, _), _)| url.as_str());
+    let first = serve(dir.path(), url).await;
+    let second = serve(dir.path(), url).await;
+    let mut config = relink::config::Config::for_tests(dir.path().to_path_buf());
+    config.database_url = url.map(|url| relink::config::DatabaseUrl(url.to_owned()));
+    let (db, _): (DatabaseConnection, _) = relink::db::connect(&config).await.expect("db");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let ada = token(dir.path(), url, "ada@northwind.example");
+    let dev = token(dir.path(), url, "dev@northwind.example");
+
+    // Ada reconnects the X profile through the first process: real tokens, rotating like X.
+    reconnect(&client, &first, &ada, "x-northwind").await;
+    let login = social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq("x-northwind"))
+        .one(&db)
+        .await
+        .expect("query")
+        .expect("login");
+
+    // Make it due: both keepers (a pass a second) now race for it.
+    social_logins::ActiveModel {
+        id: Set(login.id),
+        token_expires_at: Set(Some(chrono::Utc::now() + chrono::Duration::minutes(1))),
+        ..Default::default()
+    }
+    .update(&db)
+    .await
+    .expect("due");
+    eventually("the refresh", || async {
+        social_logins::Entity::find_by_id(login.id)
+            .one(&db)
+            .await
+            .expect("query")
+            .and_then(|login| login.token_expires_at)
+            .is_some_and(|at| at > chrono::Utc::now() + chrono::Duration::hours(1))
+    })
+    .await;
+    // Two more passes on each side: none of them refreshes again.
+    let passes = [
+        metric(&client, &first, "relink_keeper_passes_total").await,
+        metric(&client, &second, "relink_keeper_passes_total").await,
+    ];
+    eventually("two more keeper passes on each process", || async {
+        metric(&client, &first, "relink_keeper_passes_total").await >= passes[0] + 2
+            && metric(&client, &second, "relink_keeper_passes_total").await >= passes[1] + 2
+    })
+    .await;
+    let refreshed = "relink_token_refreshes_total{outcome=\"refreshed\"}";
+    assert_eq!(
+        metric(&client, &first, refreshed).await + metric(&client, &second, refreshed).await,
+        1,
+        "one refresh between the two processes"
+    );
+    let rotations = sandbox_tokens::Entity::find()
+        .filter(sandbox_tokens::Column::RotatedFrom.is_not_null())
+        .filter(sandbox_tokens::Column::Kind.eq(sandbox_tokens::SandboxTokenKind::Refresh))
+        .count(&db)
+        .await
+        .expect("count");
+    assert_eq!(rotations, 1, "the network saw one refresh");
+
+    // Dev listens on the second process; the network revokes through the first one's webhook.
+    let mut events = socket(
+        &second,
+        &dev,
+        "subscription { socialAccountEvents { kind reason socialAccount { name } } }",
+    )
+    .await;
+    let revoked = client
+        .post(format!(
+            "{}/sandbox/admin/identities/x-northwind/revoke",
+            first.address
+        ))
+        .send()
+        .await
+        .expect("revoke");
+    assert!(revoked.status().is_success());
+    let event = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let message = next(&mut events).await.expect("message");
+            let event = &message["payload"]["data"]["socialAccountEvents"];
+            if event["socialAccount"]["name"] == "@northwind" && event["kind"] == "DISCONNECTED" {
+                return event.clone();
+            }
+        }
+    })
+    .await
+    .expect("the disconnect crossed processes");
+    assert_eq!(event["reason"], "APP_DEAUTHORIZED", "{event}");
+
+    drop((first, second));
+    db.close().await.ok();
+    if let Some(((_, name), base)) = pg {
+        let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+            .await
+            .expect("admin");
+        use sea_orm::ConnectionTrait as _;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .expect("drop");
+    }
+}
