@@ -81,6 +81,9 @@ async fn main() {
             "json",
             "--keeper-interval",
             "1h",
+            // Every subscriber signs in as ada: lift the per-user socket cap for the benchmark.
+            "--ws-max-sockets-per-user",
+            "1000000",
             "--data-dir",
         ])
         .arg(&data)

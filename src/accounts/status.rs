@@ -152,17 +152,19 @@ pub async fn record_account_event(
         now,
     )
     .await?;
-    events::ActiveModel {
-        id: NotSet,
-        kind: Set(kind.to_owned()),
-        organization_id: Set(account.owner_organization_id),
-        owner_user_id: Set(account.owner_user_id),
-        social_account_id: Set(Some(account.id)),
-        social_login_id: Set(Some(account.social_login_id)),
-        payload: Set(detail),
-        created_at: Set(now),
-    }
-    .insert(db)
+    crate::events::repo::append(
+        db,
+        events::ActiveModel {
+            id: NotSet,
+            kind: Set(kind.to_owned()),
+            organization_id: Set(account.owner_organization_id),
+            owner_user_id: Set(account.owner_user_id),
+            social_account_id: Set(Some(account.id)),
+            social_login_id: Set(Some(account.social_login_id)),
+            payload: Set(detail),
+            created_at: Set(now),
+        },
+    )
     .await?;
     Ok(())
 }

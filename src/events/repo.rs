@@ -1,10 +1,32 @@
-//! Reads of the outbox.
+//! The outbox: appending events in commit order, and reading them.
 
 use entity::events;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, QueryOrder as _,
     QuerySelect as _,
 };
+
+/// The key of the PostgreSQL advisory lock that orders event appends.
+const APPEND_LOCK: i64 = 0x7265_6c69_6e6b; // "relink"
+
+/// Appends an event row in the caller's transaction.
+///
+/// The relay publishes events in id order and remembers the last id it published, so ids must
+/// become visible in the order they were given out. SQLite gives that for free (one writer at a
+/// time); on PostgreSQL two transactions could take ids 10 and 11 and commit 11 first, and the
+/// relay would move past 10 before it appeared. A transaction-scoped advisory lock taken right
+/// before the insert makes the next appender wait until this transaction ends.
+pub async fn append(
+    db: &impl ConnectionTrait,
+    event: events::ActiveModel,
+) -> Result<events::Model, DbErr> {
+    use sea_orm::ActiveModelTrait as _;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
+            .await?;
+    }
+    event.insert(db).await
+}
 
 /// Up to `limit` events after `after`, oldest first.
 pub async fn events_after(

@@ -223,3 +223,66 @@ async fn an_event_committed_on_one_replica_reaches_a_subscriber_on_another() {
         json!({ "kind": "DISCONNECTED", "socialAccount": { "name": "@northwind" } })
     );
 }
+
+#[tokio::test]
+async fn an_event_appender_waits_for_the_previous_one_to_commit_so_ids_appear_in_order() {
+    use entity::{events, social_accounts};
+    use relink::accounts::status::record_account_event;
+    use sea_orm::{EntityTrait as _, QueryOrder as _};
+    let app = TestApp::spawn_demo().await;
+    let account = social_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("an account");
+    let now = app.clock.now();
+    let first = relink::db::begin_write(&app.db).await.expect("begin");
+    record_account_event(
+        &first,
+        &account,
+        "test.first",
+        "FIRST",
+        None,
+        json!({}),
+        now,
+    )
+    .await
+    .expect("first");
+    let db = app.db.clone();
+    let second_account = account.clone();
+    let mut second = tokio::spawn(async move {
+        let txn = relink::db::begin_write(&db).await.expect("begin");
+        record_account_event(
+            &txn,
+            &second_account,
+            "test.second",
+            "SECOND",
+            None,
+            json!({}),
+            now,
+        )
+        .await
+        .expect("second");
+        txn.commit().await.expect("commit");
+    });
+    // Held back until the first transaction ends (PostgreSQL: the append lock; SQLite: the one
+    // writer). Otherwise it could take a later id and commit first, and the relay would move past
+    // the first event before it became visible.
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut second)
+            .await
+            .is_err(),
+        "the second appender must wait"
+    );
+    first.commit().await.expect("commit");
+    second.await.expect("second appender");
+    let kinds: Vec<String> = events::Entity::find()
+        .order_by_asc(events::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|event| event.kind)
+        .collect();
+    assert_eq!(kinds, ["FIRST", "SECOND"], "ids in commit order");
+}
