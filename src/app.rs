@@ -24,11 +24,13 @@ use crate::{
         settings::{Mode, NetworkSettings},
     },
     notices::email::Postman,
+    posts::publisher::Publisher,
 };
 
 /// A built server, listening, not yet serving.
 pub struct App {
     listener: TcpListener,
+    publisher: Publisher,
     stopping: tokio::sync::watch::Sender<bool>,
     state: AppState,
     keeper: Keeper,
@@ -103,6 +105,7 @@ impl App {
                 clock: clock.clone(),
                 cipher: cipher.clone(),
                 networks: networks.clone(),
+                posts: config.posts(),
             },
             Limits {
                 max_depth: config.max_depth,
@@ -114,6 +117,7 @@ impl App {
         let state = AppState {
             stopping: stopping_rx,
             sockets: crate::http::socket::SocketSlots::default(),
+            sandbox: crate::sandbox::Switches::default(),
             meters: meters.clone(),
             bus,
             cipher,
@@ -150,8 +154,17 @@ impl App {
             state.public_url.clone(),
             state.clock.clone(),
         );
+        let publisher = Publisher::new(
+            state.db.clone(),
+            state.cipher.clone(),
+            state.networks.clone(),
+            state.bus.clone(),
+            state.clock.clone(),
+            state.config.posts(),
+        );
         Ok(Self {
             listener,
+            publisher,
             stopping,
             state,
             keeper,
@@ -182,6 +195,11 @@ impl App {
         self.keeper.clone()
     }
 
+    /// The publisher of due posts.
+    pub fn publisher(&self) -> Publisher {
+        self.publisher.clone()
+    }
+
     /// The email worker.
     pub fn postman(&self) -> Postman {
         self.postman.clone()
@@ -207,6 +225,11 @@ impl App {
         let relay = tokio::spawn(self.state.bus.clone().run_relay(self.state.db.clone()));
         let keeper = tokio::spawn(self.keeper.clone().run(self.state.config.keeper_interval));
         let postman = tokio::spawn(self.postman.clone().run(self.state.config.keeper_interval));
+        let publisher = tokio::spawn(
+            self.publisher
+                .clone()
+                .run(self.state.config.publish_interval),
+        );
         let db = self.state.db.clone();
         let meters = self.state.meters.clone();
         let stopping = self.stopping;
@@ -238,6 +261,7 @@ impl App {
         relay.abort();
         keeper.abort();
         postman.abort();
+        publisher.abort();
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())

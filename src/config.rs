@@ -239,6 +239,20 @@ pub struct Config {
     #[arg(long, env = "RELINK_PROBE_INTERVAL", default_value = "6h", value_parser = parse_duration, global = true)]
     pub probe_interval: Duration,
 
+    /// B4: a held post whose time passed more than this before its account is reconnected goes
+    /// to NEEDS_RESCHEDULE instead of going out late.
+    #[arg(long, env = "RELINK_HELD_POST_GRACE", default_value = "24h", value_parser = parse_duration, global = true)]
+    pub held_post_grace: Duration,
+
+    /// How often the publisher sends due posts.
+    #[arg(long, env = "RELINK_PUBLISH_INTERVAL", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub publish_interval: Duration,
+
+    /// How long one publish attempt holds its post; after a crash, the post is retried (with the
+    /// same idempotency key) once this runs out.
+    #[arg(long, env = "RELINK_PUBLISH_LEASE", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub publish_lease: Duration,
+
     /// Subscription sockets: a WebSocket ping this often; a client silent for two intervals, or
     /// unable to take a message within two, is dropped; expired tokens are noticed at least this often.
     #[arg(long, env = "RELINK_WS_KEEPALIVE", default_value = "15s", value_parser = parse_duration, global = true)]
@@ -268,6 +282,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The held-work settings (B4).
+    pub fn posts(&self) -> crate::posts::Settings {
+        crate::posts::Settings {
+            grace: chrono::Duration::from_std(self.held_post_grace)
+                .unwrap_or(chrono::Duration::MAX),
+            lease: chrono::Duration::from_std(self.publish_lease)
+                .unwrap_or(chrono::Duration::seconds(60)),
+        }
+    }
+
     /// Whether the sandbox network is on.
     pub fn sandbox_enabled(&self) -> bool {
         match self.sandbox {
@@ -312,6 +336,9 @@ impl Config {
             refresh_margin: Duration::from_secs(600),
             expiry_warning: Duration::from_secs(7 * 86_400),
             probe_interval: Duration::from_secs(6 * 3_600),
+            held_post_grace: Duration::from_secs(24 * 3_600),
+            publish_interval: Duration::from_secs(3_600),
+            publish_lease: Duration::from_secs(60),
             ws_keepalive: Duration::from_secs(15),
             ws_max_sockets_per_user: 16,
             ws_max_subscriptions: 32,

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod networks;
 pub mod notices;
 pub mod people;
+pub mod posts;
 pub mod reconnect;
 pub mod sandbox;
 pub mod telemetry;

@@ -296,3 +296,67 @@ pub enum ReviewReason {
     #[serde(rename = "ASSIGNEE_LOST_ACCESS")]
     AssigneeLostAccess,
 }
+
+/// Where a post stands (R13, B4). A post of an account that cannot publish is `Held`, never
+/// failed or dropped.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum PostState {
+    #[sea_orm(string_value = "DRAFT")]
+    #[serde(rename = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "SCHEDULED")]
+    #[serde(rename = "SCHEDULED")]
+    Scheduled,
+    #[sea_orm(string_value = "HELD")]
+    #[serde(rename = "HELD")]
+    Held,
+    #[sea_orm(string_value = "PUBLISHING")]
+    #[serde(rename = "PUBLISHING")]
+    Publishing,
+    #[sea_orm(string_value = "PUBLISHED")]
+    #[serde(rename = "PUBLISHED")]
+    Published,
+    #[sea_orm(string_value = "NEEDS_RESCHEDULE")]
+    #[serde(rename = "NEEDS_RESCHEDULE")]
+    NeedsReschedule,
+    #[sea_orm(string_value = "FAILED")]
+    #[serde(rename = "FAILED")]
+    Failed,
+}
+
+/// What a stream shows (R15).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum StreamKind {
+    /// The account's own posts.
+    #[sea_orm(string_value = "POSTS")]
+    #[serde(rename = "POSTS")]
+    Posts,
+    /// Mentions of the account.
+    #[sea_orm(string_value = "MENTIONS")]
+    #[serde(rename = "MENTIONS")]
+    Mentions,
+}

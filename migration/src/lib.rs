@@ -13,6 +13,7 @@ mod m20261129_000007_create_automation_rules;
 mod m20261129_000008_add_refresh_lease;
 mod m20261129_000009_add_episode_emails;
 mod m20261129_000010_add_login_checked_at;
+mod m20261129_000011_create_posts_streams_gaps;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_add_refresh_lease::Migration),
             Box::new(m20261129_000009_add_episode_emails::Migration),
             Box::new(m20261129_000010_add_login_checked_at::Migration),
+            Box::new(m20261129_000011_create_posts_streams_gaps::Migration),
         ]
     }
 }

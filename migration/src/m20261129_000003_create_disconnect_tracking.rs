@@ -10,7 +10,7 @@ use crate::m20261129_000002_create_social_logins_and_accounts::SocialAccounts;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum DisconnectEpisodes {
+pub(crate) enum DisconnectEpisodes {
     Table,
     Id,
     SocialAccountId,

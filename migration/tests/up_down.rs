@@ -20,7 +20,7 @@ use sea_orm::{
     PaginatorTrait, Set, Statement,
 };
 
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 16] = [
     "users",
     "organizations",
     "memberships",
@@ -33,6 +33,10 @@ const TABLES: [&str; 12] = [
     "banner_dismissals",
     "audit_log",
     "events",
+    "scheduled_posts",
+    "streams",
+    "analytics_gaps",
+    "sandbox_posts",
 ];
 
 /// A name unique to this process and moment.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{
-    disconnect_episodes,
+    analytics_gaps, disconnect_episodes,
     enums::{DisconnectReason, Health, LimitedReason},
     events, social_accounts,
 };
@@ -60,6 +60,8 @@ pub async fn apply_verdict(
                 }
                 .update(db)
                 .await?;
+                // B5: analytics are collected again from now.
+                close_gap(db, episode, now).await?;
             }
             row.limited_reason = Set(match verdict {
                 Verdict::Limited(reason) => Some(reason),
@@ -95,7 +97,19 @@ pub async fn apply_verdict(
                 .await?;
                 row.current_episode_id = Set(Some(episode.id));
                 row.disconnected_at = Set(Some(now));
+                // B5: no analytics from now until the episode ends.
+                analytics_gaps::ActiveModel {
+                    id: NotSet,
+                    social_account_id: Set(account.id),
+                    episode_id: Set(episode.id),
+                    from: Set(now),
+                    to: Set(None),
+                }
+                .insert(db)
+                .await?;
             }
+            // R13, B4: its scheduled posts wait, in the same transaction as the disconnect.
+            crate::posts::hold_account(db, account.id, now).await?;
             (
                 if account.health == Health::Disconnected {
                     "account.still_disconnected"
@@ -109,6 +123,21 @@ pub async fn apply_verdict(
     let updated = row.update(db).await?;
     record_account_change(db, &updated, action, kind, actor, now).await?;
     Ok(updated)
+}
+
+async fn close_gap(
+    db: &impl ConnectionTrait,
+    episode_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
+    analytics_gaps::Entity::update_many()
+        .col_expr(analytics_gaps::Column::To, Expr::value(now))
+        .filter(analytics_gaps::Column::EpisodeId.eq(episode_id))
+        .filter(analytics_gaps::Column::To.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Records a status change of `account`: its audit entry and its event row, with the account's

@@ -9,7 +9,7 @@ use super::{
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
-    loaders::{LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load},
+    loaders::{HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load},
     people::{Organization, User},
 };
 use crate::{
@@ -80,6 +80,7 @@ pub enum LimitedReason {
 
 /// A disconnect: why, since when, and what fixes it.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct Disconnect {
     /// The reason.
     pub reason: DisconnectReason,
@@ -87,6 +88,16 @@ pub struct Disconnect {
     pub since: DateTime<Utc>,
     /// The concrete step that fixes it.
     pub fix: String,
+    #[graphql(skip)]
+    pub account_id: i64,
+}
+
+#[async_graphql::ComplexObject]
+impl Disconnect {
+    /// R13: posts of the account waiting for the reconnect (they go out after it, in order).
+    async fn held_post_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        Ok(gql(load(ctx, HeldPostsKey(self.account_id)).await)?.unwrap_or(0))
+    }
 }
 
 /// One thing the dashboard manages at a network: a profile, page, group, channel…
@@ -143,6 +154,7 @@ impl SocialAccount {
             reason: reason.into(),
             since: self.0.disconnected_at.unwrap_or(self.0.created_at),
             fix: accounts::fix_for(reason, self.0.network, self.0.kind),
+            account_id: self.0.id,
         })
     }
 
@@ -174,7 +186,7 @@ impl SocialAccount {
 
     /// R3 and R8: whether the viewer may start the reconnect that restores this account — they
     /// may reconnect it, or any other account of the same login (the cascade covers this one).
-    async fn viewer_can_reconnect(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+    pub async fn viewer_can_reconnect(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         gql(async {
             let viewer = viewer(ctx).await?;
             let owner = Owner::from_columns(self.0.owner_organization_id, self.0.owner_user_id);

@@ -16,14 +16,20 @@ pub enum Kind {
     Organization,
     /// An `AutomationRule`.
     AutomationRule,
+    /// A `ScheduledPost`.
+    ScheduledPost,
+    /// A `Stream`.
+    Stream,
 }
 
 impl Kind {
-    const ALL: [Self; 4] = [
+    const ALL: [Self; 6] = [
         Self::SocialAccount,
         Self::SocialLogin,
         Self::User,
         Self::Organization,
+        Self::ScheduledPost,
+        Self::Stream,
     ];
 
     fn name(self) -> &'static str {
@@ -33,6 +39,8 @@ impl Kind {
             Self::User => "User",
             Self::Organization => "Organization",
             Self::AutomationRule => "AutomationRule",
+            Self::ScheduledPost => "ScheduledPost",
+            Self::Stream => "Stream",
         }
     }
 }

@@ -40,6 +40,8 @@ pub enum SocialAccountEventKind {
     Expiring,
     /// Someone who may not reconnect it asked those who may.
     ReconnectRequested,
+    /// One of its posts went out (`postId`): planners update without a reload.
+    PostPublished,
 }
 
 impl SocialAccountEventKind {
@@ -51,6 +53,7 @@ impl SocialAccountEventKind {
             "LIMITED" => Self::Limited,
             "EXPIRING" => Self::Expiring,
             "RECONNECT_REQUESTED" => Self::ReconnectRequested,
+            "POST_PUBLISHED" => Self::PostPublished,
             _ => return None,
         })
     }
@@ -90,6 +93,16 @@ impl SocialAccountEvent {
                 serde_json::from_value::<entity::enums::DisconnectReason>(reason.clone()).ok()
             })
             .map(Into::into)
+    }
+
+    /// For `POST_PUBLISHED`: the post.
+    async fn post_id(&self) -> Option<ID> {
+        self.published
+            .event
+            .payload
+            .get("postId")
+            .and_then(serde_json::Value::as_i64)
+            .map(|id| super::ids::encode(super::ids::Kind::ScheduledPost, id))
     }
 
     /// The account as it was right after the change.

@@ -114,3 +114,20 @@ impl Loader<LoginAccountsKey> for Store {
             .collect())
     }
 }
+
+/// The number of held posts of an account (R13), for `disconnect { heldPostCount }`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HeldPostsKey(pub i64);
+
+impl Loader<HeldPostsKey> for Store {
+    type Value = i64;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[HeldPostsKey]) -> LoadResult<HeldPostsKey, Self::Value> {
+        let found = crate::posts::repo::held_counts(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(found
+            .into_iter()
+            .map(|(id, count)| (HeldPostsKey(id), count))
+            .collect())
+    }
+}

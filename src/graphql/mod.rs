@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod node;
 pub mod notices;
 pub mod people;
+pub mod posts;
 pub mod reconnect;
 pub mod request;
 pub mod user_errors;
@@ -32,6 +33,7 @@ pub struct Query(
     people::PeopleQuery,
     accounts::AccountsQuery,
     notices::NoticesQuery,
+    posts::PostsQuery,
 );
 
 /// The mutation root.
@@ -42,6 +44,7 @@ pub struct Mutation(
     connect::ConnectMutation,
     admin::AdminMutation,
     request::RequestMutation,
+    posts::PostsMutation,
 );
 
 /// The schema type.
@@ -79,6 +82,8 @@ pub struct Services {
     pub mailer: crate::mail::Mailer,
     /// Where browsers reach this server (links in emails).
     pub public_url: Arc<str>,
+    /// Held work settings (B4).
+    pub posts: crate::posts::Settings,
 }
 
 /// The schema the server runs, with its services and limits.
@@ -91,6 +96,7 @@ pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
         .data(services.bus)
         .data(services.mailer)
         .data(services.public_url)
+        .data(services.posts)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

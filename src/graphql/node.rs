@@ -8,6 +8,7 @@ use super::{
     guards::Authenticated,
     ids::{self, Kind},
     people::{Organization, User, organization_for_viewer, user_for_viewer},
+    posts::{ScheduledPost, post_for_viewer},
 };
 
 /// An object with a global id.
@@ -18,6 +19,7 @@ pub enum Node {
     SocialLogin(SocialLogin),
     User(User),
     Organization(Organization),
+    ScheduledPost(ScheduledPost),
 }
 
 /// The `node` root.
@@ -36,8 +38,9 @@ impl NodeQuery {
             Kind::SocialAccount => account_for_viewer(ctx, &id).await.map(Node::SocialAccount),
             Kind::SocialLogin => login_for_viewer(ctx, &id).await.map(Node::SocialLogin),
             Kind::User => user_for_viewer(ctx, &id).await.map(Node::User),
-            // Rules are reached through their account, not by id.
-            Kind::AutomationRule => Err(ApiError::NotFound),
+            // Rules are reached through their account, streams through `streams`, not by id.
+            Kind::AutomationRule | Kind::Stream => Err(ApiError::NotFound),
+            Kind::ScheduledPost => post_for_viewer(ctx, &id).await.map(Node::ScheduledPost),
             Kind::Organization => organization_for_viewer(ctx, &id)
                 .await
                 .map(Node::Organization),

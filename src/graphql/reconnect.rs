@@ -54,6 +54,9 @@ pub struct CompleteReconnectPayload {
     pub still_disconnected: Vec<SocialAccount>,
     /// B6: automation rules of these accounts that no longer work, flagged for review.
     pub rules_to_review: Vec<AutomationRule>,
+    /// B4: held posts this reconnect released, in their scheduled order: `SCHEDULED` (going out
+    /// now, in order) or `NEEDS_RESCHEDULE` (their time passed more than the grace window ago).
+    pub released_posts: Vec<super::posts::ScheduledPost>,
     /// Expected refusals (`WRONG_IDENTITY`, `STATE_INVALID`…); nothing changed when present.
     pub user_errors: Vec<UserError>,
 }
@@ -64,6 +67,7 @@ pub(super) fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
         db: database(ctx)?,
         cipher: service::<std::sync::Arc<TokenCipher>>(ctx)?,
         networks: service::<Networks>(ctx)?,
+        posts: *service::<crate::posts::Settings>(ctx)?,
     })
 }
 
@@ -188,6 +192,10 @@ impl ReconnectMutation {
             events_committed(ctx);
             match finished {
                 Ok(outcome) => Ok(CompleteReconnectPayload {
+                    released_posts: super::posts::released(
+                        outcome.released_posts,
+                        &outcome.reconnected,
+                    ),
                     reconnected_accounts: outcome
                         .reconnected
                         .into_iter()

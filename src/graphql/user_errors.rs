@@ -7,6 +7,22 @@ use async_graphql::{Enum, SimpleObject};
 pub enum UserErrorCode {
     /// The account is disconnected (R14).
     AccountDisconnected,
+    /// The viewer may not schedule or publish to one of the accounts.
+    PublishNotAllowed,
+    /// The viewer may not write posts for the account.
+    DraftNotAllowed,
+    /// The post has no text.
+    PostEmpty,
+    /// The post is longer than the limit.
+    PostTooLong,
+    /// No account was chosen.
+    NoAccount,
+    /// The time has passed.
+    ScheduledInPast,
+    /// Rescheduling needs a time.
+    TimeRequired,
+    /// Only held, late (`NEEDS_RESCHEDULE`) or failed posts can be resolved.
+    PostNotHeld,
     /// The viewer may not reconnect this account (R3).
     ReconnectNotAllowed,
     /// Only the organization's super admins and admins may connect accounts to it (R17).

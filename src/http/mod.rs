@@ -53,6 +53,8 @@ pub struct AppState {
     pub meters: crate::metrics::Meters,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
+    /// Switches of the built-in sandbox network (stalled publishing, for tests).
+    pub sandbox: crate::sandbox::Switches,
     /// Open subscription sockets per user (the cap).
     pub sockets: socket::SocketSlots,
     /// Turns true when the server begins to shut down: sockets close with 1001.

@@ -36,6 +36,7 @@ pub async fn callback(
         db: &state.db,
         cipher: &state.cipher,
         networks: &state.networks,
+        posts: state.config.posts(),
     };
     let answer = match (&params.code, &params.error) {
         (_, Some(error)) => Answer::Error(error),

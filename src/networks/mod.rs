@@ -93,6 +93,19 @@ pub struct Asset {
     pub added_by: Option<String>,
 }
 
+/// One item of an account's feed at the network (R15 streams).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedItem {
+    /// The network's id for it.
+    pub external_id: String,
+    /// Who wrote it.
+    pub author: String,
+    /// Its text.
+    pub text: String,
+    /// When it was published.
+    pub published_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What every network adapter can do.
 #[async_trait::async_trait]
 pub trait NetworkAdapter: Send + Sync {
@@ -117,6 +130,21 @@ pub trait NetworkAdapter: Send + Sync {
     async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError>;
     /// The assets the identity granted, with its current roles.
     async fn assets(&self, access_token: &Secret) -> Result<Vec<Asset>, NetworkError>;
+    /// Publishes a post to an asset; the network deduplicates by `idempotency_key`, so a retry
+    /// of the same post returns the first one's id. Returns the network's post id.
+    async fn publish(
+        &self,
+        access_token: &Secret,
+        asset_external_id: &str,
+        body: &str,
+        idempotency_key: &str,
+    ) -> Result<String, NetworkError>;
+    /// The newest items of an asset's feed.
+    async fn feed(
+        &self,
+        access_token: &Secret,
+        asset_external_id: &str,
+    ) -> Result<Vec<FeedItem>, NetworkError>;
 }
 
 /// The adapter of each configured network.

@@ -5,7 +5,8 @@ use entity::enums::{AccountKind, Network};
 use serde::Deserialize;
 
 use super::{
-    Asset, AssetRole, Identity, NetworkAdapter, NetworkError, TokenSet, oauth::OAuthApp, slug,
+    Asset, AssetRole, FeedItem, Identity, NetworkAdapter, NetworkError, TokenSet, oauth::OAuthApp,
+    slug,
 };
 use crate::config::Secret;
 
@@ -49,10 +50,18 @@ impl SandboxAdapter {
         path: &str,
         token: &Secret,
     ) -> Result<T, NetworkError> {
-        let response = self
-            .app
-            .http
-            .get(format!("{}/{path}", self.api_url))
+        self.call(self.app.http.get(format!("{}/{path}", self.api_url)), token)
+            .await
+    }
+
+    /// Sends an API request with the token and reads the answer; 401 is a rejected token,
+    /// 5xx and 429 are an outage (B1), other failures a protocol error.
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &Secret,
+    ) -> Result<T, NetworkError> {
+        let response = request
             .bearer_auth(token.expose())
             .send()
             .await
@@ -95,6 +104,25 @@ struct AssetBody {
 #[derive(Deserialize)]
 struct AssetsBody {
     assets: Vec<AssetBody>,
+}
+
+#[derive(Deserialize)]
+struct PublishedBody {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FeedItemBody {
+    id: String,
+    author: String,
+    text: String,
+    published_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Deserialize)]
+struct FeedBody {
+    items: Vec<FeedItemBody>,
 }
 
 fn kind(text: &str) -> Option<AccountKind> {
@@ -182,5 +210,42 @@ impl NetworkAdapter for SandboxAdapter {
                 })
             })
             .collect()
+    }
+
+    async fn publish(
+        &self,
+        access_token: &Secret,
+        asset_external_id: &str,
+        body: &str,
+        idempotency_key: &str,
+    ) -> Result<String, NetworkError> {
+        let request = self
+            .app
+            .http
+            .post(format!("{}/posts", self.api_url))
+            .header("Idempotency-Key", idempotency_key)
+            .json(&serde_json::json!({ "assetExternalId": asset_external_id, "body": body }));
+        let published: PublishedBody = self.call(request, access_token).await?;
+        Ok(published.id)
+    }
+
+    async fn feed(
+        &self,
+        access_token: &Secret,
+        asset_external_id: &str,
+    ) -> Result<Vec<FeedItem>, NetworkError> {
+        let feed: FeedBody = self
+            .get(&format!("assets/{asset_external_id}/feed"), access_token)
+            .await?;
+        Ok(feed
+            .items
+            .into_iter()
+            .map(|item| FeedItem {
+                external_id: item.id,
+                author: item.author,
+                text: item.text,
+                published_at: item.published_at,
+            })
+            .collect())
     }
 }

@@ -201,6 +201,8 @@ pub async fn apply_connect(
     // B6 applies to a connect too: accounts that come back may carry rules.
     outcome.rules_to_review =
         super::finish::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+    outcome.released_posts =
+        super::finish::release_posts(&txn, &outcome, services.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,

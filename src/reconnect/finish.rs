@@ -183,6 +183,7 @@ pub async fn complete(
         }
     }
     outcome.rules_to_review = recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+    outcome.released_posts = release_posts(&txn, &outcome, services.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,
@@ -191,6 +192,25 @@ pub async fn complete(
         "sign-in finished"
     );
     Ok(outcome)
+}
+
+/// B4: releases the held posts of every account that can publish again, in the sign-in's
+/// transaction.
+pub(super) async fn release_posts(
+    db: &impl sea_orm::ConnectionTrait,
+    outcome: &Outcome,
+    settings: crate::posts::Settings,
+    now: DateTime<Utc>,
+) -> Result<Vec<entity::scheduled_posts::Model>, FlowError> {
+    let mut released = Vec::new();
+    for account in outcome
+        .reconnected
+        .iter()
+        .filter(|account| crate::posts::publishable(account.health))
+    {
+        released.extend(crate::posts::release_account(db, account.id, settings, now).await?);
+    }
+    Ok(released)
 }
 
 /// B6: re-checks the automation rules of every account the sign-in touched; returns the flagged.

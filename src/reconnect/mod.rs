@@ -30,6 +30,8 @@ pub struct Services<'a> {
     pub cipher: &'a TokenCipher,
     /// The network adapters.
     pub networks: &'a Networks,
+    /// Held posts: the grace window of their release (B4).
+    pub posts: crate::posts::Settings,
 }
 
 /// Why a step of the flow refused; each maps to a stable user-error code.
@@ -86,6 +88,9 @@ pub struct Outcome {
     pub still_disconnected: Vec<social_accounts::Model>,
     /// B6: automation rules of those accounts that no longer work, flagged for review.
     pub rules_to_review: Vec<entity::automation_rules::Model>,
+    /// B4: held posts released by this sign-in: back to `SCHEDULED` (going out in order), or
+    /// `NEEDS_RESCHEDULE` when their time passed more than the grace window ago.
+    pub released_posts: Vec<entity::scheduled_posts::Model>,
 }
 
 /// The stored form of a `state`: its SHA-256, so a database leak gives no usable state.

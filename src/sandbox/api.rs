@@ -13,7 +13,7 @@ use super::{SandboxError, ids_from_json, network_of, network_slug, repo, secrets
 use crate::http::AppState;
 
 /// The live access token of the request and its identity, which must belong to `network`.
-async fn authenticate(
+pub(super) async fn authenticate(
     state: &AppState,
     network: Network,
     headers: &HeaderMap,

@@ -9,6 +9,7 @@ mod client_auth;
 mod error;
 mod page;
 mod policy;
+mod publish;
 mod repo;
 mod secrets;
 mod seed;
@@ -25,6 +26,7 @@ use crate::{config::Secret, http::AppState};
 
 pub use error::SandboxError;
 pub use policy::{RefreshPolicy, TokenPolicy, policy};
+pub use publish::Switches;
 pub use seed::{is_empty, seed};
 
 /// The sandbox routes, to be nested at `/sandbox`.
@@ -40,6 +42,9 @@ pub fn router() -> Router<AppState> {
             post(admin::expire),
         )
         .route("/admin/assets/{external_id}/roles", post(admin::set_role))
+        .route("/admin/published", get(publish::published))
+        .route("/admin/publishing/stall", post(publish::stall))
+        .route("/admin/publishing/resume", post(publish::resume))
         .route(
             "/{network}/oauth/authorize",
             get(authorize::show).post(authorize::decide),
@@ -48,6 +53,11 @@ pub fn router() -> Router<AppState> {
         .route("/{network}/oauth/revoke", post(token::revoke))
         .route("/{network}/api/me", get(api::me))
         .route("/{network}/api/assets", get(api::assets))
+        .route("/{network}/api/posts", post(publish::publish))
+        .route(
+            "/{network}/api/assets/{external_id}/feed",
+            get(publish::feed),
+        )
 }
 
 /// The OAuth client id and secret Relink uses on the sandbox's `network`, if seeded.

@@ -56,6 +56,7 @@ fn dummy(type_ref: &Value, inputs: &Value) -> String {
         ("SCALAR", "Int") => "1".to_owned(),
         ("SCALAR", "Boolean") => "true".to_owned(),
         ("SCALAR", "Float") => "1.0".to_owned(),
+        ("SCALAR", "DateTime") => "\"2030-01-01T00:00:00Z\"".to_owned(),
         ("ENUM", _) => inputs["enum:".to_owned() + name]
             .as_str()
             .unwrap_or("X")
@@ -112,7 +113,7 @@ fn call(field: &Value, inputs: &Value) -> String {
 /// Input object name → its fields, and `enum:Name` → a value of that enum, from introspection.
 async fn input_types(app: &TestApp) -> Value {
     let query = format!(
-        "{{ __schema {{ types {{ name kind inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
+        "{{ __schema {{ types {{ name kind enumValues {{ name }} inputFields {{ name type {{ {TYPE_REF} }} }} }} }} }}"
     );
     let (_, body) = app.graphql_as(None, &query, json!({})).await;
     let mut inputs = serde_json::Map::new();

@@ -31,6 +31,7 @@ pub struct TestApp {
     pub cipher: Arc<relink::crypto::TokenCipher>,
     pub keeper: relink::keeper::Keeper,
     pub postman: relink::notices::email::Postman,
+    pub publisher: relink::posts::publisher::Publisher,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
     pub config: Config,
@@ -112,6 +113,7 @@ impl TestApp {
         let cipher = app.cipher();
         let keeper = app.keeper();
         let postman = app.postman();
+        let publisher = app.publisher();
         let statements = app.statements();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
@@ -125,6 +127,7 @@ impl TestApp {
             cipher,
             keeper,
             postman,
+            publisher,
             statements,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())

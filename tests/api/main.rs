@@ -15,6 +15,7 @@ mod keeper;
 mod live;
 mod n_plus_one;
 mod networks;
+mod posts;
 mod processes;
 mod reconnect;
 mod sandbox;

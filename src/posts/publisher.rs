@@ -1,0 +1,208 @@
+//! The publisher (B4): sends due posts of accounts that can publish, each exactly once. A post is
+//! claimed (state `PUBLISHING` and a lease, recorded before the network is called), sent with its
+//! idempotency key, and its outcome recorded after. A crash at any point leaves the post
+//! `PUBLISHING` with a lease that runs out; the next attempt sends the same key, and the network
+//! answers with the post it already has. Posts of accounts that cannot publish are held, never
+//! failed; an auth error from the network disconnects the login through the keeper's path.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use entity::{enums::DisconnectReason, scheduled_posts, social_accounts, social_logins};
+use sea_orm::{DatabaseConnection, EntityTrait as _};
+
+use super::{Settings, publishable, repo};
+use crate::{
+    accounts::{disconnect, status::record_account_event},
+    clock::SharedClock,
+    crypto::{Slot, TokenCipher},
+    db,
+    events::EventBus,
+    networks::{NetworkError, Networks},
+};
+
+/// What one attempt at one post did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// Another worker took it first.
+    Taken,
+    /// Published (or found already published by the network, after a crash).
+    Published,
+    /// Its account cannot publish: held.
+    Held,
+    /// The network rejected the login: disconnected, the post held with the others.
+    Disconnected,
+    /// The network was unavailable: tried again later.
+    Deferred,
+    /// The network refused the post itself.
+    Failed,
+}
+
+/// The publisher of one process.
+#[derive(Clone)]
+pub struct Publisher {
+    db: DatabaseConnection,
+    cipher: Arc<TokenCipher>,
+    networks: Networks,
+    bus: EventBus,
+    clock: SharedClock,
+    settings: Settings,
+}
+
+fn backoff(attempts: i32) -> Duration {
+    Duration::minutes(1i64 << attempts.clamp(0, 6))
+}
+
+impl Publisher {
+    /// A publisher over these services.
+    pub fn new(
+        db: DatabaseConnection,
+        cipher: Arc<TokenCipher>,
+        networks: Networks,
+        bus: EventBus,
+        clock: SharedClock,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            db,
+            cipher,
+            networks,
+            bus,
+            clock,
+            settings,
+        }
+    }
+
+    /// One pass: every due post, oldest scheduled time first (a released backlog goes out in
+    /// order). Returns what happened to each post it looked at.
+    pub async fn run_once(&self) -> anyhow::Result<Vec<(i64, Attempt)>> {
+        let mut outcomes = Vec::new();
+        loop {
+            let now = self.clock.now();
+            let due = repo::due(&self.db, now, 50).await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut progressed = false;
+            for post in due {
+                let attempt = self.attempt(&post, now).await?;
+                progressed |= attempt != Attempt::Taken;
+                outcomes.push((post.id, attempt));
+            }
+            if !progressed {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Claims one post and sends it.
+    pub async fn attempt(
+        &self,
+        post: &scheduled_posts::Model,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Attempt> {
+        if !repo::claim(&self.db, post, now, now + self.settings.lease).await? {
+            return Ok(Attempt::Taken);
+        }
+        let account = social_accounts::Entity::find_by_id(post.social_account_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("post {} without its account", post.id))?;
+        let login = social_logins::Entity::find_by_id(account.social_login_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("account {} without its login", account.id))?;
+        let usable = match (
+            publishable(account.health),
+            login.access_token_enc.as_ref(),
+            login.key_id.as_ref(),
+            self.networks.get(account.network),
+        ) {
+            (true, Some(sealed), Some(key_id), Some(adapter)) => Some((sealed, key_id, adapter)),
+            _ => None,
+        };
+        let Some((sealed, key_id, adapter)) = usable else {
+            // Cannot publish (or no token to publish with): hold it with its account's others.
+            let txn = db::begin_write(&self.db).await?;
+            super::hold_account(&txn, account.id, now).await?;
+            txn.commit().await?;
+            return Ok(Attempt::Held);
+        };
+        let slot = Slot {
+            table: "social_logins",
+            row_id: login.id,
+            column: "access_token_enc",
+        };
+        let token = self.cipher.open(key_id, sealed, &slot)?;
+        match adapter
+            .publish(
+                &token,
+                &account.external_id,
+                &post.body,
+                &post.idempotency_key,
+            )
+            .await
+        {
+            Ok(external_id) => {
+                let now = self.clock.now();
+                let txn = db::begin_write(&self.db).await?;
+                if repo::published(&txn, post.id, &external_id, now).await? == 1 {
+                    record_account_event(
+                        &txn,
+                        &account,
+                        "post.published",
+                        "POST_PUBLISHED",
+                        None,
+                        serde_json::json!({ "postId": post.id, "externalPostId": external_id }),
+                        now,
+                    )
+                    .await?;
+                }
+                txn.commit().await?;
+                self.bus.wake();
+                Ok(Attempt::Published)
+            }
+            Err(NetworkError::InvalidToken | NetworkError::Refused(_)) => {
+                // The keeper's path: the login and all its accounts, once; their posts are held.
+                disconnect::disconnect_login(
+                    &self.db,
+                    login.id,
+                    DisconnectReason::TokenRevoked,
+                    None,
+                    now,
+                )
+                .await?;
+                let txn = db::begin_write(&self.db).await?;
+                super::hold_account(&txn, account.id, now).await?;
+                txn.commit().await?;
+                self.bus.wake();
+                Ok(Attempt::Disconnected)
+            }
+            Err(NetworkError::Unavailable(reason)) => {
+                tracing::warn!(post.id = post.id, %reason, "publishing failed for now; backing off");
+                repo::defer(&self.db, post.id, now + backoff(post.attempts), now).await?;
+                Ok(Attempt::Deferred)
+            }
+            Err(NetworkError::Protocol(reason)) => {
+                tracing::warn!(post.id = post.id, %reason, "the network refused the post");
+                repo::failed(&self.db, post.id, &reason, now).await?;
+                Ok(Attempt::Failed)
+            }
+        }
+    }
+
+    /// The worker: a pass every `interval`.
+    pub async fn run(self, interval: std::time::Duration) {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.run_once().await {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "publisher pass failed; trying again next time"
+                );
+            }
+        }
+    }
+}
