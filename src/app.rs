@@ -49,10 +49,12 @@ impl App {
         let keys = TokenKeys::from_config(&config)?;
         let (db, statements) = db::connect(&config).await?;
         db::migrate(&db).await?;
+        let mut demo_loaded = false;
         if !config.no_demo && demo::is_empty(&db).await? {
             demo::seed(&db, clock.now())
                 .await
                 .context("loading the demo data")?;
+            demo_loaded = true;
             tracing::info!("loaded the demo organization Northwind Coffee");
         }
         if config.sandbox_enabled() && crate::sandbox::is_empty(&db).await? {
@@ -67,6 +69,15 @@ impl App {
         // Refuse to start with keys that cannot read the tokens already stored.
         let cipher = Arc::new(TokenCipher::from_config(&config)?);
         crypto::check_stored(&db, &cipher).await?;
+        if demo_loaded && config.sandbox_enabled() {
+            let connected = crate::sandbox::connect_demo_logins(&db, &cipher, clock.now())
+                .await
+                .context("giving the demo logins sandbox tokens")?;
+            tracing::info!(
+                logins = connected,
+                "the demo's connected logins hold sandbox tokens"
+            );
+        }
         let listener = TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;

@@ -20,7 +20,7 @@ use axum::{
     routing::{get, post},
 };
 use entity::enums::Network;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::{config::Secret, http::AppState};
 
@@ -71,6 +71,65 @@ pub async fn client_credentials(
     Ok(repo::client_of_network(db, network)
         .await?
         .map(|client| (client.client_id, Secret::new(client.client_secret))))
+}
+
+/// Gives every connected login without tokens whose identity the sandbox plays real sandbox
+/// tokens (sealed at rest like any other), as if it had just been reconnected: the demo data
+/// then publishes, refreshes and shows streams. A login's recorded expiry is kept, so the demo's
+/// EXPIRING accounts stay so. Returns how many logins got tokens.
+pub async fn connect_demo_logins(
+    db: &DatabaseConnection,
+    cipher: &crate::crypto::TokenCipher,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<usize> {
+    use entity::{enums::LoginStatus, social_logins};
+    use sea_orm::{
+        ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set,
+    };
+    let logins = social_logins::Entity::find()
+        .filter(social_logins::Column::Status.eq(LoginStatus::Connected))
+        .filter(social_logins::Column::AccessTokenEnc.is_null())
+        .all(db)
+        .await?;
+    let mut connected = 0;
+    for login in logins {
+        let Some(identity) =
+            repo::identities_by_external_id(db, &login.external_user_id, Some(login.network))
+                .await?
+                .into_iter()
+                .next()
+        else {
+            continue;
+        };
+        let Some(client) = repo::client_of_network(db, login.network).await? else {
+            continue;
+        };
+        let txn = crate::db::begin_write(db).await?;
+        let answer = token::issue_direct(&txn, &client, &identity, &login.scopes, now).await?;
+        let text = |name: &str| answer.get(name).and_then(serde_json::Value::as_str);
+        let tokens = crate::networks::TokenSet {
+            access: Secret::new(text("access_token").unwrap_or_default()),
+            refresh: text("refresh_token").map(Secret::new),
+            expires_in: answer
+                .get("expires_in")
+                .and_then(serde_json::Value::as_i64)
+                .map(chrono::Duration::seconds),
+            scopes: login.scopes.split(' ').map(str::to_owned).collect(),
+        };
+        crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await?;
+        if login.token_expires_at.is_some() {
+            social_logins::ActiveModel {
+                id: Set(login.id),
+                token_expires_at: Set(login.token_expires_at),
+                ..Default::default()
+            }
+            .update(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        connected += 1;
+    }
+    Ok(connected)
 }
 
 /// The client id of the sandbox client for `network`.

@@ -96,6 +96,35 @@ async fn issue(
     Ok(Value::Object(body))
 }
 
+/// Tokens for `identity` as if it had just signed in and allowed every asset it holds: the demo's
+/// connected logins get them at first start, so the demo publishes, refreshes and shows streams
+/// like any reconnected login. Returns the RFC 6749 §5.1 answer.
+pub(super) async fn issue_direct(
+    db: &impl ConnectionTrait,
+    client: &sandbox_clients::Model,
+    identity: &entity::sandbox_identities::Model,
+    scopes: &str,
+    now: DateTime<Utc>,
+) -> Result<Value, DbErr> {
+    let held = repo::held_assets(db, &[identity.id]).await?;
+    let granted = super::ids_to_json(&held.iter().map(|item| item.asset.id).collect::<Vec<_>>());
+    issue(
+        db,
+        identity.network,
+        Issue {
+            client,
+            identity_id: identity.id,
+            scopes,
+            granted: &granted,
+            code_id: None,
+            rotated_from: None,
+            with_refresh: true,
+        },
+        now,
+    )
+    .await
+}
+
 /// Token answers must not be cached (RFC 6749 §5.1).
 fn no_store(body: Value) -> Response {
     let mut response = Json(body).into_response();

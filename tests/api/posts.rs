@@ -570,3 +570,24 @@ async fn a_publish_interrupted_after_the_network_recorded_it_is_not_sent_twice()
     assert_eq!(stored.state, PostState::Published);
     assert_eq!(stored.attempts, 2);
 }
+
+#[tokio::test]
+async fn the_demo_as_served_holds_sandbox_tokens_and_publishes() {
+    // `relink serve` loads the demo itself: its connected logins get real sandbox tokens.
+    let app = TestApp::spawn_with(|config| config.no_demo = false).await;
+    let at = app.clock.now() + Duration::minutes(5);
+    let scheduled = schedule(
+        &app,
+        "ben@northwind.example",
+        &["li-company-northwind"],
+        "Now hiring baristas",
+        at,
+    )
+    .await;
+    assert_eq!(scheduled["userErrors"], json!([]), "{scheduled}");
+    app.clock.advance(Duration::minutes(6));
+    let outcomes = app.publisher.run_once().await.expect("pass");
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].1, Attempt::Published, "{outcomes:?}");
+    assert_eq!(published(&app).await[0]["asset"], "li-company-northwind");
+}
