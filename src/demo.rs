@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    account_grants, automation_rules, disconnect_episodes,
+    account_grants, analytics_gaps, automation_rules, disconnect_episodes,
     enums::{
         AccessLevel, AccountKind, AutomationKind, DisconnectReason, Health, LimitedReason,
-        LoginStatus, Network, OrgRole,
+        LoginStatus, Network, OrgRole, PostState, StreamKind,
     },
-    memberships, organizations, social_accounts, social_logins, team_members, teams, users,
+    memberships, organizations, scheduled_posts, social_accounts, social_logins, team_members,
+    teams, users,
 };
 use sea_orm::{
     ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _, NotSet,
@@ -190,6 +191,16 @@ async fn open_episode(
         email_sent_at: Set(None),
         email_attempts: Set(0),
         recovered_email_sent_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    // B5: no analytics since the disconnect.
+    analytics_gaps::ActiveModel {
+        id: NotSet,
+        social_account_id: Set(account),
+        episode_id: Set(episode.id),
+        from: Set(at),
+        to: Set(None),
     }
     .insert(db)
     .await?;
@@ -506,6 +517,84 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             serde_json::json!({ "tag": "event", "requiresScope": "groups_access_member_info" }),
         ),
     ];
+    // R13: posts in the planner, held on the broken page; R15: streams on every dashboard.
+    let posts = [
+        (
+            page,
+            dev,
+            "Weekend roast: Ethiopian Yirgacheffe, light and floral.",
+            Duration::days(1),
+            PostState::Held,
+        ),
+        (
+            page,
+            ada,
+            "Latte art class on Saturday, 10 am. Bring a friend!",
+            Duration::days(3),
+            PostState::Held,
+        ),
+        (
+            x_brand,
+            ben,
+            "Flat whites are back on the menu.",
+            Duration::hours(2),
+            PostState::Scheduled,
+        ),
+        (
+            company,
+            ben,
+            "We are hiring baristas in Hamburg.",
+            Duration::days(1),
+            PostState::Scheduled,
+        ),
+    ];
+    for (account, author, body, after, state) in posts {
+        scheduled_posts::ActiveModel {
+            id: NotSet,
+            social_account_id: Set(account),
+            author_id: Set(author),
+            body: Set(body.to_owned()),
+            scheduled_at: Set(Some(now + after)),
+            state: Set(state),
+            idempotency_key: Set(crate::posts::compose::idempotency_key()),
+            attempts: Set(0),
+            lease_until: Set(None),
+            not_before: Set(None),
+            held_at: Set((state == PostState::Held).then_some(now)),
+            published_at: Set(None),
+            external_post_id: Set(None),
+            failure_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let streams = [
+        (ada, page, StreamKind::Posts, "Northwind Coffee: posts"),
+        (ada, x_brand, StreamKind::Mentions, "@northwind: mentions"),
+        (
+            ben,
+            company,
+            StreamKind::Posts,
+            "Northwind Coffee on LinkedIn",
+        ),
+        (cleo, roastery, StreamKind::Posts, "Roastery: posts"),
+        (dev, page, StreamKind::Posts, "Northwind Coffee: posts"),
+    ];
+    for (owner, account, kind, title) in streams {
+        entity::streams::ActiveModel {
+            id: NotSet,
+            owner_user_id: Set(owner),
+            social_account_id: Set(account),
+            kind: Set(kind),
+            title: Set(title.to_owned()),
+            created_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+
     for (account, kind, name, config) in rules {
         automation_rules::ActiveModel {
             id: NotSet,

@@ -9,7 +9,9 @@ use super::{
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
-    loaders::{HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load},
+    loaders::{
+        AnalyticsGapsKey, HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load,
+    },
     people::{Organization, User},
 };
 use crate::{
@@ -100,6 +102,15 @@ impl Disconnect {
     }
 }
 
+/// B5: a window in which the account's analytics were not collected, so reports can mark it.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AnalyticsGap {
+    /// Since when (the disconnect).
+    pub from: DateTime<Utc>,
+    /// Until when (the reconnect); null while it lasts.
+    pub to: Option<DateTime<Utc>>,
+}
+
 /// One thing the dashboard manages at a network: a profile, page, group, channel…
 #[derive(Clone, Debug)]
 pub struct SocialAccount(pub social_accounts::Model);
@@ -156,6 +167,18 @@ impl SocialAccount {
             fix: accounts::fix_for(reason, self.0.network, self.0.kind),
             account_id: self.0.id,
         })
+    }
+
+    /// B5: the windows without analytics, one per disconnect, oldest first.
+    async fn analytics_gaps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AnalyticsGap>> {
+        Ok(gql(load(ctx, AnalyticsGapsKey(self.0.id)).await)?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|gap| AnalyticsGap {
+                from: gap.from,
+                to: gap.to,
+            })
+            .collect())
     }
 
     /// Why the account is limited, while it is.

@@ -131,3 +131,32 @@ impl Loader<HeldPostsKey> for Store {
             .collect())
     }
 }
+
+/// The analytics gaps of an account (B5), oldest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AnalyticsGapsKey(pub i64);
+
+impl Loader<AnalyticsGapsKey> for Store {
+    type Value = Vec<entity::analytics_gaps::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[AnalyticsGapsKey]) -> LoadResult<AnalyticsGapsKey, Self::Value> {
+        use entity::analytics_gaps;
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+        let rows = analytics_gaps::Entity::find()
+            .filter(analytics_gaps::Column::SocialAccountId.is_in(ids(keys, |k| k.0)))
+            .order_by_asc(analytics_gaps::Column::From)
+            .order_by_asc(analytics_gaps::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut found: HashMap<AnalyticsGapsKey, Self::Value> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for gap in rows {
+            found
+                .entry(AnalyticsGapsKey(gap.social_account_id))
+                .or_default()
+                .push(gap);
+        }
+        Ok(found)
+    }
+}

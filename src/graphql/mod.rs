@@ -17,6 +17,7 @@ pub mod people;
 pub mod posts;
 pub mod reconnect;
 pub mod request;
+pub mod streams;
 pub mod user_errors;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -34,6 +35,7 @@ pub struct Query(
     accounts::AccountsQuery,
     notices::NoticesQuery,
     posts::PostsQuery,
+    streams::StreamsQuery,
 );
 
 /// The mutation root.

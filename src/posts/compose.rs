@@ -67,7 +67,8 @@ fn in_the_past(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     at < now - Duration::minutes(1)
 }
 
-fn idempotency_key() -> String {
+/// A fresh idempotency key: sent with every publish attempt of one post.
+pub fn idempotency_key() -> String {
     let mut raw = [0u8; 16];
     rand::rng().fill_bytes(&mut raw);
     raw.iter().map(|byte| format!("{byte:02x}")).collect()

@@ -21,4 +21,5 @@ mod reconnect;
 mod sandbox;
 mod schema;
 mod sockets;
+mod streams;
 mod subscriptions;

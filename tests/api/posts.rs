@@ -15,6 +15,17 @@ const SCHEDULE: &str = "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) {
 const PLANNER: &str = "query($filter: ScheduledPostFilter) { scheduledPosts(first: 50, filter: $filter) { nodes { id body state scheduledAt externalPostId warning { message health reason viewerCanReconnect reauthPath socialAccount { name } } } pageInfo { hasNextPage endCursor } } }";
 const RESOLVE: &str = "mutation($ids: [ID!]!, $action: HeldPostAction!, $at: DateTime) { resolveHeldPost(input: { postIds: $ids, action: $action, scheduledAt: $at }) { posts { id state scheduledAt } userErrors { code field } } }";
 
+/// The demo without its own posts, so each test sees only the posts it writes.
+async fn spawn() -> TestApp {
+    use sea_orm::EntityTrait as _;
+    let app = TestApp::spawn_demo().await;
+    entity::scheduled_posts::Entity::delete_many()
+        .exec(&app.db)
+        .await
+        .expect("clear the demo's posts");
+    app
+}
+
 async fn schedule(
     app: &TestApp,
     email: &str,
@@ -80,7 +91,7 @@ async fn revoke(app: &TestApp, identity: &str) {
 
 #[tokio::test]
 async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     let at = app.clock.now() + Duration::hours(1);
     let scheduled = schedule(
@@ -149,7 +160,7 @@ async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
 
 #[tokio::test]
 async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     let now = app.clock.now();
     let early = schedule(
@@ -247,7 +258,7 @@ async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
 
 #[tokio::test]
 async fn resolve_held_post_publishes_now_drafts_or_refuses() {
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     let at = app.clock.now() + Duration::hours(3);
     let one = schedule(&app, "ada@northwind.example", &["x-northwind"], "one", at).await["posts"]
@@ -371,7 +382,7 @@ async fn resolve_held_post_publishes_now_drafts_or_refuses() {
 
 #[tokio::test]
 async fn r14_the_composer_refuses_disconnected_accounts_and_offers_a_draft() {
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     let at = app.clock.now() + Duration::hours(1);
     // Ada may reconnect the broken Facebook page; the refusal says so, and nothing is written.
     let refused = schedule(
@@ -462,7 +473,7 @@ async fn r14_the_composer_refuses_disconnected_accounts_and_offers_a_draft() {
 
 #[tokio::test]
 async fn an_auth_error_while_publishing_disconnects_the_login_and_holds_the_post() {
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     let id = schedule(
         &app,
@@ -498,7 +509,7 @@ async fn an_auth_error_while_publishing_disconnects_the_login_and_holds_the_post
 #[tokio::test]
 async fn a_publish_interrupted_after_the_network_recorded_it_is_not_sent_twice() {
     use sea_orm::EntityTrait as _;
-    let app = TestApp::spawn_demo().await;
+    let app = spawn().await;
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     let at = app.clock.now() + Duration::minutes(1);
     schedule(&app, "ada@northwind.example", &["x-northwind"], "Once", at).await;
