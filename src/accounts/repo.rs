@@ -212,9 +212,16 @@ pub async fn any_visible_of_login(
         .is_some())
 }
 
-/// How many accounts there are in each health state (for `/metrics`).
-pub async fn count_by_health(db: &impl ConnectionTrait) -> Result<Vec<(Health, i64)>, DbErr> {
-    social_accounts::Entity::find()
+/// How many accounts there are in each health state: all (`/metrics`) or one organization's (R16).
+pub async fn count_by_health(
+    db: &impl ConnectionTrait,
+    organization_id: Option<i64>,
+) -> Result<Vec<(Health, i64)>, DbErr> {
+    let mut query = social_accounts::Entity::find();
+    if let Some(organization_id) = organization_id {
+        query = query.filter(social_accounts::Column::OwnerOrganizationId.eq(organization_id));
+    }
+    query
         .select_only()
         .column(social_accounts::Column::Health)
         .column_as(

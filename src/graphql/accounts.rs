@@ -158,6 +158,12 @@ impl SocialAccount {
         self.0.health.into()
     }
 
+    /// R16: the flag of the admin list: RED (disconnected, the red exclamation), YELLOW
+    /// (expiring or limited), NONE.
+    async fn flag(&self) -> super::admin_view::AccountFlag {
+        super::admin_view::AccountFlag::of(self.0.health)
+    }
+
     /// The disconnect, while disconnected: reason, since when, and the fix (B7).
     async fn disconnect(&self) -> Option<Disconnect> {
         let reason = self.0.disconnect_reason?;

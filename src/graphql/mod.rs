@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admin_view;
 pub mod automations;
 pub mod connect;
 pub mod context;
@@ -36,6 +37,7 @@ pub struct Query(
     notices::NoticesQuery,
     posts::PostsQuery,
     streams::StreamsQuery,
+    admin_view::AuditQuery,
 );
 
 /// The mutation root.

@@ -80,6 +80,22 @@ impl Organization {
         Ok(viewer.subject.role_in(self.0.id).map(Into::into))
     }
 
+    /// R16: the organization's accounts counted by health (the admin view's summary). Admins and
+    /// super admins only.
+    async fn social_account_health(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::admin_view::HealthCounts> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            if !viewer.subject.is_org_admin(self.0.id) {
+                return Err(ApiError::Forbidden);
+            }
+            super::admin_view::health_counts(ctx, self.0.id).await
+        }
+        .await)
+    }
+
     /// R16, the admin view: every social account of the organization with its health, the
     /// disconnected ones flagged. Admins and super admins only.
     #[graphql(complexity = "super::accounts::connection_cost(first, child_complexity)")]

@@ -10,7 +10,7 @@ use super::AppState;
 /// The metrics page.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
-    let by_health = crate::accounts::repo::count_by_health(&state.db).await;
+    let by_health = crate::accounts::repo::count_by_health(&state.db, None).await;
     let _ = writeln!(
         out,
         "# HELP relink_accounts Social accounts by connection health.\n# TYPE relink_accounts gauge"

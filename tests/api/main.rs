@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod admin_view;
 mod auth;
 mod banner;
 mod cli;
