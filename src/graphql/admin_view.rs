@@ -56,7 +56,7 @@ pub struct HealthCounts {
     pub total: i64,
 }
 
-/// Who did what, when (B8). Details never hold a token or secret.
+/// Who did what, when (B8). Details never hold credentials.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct AuditEntry {
