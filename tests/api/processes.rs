@@ -45,6 +45,8 @@ fn relink(data_dir: &std::path::Path, database_url: Option<&str>) -> Command {
         .env("RELINK_JWT_SECRET", JWT_SECRET)
         .env("RELINK_SANDBOX", "on")
         .env("RELINK_KEEPER_INTERVAL", "1s")
+        .env("RELINK_PUBLISH_INTERVAL", "1s")
+        .env("RELINK_PUBLISH_LEASE", "2s")
         .env("RELINK_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .env_remove("RELINK_PUBLIC_URL");
@@ -330,6 +332,109 @@ async fn two_processes_share_events_and_refresh_a_login_once() {
 
     drop((first, second));
     db.close().await.ok();
+    if let Some(((_, name), base)) = pg {
+        let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+            .await
+            .expect("admin");
+        use sea_orm::ConnectionTrait as _;
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await
+            .expect("drop");
+    }
+}
+
+async fn sandbox_posts(client: &reqwest::Client, process: &Process) -> Vec<Value> {
+    let body: Value = client
+        .get(format!("{}/sandbox/admin/published", process.address))
+        .send()
+        .await
+        .expect("published")
+        .json()
+        .await
+        .expect("json");
+    body["posts"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_server_killed_while_publishing_publishes_every_due_post_exactly_once_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = match postgres_base_url() {
+        Some(base) => Some((fresh_postgres_database(&base).await, base)),
+        None => None,
+    };
+    let url = pg.as_ref().map(|((url, _), _)| url.as_str());
+    let server = serve(dir.path(), url).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let ben = token(dir.path(), url, "ben@northwind.example");
+    let company = account_id(&client, &server, &ben, "li-company-northwind").await;
+    // The network records each post, then holds its answer back: the server dies in between.
+    let stalled = client
+        .post(format!("{}/sandbox/admin/publishing/stall", server.address))
+        .send()
+        .await
+        .expect("stall");
+    assert!(stalled.status().is_success());
+    let bodies: Vec<String> = (1..=5).map(|n| format!("Opening day, part {n}")).collect();
+    for body in &bodies {
+        let scheduled = graphql(
+            &client,
+            &server,
+            &ben,
+            "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { userErrors { code } } }",
+            json!({ "ids": [company], "body": body, "at": chrono::Utc::now() }),
+        )
+        .await;
+        assert_eq!(
+            scheduled["data"]["schedulePost"]["userErrors"],
+            json!([]),
+            "{scheduled}"
+        );
+    }
+    eventually("the network to record the first post", || async {
+        !sandbox_posts(&client, &server).await.is_empty()
+    })
+    .await;
+    drop(server); // SIGKILL, mid-publish
+
+    let server = serve(dir.path(), url).await;
+    eventually("every post to go out", || async {
+        sandbox_posts(&client, &server).await.len() == bodies.len()
+    })
+    .await;
+    eventually("every post to be recorded as published", || async {
+        let body = graphql(
+            &client,
+            &server,
+            &ben,
+            "{ scheduledPosts(first: 50, filter: { states: [PUBLISHED] }) { nodes { body } } }",
+            json!({}),
+        )
+        .await;
+        body["data"]["scheduledPosts"]["nodes"]
+            .as_array()
+            .is_some_and(|nodes| nodes.len() == bodies.len())
+    })
+    .await;
+    let posts = sandbox_posts(&client, &server).await;
+    let mut seen: Vec<String> = posts
+        .iter()
+        .map(|post| post["body"].as_str().expect("body").to_owned())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, bodies, "each post exactly once");
+    let retried: Vec<&Value> = posts.iter().filter(|post| post["requests"] != 1).collect();
+    assert_eq!(
+        retried.len(),
+        1,
+        "the interrupted one was sent again and deduplicated: {posts:?}"
+    );
+    assert_eq!(retried[0]["requests"], 2);
+
+    drop(server);
     if let Some(((_, name), base)) = pg {
         let admin = sea_orm::Database::connect(format!("{base}/postgres"))
             .await
