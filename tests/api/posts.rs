@@ -602,3 +602,49 @@ async fn the_demo_as_served_holds_sandbox_tokens_and_publishes() {
     assert_eq!(outcomes[0].1, Attempt::Published, "{outcomes:?}");
     assert_eq!(published(&app).await[0]["asset"], "li-company-northwind");
 }
+
+#[tokio::test]
+async fn b3_the_planner_learns_of_held_released_and_published_posts_live() {
+    let app = spawn().await;
+    reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
+    let id = schedule(
+        &app,
+        "ada@northwind.example",
+        &["x-northwind"],
+        "Live!",
+        app.clock.now() + Duration::minutes(30),
+    )
+    .await["posts"][0]["id"]
+        .clone();
+    let mut events = crate::live::subscribe(
+        &app,
+        "ada@northwind.example",
+        "subscription { socialAccountEvents { kind postId socialAccount { name health } } }",
+        json!({}),
+    )
+    .await;
+    // The disconnect: every tile of the account turns yellow from the event alone.
+    revoke(&app, "x-northwind").await;
+    let event = next_event(&mut events).await;
+    assert_eq!(event["kind"], "DISCONNECTED", "{event}");
+    assert_eq!(event["socialAccount"]["health"], "DISCONNECTED");
+    assert_eq!(
+        post(&app, "ada@northwind.example", &id).await["state"],
+        "HELD"
+    );
+    // The reconnect clears them.
+    reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
+    let event = next_event(&mut events).await;
+    assert_eq!(event["kind"], "RECONNECTED", "{event}");
+    assert_eq!(event["socialAccount"]["health"], "CONNECTED");
+    // And the post going out names it.
+    app.clock.advance(Duration::minutes(31));
+    app.publisher.run_once().await.expect("pass");
+    let event = next_event(&mut events).await;
+    assert_eq!(event["kind"], "POST_PUBLISHED", "{event}");
+    assert_eq!(event["postId"], id);
+}
+
+async fn next_event(socket: &mut crate::subscriptions::Socket) -> Value {
+    crate::live::data(socket).await["socialAccountEvents"].clone()
+}
