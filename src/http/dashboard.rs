@@ -1,45 +1,164 @@
-//! `GET /dashboard`: a small landing page for the reauth path (R10), so a person who clicks
-//! through the sandbox sign-in sees the result. The reference dashboard replaces it.
+//! `/dashboard`: the reference dashboard (plain HTML, CSS and JavaScript modules from
+//! `dashboard/`, embedded in the binary), where the OAuth callback sends the browser back.
+//!
+//! For the demo it can hand out tokens: `GET /dashboard/demo-users` and
+//! `POST /dashboard/demo-token` answer only while the demo data and the sandbox network are both
+//! on (the default with the embedded database), and only for users of the demo organization.
+//! Anywhere else they are 404 and the page asks for a pasted JWT.
 
-use axum::response::{Html, IntoResponse};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use entity::{enums::OrgRole, memberships, users};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+use serde::Deserialize;
+use serde_json::json;
 
-/// The page: it reads the result from the URL fragment (`#/social-networks/reauth?result=…`).
-pub async fn page() -> impl IntoResponse {
-    Html(PAGE)
+use super::AppState;
+
+/// The demo's organization: its users may get a token from the page.
+const DEMO_DOMAIN: &str = "@northwind.example";
+
+fn asset(path: &str) -> Option<(&'static str, &'static str)> {
+    Some(match path {
+        "index.html" => (
+            "text/html; charset=utf-8",
+            include_str!("../../dashboard/index.html"),
+        ),
+        "app.css" => (
+            "text/css; charset=utf-8",
+            include_str!("../../dashboard/app.css"),
+        ),
+        "js/app.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../dashboard/js/app.js"),
+        ),
+        "js/graphql.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../dashboard/js/graphql.js"),
+        ),
+        _ => return None,
+    })
 }
 
-const PAGE: &str = r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="referrer" content="no-referrer">
-<title>Relink — restore social accounts</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; margin: 3rem auto; max-width: 40rem; padding: 0 1rem; }
-  .ok { color: #1d6b2f; } .refused { color: #9a3412; }
-  code { background: #f3f4f6; padding: 0 .25rem; }
-</style>
-</head>
-<body>
-<h1>Restore social accounts</h1>
-<p id="result">No sign-in result in this link.</p>
-<p>The restore list is the <code>reconnectStatus</code> query; try it in <a href="/">GraphiQL</a>.</p>
-<script>
-  const query = (location.hash.split("?")[1] || "");
-  const params = new URLSearchParams(query);
-  const out = document.getElementById("result");
-  if (params.get("result") === "reconnected") {
-    out.className = "ok";
-    out.textContent = "Reconnected " + params.get("reconnected") + " account(s); "
-      + params.get("still_disconnected") + " still need attention.";
-  } else if (params.get("result") === "refused") {
-    out.className = "refused";
-    out.textContent = "Nothing changed: " + params.get("code") + ". Start the reconnect again from the restore list.";
-  } else if (params.get("result") === "error") {
-    out.className = "refused";
-    out.textContent = "Something went wrong on our side; nothing changed.";
-  }
-</script>
-</body>
-</html>
-"#;
+fn serve(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    // Scripts and styles only from this origin; the page talks to this server only.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    response
+}
+
+/// `GET /dashboard`: the page. Its routes live in the URL fragment (`#/planner`,
+/// `#/social-networks/reauth?result=…`), so one document serves them all.
+pub async fn page() -> Response {
+    let (content_type, body) = asset("index.html").unwrap_or(("text/plain", ""));
+    serve(content_type, body)
+}
+
+/// `GET /dashboard/{*path}`: the page's CSS and JavaScript modules.
+pub async fn file(Path(path): Path<String>) -> Response {
+    match asset(&path) {
+        Some((content_type, body)) if path != "index.html" => serve(content_type, body),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn demo_mode(state: &AppState) -> bool {
+    !state.config.no_demo && state.config.sandbox_enabled() && state.keys.can_issue()
+}
+
+fn role_label(role: OrgRole) -> &'static str {
+    match role {
+        OrgRole::SuperAdmin => "super admin",
+        OrgRole::Admin => "admin",
+        OrgRole::Member => "member",
+    }
+}
+
+/// `GET /dashboard/demo-users`: the demo organization's users, to sign in with one click.
+pub async fn demo_users(State(state): State<AppState>) -> Response {
+    if !demo_mode(&state) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let found = async {
+        let people = users::Entity::find()
+            .filter(users::Column::Email.ends_with(DEMO_DOMAIN))
+            .order_by_asc(users::Column::Id)
+            .all(&state.db)
+            .await?;
+        let roles = memberships::Entity::find()
+            .filter(memberships::Column::UserId.is_in(people.iter().map(|user| user.id)))
+            .all(&state.db)
+            .await?;
+        Ok::<_, sea_orm::DbErr>((people, roles))
+    }
+    .await;
+    let Ok((people, roles)) = found else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let users: Vec<_> = people
+        .iter()
+        .map(|user| {
+            let role = roles
+                .iter()
+                .find(|membership| membership.user_id == user.id)
+                .map_or("member", |membership| role_label(membership.role));
+            json!({ "email": user.email, "name": user.name, "role": role })
+        })
+        .collect();
+    Json(json!({ "users": users })).into_response()
+}
+
+/// The body of `POST /dashboard/demo-token`.
+#[derive(Debug, Deserialize)]
+pub struct DemoSignIn {
+    email: String,
+}
+
+/// `POST /dashboard/demo-token`: a 12-hour dashboard token for a demo user.
+pub async fn demo_token(
+    State(state): State<AppState>,
+    Json(sign_in): Json<DemoSignIn>,
+) -> Response {
+    if !demo_mode(&state) || !sign_in.email.ends_with(DEMO_DOMAIN) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let user = crate::people::repo::user_by_email(&state.db, &sign_in.email).await;
+    let Ok(Some(user)) = user else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.keys.issue(
+        &user.external_subject,
+        state.clock.now(),
+        chrono::Duration::hours(12),
+    ) {
+        Ok(token) => {
+            tracing::info!(user.id = user.id, "demo sign-in from the dashboard");
+            Json(json!({ "token": token })).into_response()
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "cannot sign a demo token");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

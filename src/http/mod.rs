@@ -67,6 +67,12 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/dashboard", get(dashboard::page))
+        .route("/dashboard/demo-users", get(dashboard::demo_users))
+        .route(
+            "/dashboard/demo-token",
+            axum::routing::post(dashboard::demo_token),
+        )
+        .route("/dashboard/{*path}", get(dashboard::file))
         .route(
             "/webhooks/{network}/deauthorize",
             axum::routing::post(webhooks::deauthorize),

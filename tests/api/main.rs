@@ -9,6 +9,7 @@ mod auth;
 mod banner;
 mod cli;
 mod connect;
+mod dashboard;
 mod demo;
 mod email;
 mod http;

@@ -1,0 +1,148 @@
+// End-to-end: the reference dashboard in Debian's headless Chromium, against a Relink server the
+// Rust test (tests/api/dashboard.rs) started with the demo data, the sandbox and a clock it can
+// move. RELINK_URL is the server, CONTROL_URL moves its clock (POST /advance/{hours}).
+// Screenshots of the main screens go to e2e/screenshots/ (not committed).
+
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const base = process.env.RELINK_URL;
+const control = process.env.CONTROL_URL;
+const shots = new URL("./screenshots/", import.meta.url).pathname;
+mkdirSync(shots, { recursive: true });
+
+let step = "launch";
+function check(condition, message) {
+  if (!condition) throw new Error(`${step}: ${message}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+async function signIn(page, name) {
+  await page.goto(`${base}/dashboard`);
+  await page.getByRole("button", { name: `Sign in as ${name}` }).click();
+  await page.locator("#main[data-view]").waitFor();
+}
+
+async function badge(page) {
+  const element = page.locator("#badge");
+  return (await element.isVisible()) ? Number(await element.textContent()) : 0;
+}
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on("pageerror", (error) => console.error("page error:", error.message));
+
+  step = "sign in as ada: the banner (R9) and the badge (R11)";
+  await signIn(page, "Ada Lovelace");
+  await page.locator("#banner").waitFor({ state: "visible" });
+  check((await badge(page)) === 3, `badge ${await badge(page)}, expected 3`);
+  await page.screenshot({ path: `${shots}banner.png` });
+
+  step = "dismiss: the banner goes, the badge stays";
+  await page.locator("#dismiss").click();
+  await page.locator("#banner").waitFor({ state: "hidden" });
+  await page.reload();
+  await page.locator("#main[data-view]").waitFor();
+  check(!(await page.locator("#banner").isVisible()), "the dismissal holds after a reload");
+  check((await badge(page)) === 3, "the badge stays");
+
+  step = "24 hours later the banner is back";
+  const moved = await fetch(`${control}/advance/25`, { method: "POST" });
+  check(moved.ok, "the clock moved");
+  await page.reload();
+  // The 12-hour token has expired meanwhile: the page asks to sign in again.
+  await page.getByRole("button", { name: "Sign in as Ada Lovelace" }).click();
+  await page.locator("#banner").waitFor({ state: "visible" });
+
+  step = "the restore pop-up (R10) and the reconnect through the sandbox";
+  await page.locator("#avatar").click();
+  await page.locator("#restore[open]").waitFor();
+  await page.screenshot({ path: `${shots}restore.png` });
+  const facebook = page.locator("#restore-list li", { hasText: "facebook" }).first();
+  await facebook.getByRole("button", { name: /^Reconnect/ }).click();
+  await page.waitForURL(/\/sandbox\/facebook\/oauth\/authorize/);
+  await page.locator('input[name="identity"][value="fb-nora"]').check();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL(/\/dashboard#\/social-networks\/reauth\?result=reconnected/);
+  await page.locator("#restore[open]").waitFor();
+  await page.locator("#restore-result", { hasText: "Reconnected 3 account(s)" }).waitFor();
+  check((await badge(page)) === 0, "no disconnected account left");
+  check(!(await page.locator("#banner").isVisible()), "no banner");
+
+  step = "the held posts were released (B4)";
+  await page.keyboard.press("Escape");
+  await page.goto(`${base}/dashboard#/planner`);
+  const roast = page.locator("#planner li", { hasText: "Weekend roast" });
+  await roast.waitFor();
+  check(!(await roast.getAttribute("class")).includes("held"), "the roast post is no longer held");
+  check((await roast.locator(".state").textContent()).trim() === "scheduled", "released as scheduled");
+
+  step = "a revocation at the network shows live: banner, badge, yellow planner tile";
+  const revoked = await fetch(`${base}/sandbox/admin/identities/x-northwind/revoke`, { method: "POST" });
+  check(revoked.ok, "the sandbox revoked");
+  await page.locator("#banner").waitFor({ state: "visible" });
+  await page.locator("#badge", { hasText: "1" }).waitFor();
+  await page.locator("#planner li.held", { hasText: "Flat whites are back" }).waitFor();
+  await page.screenshot({ path: `${shots}planner.png` });
+
+  step = "streams (R15) and the admin list (R16)";
+  await page.goto(`${base}/dashboard#/streams`);
+  await page.locator(".stream.reconnect", { hasText: "@northwind" }).waitFor();
+  await page.screenshot({ path: `${shots}streams.png` });
+  await page.goto(`${base}/dashboard#/admin`);
+  await page.locator('td[data-flag="RED"]', { hasText: "@northwind" }).waitFor();
+  await page.screenshot({ path: `${shots}admin.png` });
+
+  step = "the composer refuses the disconnected account and offers a draft (R14)";
+  await page.goto(`${base}/dashboard#/composer`);
+  await page.locator("#compose").waitFor();
+  await page.locator("label", { hasText: /@northwind\s+x\b/ }).locator("input").check();
+  await page.locator("#body").fill("Hello from the composer");
+  await page.getByRole("button", { name: "Schedule" }).click();
+  await page.locator("#compose-result .notice.error").waitFor();
+  await page.getByRole("button", { name: "Save as draft instead" }).click();
+  await page.locator("#compose-result .notice.ok", { hasText: "Saved 1 draft" }).waitFor();
+
+  step = "dev may not reconnect: no Reconnect button, the last reconnector's name (R4)";
+  const devContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const dev = await devContext.newPage();
+  dev.setDefaultTimeout(10_000);
+  await signIn(dev, "Dev Patel");
+  await dev.locator("#avatar").click();
+  const x = dev.locator("#restore-list li", {
+    has: dev.locator("strong", { hasText: /^@northwind$/ }),
+  });
+  await x.waitFor();
+  check((await x.getByRole("button", { name: /^Reconnect/ }).count()) === 0, "no Reconnect button");
+  const text = await x.innerText();
+  check(/Last reconnected by\s+\S+ \S+\./.test(text), `the last reconnector is named: ${text}`);
+  await x.getByRole("button", { name: "Ask them to reconnect" }).click();
+  await x.locator("text=Asked").waitFor();
+  await dev.screenshot({ path: `${shots}dev-restore.png` });
+
+  console.log("dashboard e2e: all steps passed");
+  await browser.close();
+} catch (error) {
+  console.error(`${step}: ${error.message.split("\n")[0]}`);
+  for (const [index, context] of browser.contexts().entries()) {
+    for (const [n, open] of context.pages().entries()) {
+      await open.screenshot({ path: `${shots}failure-${index}-${n}.png` }).catch(() => {});
+    }
+  }
+  await browser.close();
+  process.exit(1);
+}
