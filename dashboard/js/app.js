@@ -85,6 +85,7 @@ const app = {
   status: null,
   lastEventId: null,
   restoreResult: "",
+  asked: new Map(), // account id -> names of those asked to reconnect it
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -215,7 +216,9 @@ function renderRestore() {
               ? raw(h`<button type="button" data-reconnect="${account.id}">Reconnect ${account.name}</button>`)
               : raw(h`<span>You may not reconnect it. Last reconnected by
                   <strong>${account.lastReconnectedBy?.name ?? "nobody yet"}</strong>.</span>
-                  <button type="button" class="secondary" data-ask="${account.id}">Ask them to reconnect</button>`)}
+                  ${app.asked.has(account.id)
+                    ? raw(h`<span>Asked ${app.asked.get(account.id)}.</span>`)
+                    : raw(h`<button type="button" class="secondary" data-ask="${account.id}">Ask them to reconnect</button>`)}`)}
             </div></li>`,
         )
         .join("")
@@ -239,9 +242,10 @@ async function reconnect(accountId) {
 }
 
 async function ask(button, accountId) {
+  button.disabled = true;
   const { requestReconnect } = await app.client.request(Q.requestReconnect, { id: accountId });
-  const names = requestReconnect.asked.map((user) => user.name).join(", ");
-  button.replaceWith(Object.assign(document.createElement("span"), { textContent: `Asked ${names}.` }));
+  app.asked.set(accountId, requestReconnect.asked.map((user) => user.name).join(", "));
+  renderRestore();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -165,6 +165,43 @@ impl TokenCipher {
         }
     }
 
+    /// A login's access token, if it holds one.
+    pub fn access_token(
+        &self,
+        login: &entity::social_logins::Model,
+    ) -> Result<Option<Secret>, CryptoError> {
+        self.login_token(login, login.access_token_enc.as_deref(), "access_token_enc")
+    }
+
+    /// A login's refresh token, if it holds one.
+    pub fn refresh_token(
+        &self,
+        login: &entity::social_logins::Model,
+    ) -> Result<Option<Secret>, CryptoError> {
+        self.login_token(
+            login,
+            login.refresh_token_enc.as_deref(),
+            "refresh_token_enc",
+        )
+    }
+
+    fn login_token(
+        &self,
+        login: &entity::social_logins::Model,
+        sealed: Option<&[u8]>,
+        column: &'static str,
+    ) -> Result<Option<Secret>, CryptoError> {
+        let (Some(sealed), Some(key_id)) = (sealed, login.key_id.as_deref()) else {
+            return Ok(None);
+        };
+        let slot = Slot {
+            table: "social_logins",
+            row_id: login.id,
+            column,
+        };
+        self.open(key_id, sealed, &slot).map(Some)
+    }
+
     /// Decrypts a token sealed by key `key_id` for exactly this slot.
     pub fn open(&self, key_id: &str, bytes: &[u8], slot: &Slot<'_>) -> Result<Secret, CryptoError> {
         let entry = std::iter::once(&self.current)

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     accounts::{self, AccountFilter},
-    crypto::{Slot, TokenCipher},
+    crypto::TokenCipher,
     networks::{FeedItem, Networks},
 };
 
@@ -84,24 +84,14 @@ impl Stream {
                 let login: social_logins::Model = load(ctx, LoginKey(self.account.social_login_id))
                     .await?
                     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account without login")))?;
-                let (Some(sealed), Some(key_id), Some(adapter)) = (
-                    login.access_token_enc.as_ref(),
-                    login.key_id.as_ref(),
-                    service::<Networks>(ctx)?.get(self.account.network),
-                ) else {
+                let token = service::<Arc<TokenCipher>>(ctx)?
+                    .access_token(&login)
+                    .map_err(|error| ApiError::Internal(error.into()))?;
+                let (Some(token), Some(adapter)) =
+                    (token, service::<Networks>(ctx)?.get(self.account.network))
+                else {
                     return Ok(None);
                 };
-                let token = service::<Arc<TokenCipher>>(ctx)?
-                    .open(
-                        key_id,
-                        sealed,
-                        &Slot {
-                            table: "social_logins",
-                            row_id: login.id,
-                            column: "access_token_enc",
-                        },
-                    )
-                    .map_err(|error| ApiError::Internal(error.into()))?;
                 match adapter.feed(&token, &self.account.external_id).await {
                     Ok(items) => Ok(Some(items.into_iter().map(StreamItem::from).collect())),
                     Err(error) => {

@@ -20,7 +20,7 @@ use crate::{
     accounts::{disconnect, status::record_account_change},
     audit,
     clock::SharedClock,
-    crypto::{Slot, TokenCipher},
+    crypto::TokenCipher,
     db,
     events::EventBus,
     metrics::Meters,
@@ -162,20 +162,13 @@ impl Keeper {
             repo::release_lease(&self.db, login_id).await?;
             return Ok(Probe::NotDue);
         };
-        let (Some(sealed), Some(key_id), Some(adapter)) = (
-            &login.access_token_enc,
-            &login.key_id,
+        let (Some(access_token), Some(adapter)) = (
+            self.cipher.access_token(&login)?,
             self.networks.get(login.network),
         ) else {
             repo::release_lease(&self.db, login.id).await?;
             return Ok(Probe::Deferred);
         };
-        let slot = Slot {
-            table: "social_logins",
-            row_id: login.id,
-            column: "access_token_enc",
-        };
-        let access_token = self.cipher.open(key_id, sealed, &slot)?;
         match adapter.identity(&access_token).await {
             Ok(_) => {
                 repo::checked(&self.db, login.id, now).await?;
@@ -251,7 +244,7 @@ impl Keeper {
             repo::release_lease(&self.db, login.id).await?;
             return Ok(Refresh::NotDue);
         }
-        let (Some(sealed), Some(key_id)) = (&login.refresh_token_enc, &login.key_id) else {
+        let Some(refresh_token) = self.cipher.refresh_token(&login)? else {
             repo::release_lease(&self.db, login.id).await?;
             return Ok(Refresh::NotRefreshable);
         };
@@ -259,12 +252,6 @@ impl Keeper {
             repo::release_lease(&self.db, login.id).await?;
             return Ok(Refresh::Deferred);
         };
-        let slot = Slot {
-            table: "social_logins",
-            row_id: login.id,
-            column: "refresh_token_enc",
-        };
-        let refresh_token = self.cipher.open(key_id, sealed, &slot)?;
         match adapter.refresh(&refresh_token).await {
             Ok(tokens) => {
                 let txn = db::begin_write(&self.db).await?;

@@ -15,7 +15,7 @@ use super::{Settings, publishable, repo};
 use crate::{
     accounts::{disconnect, status::record_account_event},
     clock::SharedClock,
-    crypto::{Slot, TokenCipher},
+    crypto::TokenCipher,
     db,
     events::EventBus,
     networks::{NetworkError, Networks},
@@ -115,26 +115,19 @@ impl Publisher {
             .ok_or_else(|| anyhow::anyhow!("account {} without its login", account.id))?;
         let usable = match (
             publishable(account.health),
-            login.access_token_enc.as_ref(),
-            login.key_id.as_ref(),
+            self.cipher.access_token(&login)?,
             self.networks.get(account.network),
         ) {
-            (true, Some(sealed), Some(key_id), Some(adapter)) => Some((sealed, key_id, adapter)),
+            (true, Some(token), Some(adapter)) => Some((token, adapter)),
             _ => None,
         };
-        let Some((sealed, key_id, adapter)) = usable else {
+        let Some((token, adapter)) = usable else {
             // Cannot publish (or no token to publish with): hold it with its account's others.
             let txn = db::begin_write(&self.db).await?;
             super::hold_account(&txn, account.id, now).await?;
             txn.commit().await?;
             return Ok(Attempt::Held);
         };
-        let slot = Slot {
-            table: "social_logins",
-            row_id: login.id,
-            column: "access_token_enc",
-        };
-        let token = self.cipher.open(key_id, sealed, &slot)?;
         match adapter
             .publish(
                 &token,

@@ -541,16 +541,9 @@ async fn a_publish_interrupted_after_the_network_recorded_it_is_not_sent_twice()
     .expect("login");
     let token = app
         .cipher
-        .open(
-            login.key_id.as_deref().expect("key"),
-            login.access_token_enc.as_deref().expect("token"),
-            &relink::crypto::Slot {
-                table: "social_logins",
-                row_id: login.id,
-                column: "access_token_enc",
-            },
-        )
-        .expect("open");
+        .access_token(&login)
+        .expect("open")
+        .expect("a token");
     let recorded = app
         .client
         .post(format!("{}/sandbox/x/api/posts", app.address))

@@ -230,6 +230,19 @@ async fn eventually<F: std::future::Future<Output = bool>>(
     }
 }
 
+/// Drops the PostgreSQL database a test made, if it made one.
+async fn drop_database(pg: Option<((String, String), String)>) {
+    use sea_orm::ConnectionTrait as _;
+    let Some(((_, name), base)) = pg else { return };
+    let admin = sea_orm::Database::connect(format!("{base}/postgres"))
+        .await
+        .expect("admin");
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop");
+}
+
 #[tokio::test]
 async fn two_processes_share_events_and_refresh_a_login_once() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -332,16 +345,7 @@ async fn two_processes_share_events_and_refresh_a_login_once() {
 
     drop((first, second));
     db.close().await.ok();
-    if let Some(((_, name), base)) = pg {
-        let admin = sea_orm::Database::connect(format!("{base}/postgres"))
-            .await
-            .expect("admin");
-        use sea_orm::ConnectionTrait as _;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .expect("drop");
-    }
+    drop_database(pg).await;
 }
 
 async fn sandbox_posts(client: &reqwest::Client, process: &Process) -> Vec<Value> {
@@ -435,14 +439,5 @@ async fn a_server_killed_while_publishing_publishes_every_due_post_exactly_once_
     assert_eq!(retried[0]["requests"], 2);
 
     drop(server);
-    if let Some(((_, name), base)) = pg {
-        let admin = sea_orm::Database::connect(format!("{base}/postgres"))
-            .await
-            .expect("admin");
-        use sea_orm::ConnectionTrait as _;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .expect("drop");
-    }
+    drop_database(pg).await;
 }
