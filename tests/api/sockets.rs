@@ -262,3 +262,95 @@ async fn shutdown_closes_every_socket_with_going_away() {
     app.stop();
     assert_eq!(next_text(&mut socket).await, Err(Some(1001)));
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let app = TestApp::spawn_with(|config| {
+        config.ws_keepalive = std::time::Duration::from_millis(200);
+        config.ws_max_subscriptions = 100;
+    })
+    .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    // A client with a tiny receive window that subscribes a hundred times and never reads again.
+    let address: std::net::SocketAddr = app
+        .address
+        .trim_start_matches("http://")
+        .parse()
+        .expect("address");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small window");
+    let stream = socket.connect(address).await.expect("connect");
+    let mut request = (app.address.replace("http://", "ws://") + "/graphql")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut reader, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .expect("upgrade");
+    let token = app.token_for("dev@northwind.example").await;
+    init(&mut reader, &token).await.expect("ack");
+    for id in 0..100 {
+        send(
+            &mut reader,
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": "subscription { socialAccountEvents { id kind socialAccount { id name network kind health disconnect { reason since fix } lastReconnectedBy { name email } } } }" } }),
+        )
+        .await;
+    }
+    let dropped = || async {
+        let page = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        page.lines()
+            .find_map(|line| line.strip_prefix("relink_subscription_slow_readers_dropped_total "))
+            .and_then(|n| n.parse::<u64>().ok())
+            .expect("counter")
+    };
+    // Events pile up for it (each asks the people who may reconnect, and tells every subscriber).
+    let page = app.account_id("fb-page-northwind").await;
+    let mut events = 0;
+    while dropped().await == 0 {
+        // It keeps talking (so it is not a silent, dead peer), it just never reads.
+        let _ = reader
+            .send(Message::Text(json!({ "type": "ping" }).to_string().into()))
+            .await;
+        app.graphql(
+            "dev@northwind.example",
+            "mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id }) { asked { name } } }",
+            json!({ "id": page }),
+        )
+        .await;
+        events += 1;
+        assert!(
+            events < 2_000,
+            "the server kept buffering for a client that does not read"
+        );
+    }
+    // The socket is gone; the server holds nothing for it.
+    let open = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        open.lines()
+            .any(|line| line == "relink_subscription_sockets 0"),
+        "{open}"
+    );
+}
