@@ -117,6 +117,10 @@ impl App {
                 cipher: cipher.clone(),
                 networks: networks.clone(),
                 posts: config.posts(),
+                rate_limiter: Arc::new(crate::ratelimit::RateLimiter::new(
+                    config.rate_limit,
+                    config.rate_limit_refill,
+                )),
             },
             Limits {
                 max_depth: config.max_depth,

@@ -253,6 +253,25 @@ pub struct Config {
     #[arg(long, env = "RELINK_PUBLISH_LEASE", default_value = "60s", value_parser = parse_duration, global = true)]
     pub publish_lease: Duration,
 
+    /// Per-user rate limit: a bucket of this many query-cost points (0 turns it off); a request
+    /// costs its complexity; an empty bucket answers 429 `RATE_LIMITED` with `Retry-After`.
+    #[arg(
+        long,
+        env = "RELINK_RATE_LIMIT",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub rate_limit: u32,
+
+    /// Points per second that flow back into each user's bucket.
+    #[arg(
+        long,
+        env = "RELINK_RATE_LIMIT_REFILL",
+        default_value_t = 200,
+        global = true
+    )]
+    pub rate_limit_refill: u32,
+
     /// Subscription sockets: a WebSocket ping this often; a client silent for two intervals, or
     /// unable to take a message within two, is dropped; expired tokens are noticed at least this often.
     #[arg(long, env = "RELINK_WS_KEEPALIVE", default_value = "15s", value_parser = parse_duration, global = true)]
@@ -339,6 +358,8 @@ impl Config {
             held_post_grace: Duration::from_secs(24 * 3_600),
             publish_interval: Duration::from_secs(3_600),
             publish_lease: Duration::from_secs(60),
+            rate_limit: 20_000,
+            rate_limit_refill: 200,
             ws_keepalive: Duration::from_secs(15),
             ws_max_sockets_per_user: 16,
             ws_max_subscriptions: 32,

@@ -22,6 +22,7 @@ pub mod networks;
 pub mod notices;
 pub mod people;
 pub mod posts;
+pub mod ratelimit;
 pub mod reconnect;
 pub mod sandbox;
 pub mod telemetry;

@@ -26,6 +26,8 @@ pub mod code {
     pub const INTERNAL: &str = "INTERNAL";
     /// The server is shutting down; try again (another replica will answer).
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// The user's rate limit is spent; `extensions.retryAfter` says in how many seconds.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
 }
 
 /// An error of the API layer. It has no `Display` on purpose: the only way out is

@@ -74,6 +74,37 @@ fn is_limit_error(message: &str) -> bool {
     .any(|words| message.contains(words))
 }
 
+/// Charges the signed-in user's bucket the request's cost, before any resolver runs; an empty
+/// bucket answers `RATE_LIMITED` with `retryAfter` (seconds), which HTTP turns into 429.
+fn charge(ctx: &ExtensionContext<'_>, complexity: usize) -> Result<(), Vec<ServerError>> {
+    let (Some(limiter), Some(clock), Some(user)) = (
+        ctx.data_opt::<Arc<crate::ratelimit::RateLimiter>>(),
+        ctx.data_opt::<crate::clock::SharedClock>(),
+        ctx.data_opt::<super::context::RequestAuth>()
+            .and_then(super::context::RequestAuth::subject),
+    ) else {
+        return Ok(());
+    };
+    limiter
+        .charge(user, complexity, clock.now())
+        .map_err(|wait| {
+            mark(ctx);
+            let seconds = wait.num_seconds() + i64::from(wait.subsec_nanos() > 0);
+            let mut error = ServerError::new(
+                format!(
+                    "Too many requests: this costs {complexity} points; try again in {seconds} s."
+                ),
+                None,
+            );
+            set_code(&mut error, code::RATE_LIMITED);
+            error
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default)
+                .set("retryAfter", Value::from(seconds));
+            vec![error]
+        })
+}
+
 #[async_trait::async_trait]
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
@@ -115,7 +146,7 @@ impl Extension for ErrorCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
+        let result = next.run(ctx).await.map_err(|mut errors| {
             mark(ctx);
             for error in &mut errors {
                 let value = if is_limit_error(&error.message) {
@@ -126,6 +157,8 @@ impl Extension for ErrorCodesExtension {
                 set_code(error, value);
             }
             errors
-        })
+        })?;
+        charge(ctx, result.complexity)?;
+        Ok(result)
     }
 }

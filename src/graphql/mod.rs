@@ -88,6 +88,8 @@ pub struct Services {
     pub public_url: Arc<str>,
     /// Held work settings (B4).
     pub posts: crate::posts::Settings,
+    /// The per-user rate limit by query cost.
+    pub rate_limiter: Arc<crate::ratelimit::RateLimiter>,
 }
 
 /// The schema the server runs, with its services and limits.
@@ -101,6 +103,7 @@ pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
         .data(services.mailer)
         .data(services.public_url)
         .data(services.posts)
+        .data(services.rate_limiter)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -207,6 +207,20 @@ fn operation_kind(request: &GqlRequest) -> Option<OperationType> {
     }
 }
 
+/// The `retryAfter` seconds of a `RATE_LIMITED` refusal.
+fn rate_limited(response: &async_graphql::Response) -> Option<u64> {
+    response.errors.iter().find_map(|error| {
+        let values = error.extensions.as_ref()?;
+        match (values.get("code"), values.get("retryAfter")) {
+            (
+                Some(async_graphql::Value::String(found)),
+                Some(async_graphql::Value::Number(seconds)),
+            ) if found == code::RATE_LIMITED => seconds.as_u64(),
+            _ => None,
+        }
+    })
+}
+
 async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> Response {
     let auth = match authenticate(state, headers) {
         Ok(auth) => auth,
@@ -227,7 +241,18 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> 
             "The request took too long and was stopped.",
         );
     };
-    let (status, body) = if rejected.get() {
+    let retry_after = rejected.get().then(|| rate_limited(&response)).flatten();
+    let (status, body) = if let Some(seconds) = retry_after {
+        let mut limited = (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(json!({ "errors": response.errors })),
+        )
+            .into_response();
+        limited
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return limited;
+    } else if rejected.get() {
         // Nothing ran: GraphQL-over-HTTP says 400, and the body carries no `data`.
         (
             StatusCode::BAD_REQUEST,

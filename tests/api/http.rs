@@ -344,3 +344,59 @@ async fn metrics_are_served_in_prometheus_text_format() {
     }
     assert!(sent.disconnects > 0, "the demo's broken logins are emailed");
 }
+
+#[tokio::test]
+async fn each_user_is_rate_limited_by_query_cost_with_a_retry_after() {
+    let app = TestApp::spawn_with(|config| {
+        config.rate_limit = 300;
+        config.rate_limit_refill = 10;
+    })
+    .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    let ada = app.token_for("ada@northwind.example").await;
+    let query = "{ socialAccounts(first: 50) { nodes { id name health } } }";
+    let mut served = 0;
+    let (status, body) = loop {
+        let (status, body) = app.graphql_as(Some(&ada), query, json!({})).await;
+        if status != 200 {
+            break (status, body);
+        }
+        served += 1;
+        assert!(served < 100, "never limited");
+    };
+    assert!(served >= 1, "a full bucket serves at least one request");
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(first_code(&body), "RATE_LIMITED");
+    assert!(body.get("data").is_none(), "nothing ran: {body}");
+    let retry = body["errors"][0]["extensions"]["retryAfter"]
+        .as_i64()
+        .expect("retryAfter");
+    assert!(retry >= 1, "{body}");
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&ada)
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 429);
+    assert_eq!(
+        response.headers()["retry-after"].to_str().expect("header"),
+        retry.to_string()
+    );
+    // Another user has a bucket of their own; and the points come back with time.
+    let (status, _) = app
+        .graphql_as(
+            Some(&app.token_for("ben@northwind.example").await),
+            query,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.clock.advance(chrono::Duration::seconds(retry));
+    let (status, body) = app.graphql_as(Some(&ada), query, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+}
