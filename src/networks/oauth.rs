@@ -54,9 +54,25 @@ type TokenError = RequestTokenError<
 
 fn classify(error: TokenError) -> NetworkError {
     match error {
-        RequestTokenError::ServerResponse(response) => {
-            NetworkError::Refused(response.error().as_ref().to_owned())
-        }
+        // Only `invalid_grant` says the grant itself is dead (a revoked or expired refresh token,
+        // a bad code): the one answer that may disconnect a login (B1, B7).
+        RequestTokenError::ServerResponse(response) => match response.error() {
+            BasicErrorResponseType::InvalidGrant => {
+                NetworkError::Refused("invalid_grant".to_owned())
+            }
+            // Our app's credentials or request are wrong: an operator's problem, never a reason to
+            // disconnect the people whose logins are fine.
+            BasicErrorResponseType::InvalidClient
+            | BasicErrorResponseType::UnauthorizedClient
+            | BasicErrorResponseType::InvalidRequest
+            | BasicErrorResponseType::InvalidScope
+            | BasicErrorResponseType::UnsupportedGrantType => NetworkError::Protocol(format!(
+                "the token endpoint answered {}",
+                response.error().as_ref()
+            )),
+            // `temporarily_unavailable`, `server_error` and the like, often with a 503: try later.
+            BasicErrorResponseType::Extension(code) => NetworkError::Unavailable(code.clone()),
+        },
         // Timeouts, refused connections, 5xx pages and 429s land here: never a disconnect.
         RequestTokenError::Request(error) => NetworkError::Unavailable(error.to_string()),
         RequestTokenError::Parse(_, _) => {

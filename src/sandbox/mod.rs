@@ -46,6 +46,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/publishing/stall", post(publish::stall))
         .route("/admin/publishing/resume", post(publish::resume))
         .route(
+            "/admin/token-endpoint/fail-every/{every}",
+            post(publish::fail_every),
+        )
+        .route(
             "/{network}/oauth/authorize",
             get(authorize::show).post(authorize::decide),
         )

@@ -155,6 +155,13 @@ pub(super) async fn exchange(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, SandboxError> {
     let network = network_of(&slug)?;
+    if state.sandbox.token_request_fails() {
+        return Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "temporarily_unavailable" })),
+        )
+            .into_response());
+    }
     let params = form_params(form)?;
     let client = client_auth::authenticate(&state.db, network, &headers, &params)
         .await?
@@ -303,6 +310,13 @@ pub(super) async fn revoke(
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, SandboxError> {
     let network = network_of(&slug)?;
+    if state.sandbox.token_request_fails() {
+        return Ok((
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "temporarily_unavailable" })),
+        )
+            .into_response());
+    }
     let params = form_params(form)?;
     let client = client_auth::authenticate(&state.db, network, &headers, &params).await?;
     let token = params

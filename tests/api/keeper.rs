@@ -254,3 +254,138 @@ async fn a_token_without_expiry_is_probed_and_a_silent_revocation_disconnects_it
         relink::keeper::Probe::NotDue
     );
 }
+
+#[tokio::test]
+async fn a_refresh_storm_against_a_failing_rotating_network_refreshes_each_login_once() {
+    use entity::{enums::LoginStatus, organizations, sandbox_identities};
+    use sea_orm::{ActiveModelTrait as _, NotSet, Set};
+    const LOGINS: usize = 40;
+    let app = TestApp::spawn_demo().await;
+    let now = app.clock.now();
+    let org = organizations::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the demo organization")
+        .id;
+    // Forty X profiles, each a sandbox identity with a login of its own.
+    for n in 0..LOGINS {
+        let external = format!("x-storm-{n:02}");
+        sandbox_identities::ActiveModel {
+            id: NotSet,
+            network: Set(entity::enums::Network::X),
+            external_id: Set(external.clone()),
+            name: Set(format!("Storm {n}")),
+            created_at: Set(now),
+        }
+        .insert(&app.db)
+        .await
+        .expect("identity");
+        social_logins::ActiveModel {
+            id: NotSet,
+            network: Set(entity::enums::Network::X),
+            external_user_id: Set(external.clone()),
+            display_name: Set(external),
+            owner_organization_id: Set(Some(org)),
+            owner_user_id: Set(None),
+            access_token_enc: Set(None),
+            refresh_token_enc: Set(None),
+            key_id: Set(None),
+            token_expires_at: Set(None),
+            refresh_expires_at: Set(None),
+            scopes: Set("tweet.read tweet.write users.read offline.access".to_owned()),
+            status: Set(LoginStatus::Connected),
+            disconnect_reason: Set(None),
+            disconnected_at: Set(None),
+            connected_by: Set(None),
+            connected_at: Set(now),
+            last_reconnected_by: Set(None),
+            last_reconnected_at: Set(None),
+            version: Set(0),
+            created_at: Set(now),
+            refresh_lease_until: Set(None),
+            refresh_failures: Set(0),
+            next_refresh_at: Set(None),
+            checked_at: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .expect("login");
+    }
+    // Real rotating tokens from the sandbox for every one of them, all expiring in the same minute.
+    relink::sandbox::connect_demo_logins(&app.db, &app.cipher, now)
+        .await
+        .expect("tokens");
+    let storm = || {
+        social_logins::Entity::find()
+            .filter(social_logins::Column::ExternalUserId.starts_with("x-storm-"))
+    };
+    for login in storm().all(&app.db).await.expect("logins") {
+        social_logins::ActiveModel {
+            id: Set(login.id),
+            token_expires_at: Set(Some(now + Duration::minutes(1))),
+            ..Default::default()
+        }
+        .update(&app.db)
+        .await
+        .expect("due");
+    }
+    // The network answers every third token request with 503.
+    let failing = app
+        .client
+        .post(format!(
+            "{}/sandbox/admin/token-endpoint/fail-every/3",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("switch");
+    assert!(failing.status().is_success());
+
+    let mut passes = 0;
+    loop {
+        app.keeper.run_once().await.expect("pass");
+        let logins = storm().all(&app.db).await.expect("logins");
+        assert!(
+            logins
+                .iter()
+                .all(|login| login.status == LoginStatus::Connected),
+            "an outage disconnected nobody"
+        );
+        let horizon = app.clock.now() + Duration::hours(1);
+        if logins
+            .iter()
+            .all(|login| login.token_expires_at.is_some_and(|at| at > horizon))
+        {
+            break;
+        }
+        passes += 1;
+        assert!(passes < 20, "the storm never settled");
+        // Backoff is one, then two, then four minutes: let the next attempts come due.
+        app.clock.advance(Duration::minutes(2));
+    }
+    assert!(passes >= 1, "some refreshes failed and were tried again");
+    // One refresh each: the network rotated each storm login's refresh token exactly once.
+    let identities = sandbox_identities::Entity::find()
+        .filter(sandbox_identities::Column::ExternalId.starts_with("x-storm-"))
+        .all(&app.db)
+        .await
+        .expect("identities");
+    let ids: Vec<i64> = identities.iter().map(|identity| identity.id).collect();
+    let rotated = sandbox_tokens::Entity::find()
+        .filter(sandbox_tokens::Column::IdentityId.is_in(ids))
+        .filter(sandbox_tokens::Column::RotatedFrom.is_not_null())
+        .filter(sandbox_tokens::Column::Kind.eq(sandbox_tokens::SandboxTokenKind::Refresh))
+        .all(&app.db)
+        .await
+        .expect("tokens");
+    assert_eq!(rotated.len(), LOGINS);
+    let mut per_identity = std::collections::HashMap::new();
+    for token in rotated {
+        *per_identity.entry(token.identity_id).or_insert(0) += 1;
+    }
+    assert!(
+        per_identity.values().all(|count| *count == 1),
+        "{per_identity:?}"
+    );
+}
