@@ -40,7 +40,7 @@ impl Switches {
     pub(super) fn token_request_fails(&self) -> bool {
         let every = self.fail_every.load(Ordering::SeqCst);
         let count = self.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
-        every > 0 && count % every == 0
+        every > 0 && count.is_multiple_of(every)
     }
 
     async fn wait_if_stalled(&self) {
