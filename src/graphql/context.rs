@@ -3,26 +3,33 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
+use chrono::{DateTime, Duration, Utc};
 use entity::users;
 use sea_orm::DatabaseConnection;
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 use super::errors::{ApiError, ApiResult};
 use crate::{access::Subject, accounts, auth::Claims, clock::SharedClock, people};
 
-/// The caller of one request: the verified token's claims, or nobody.
+/// The caller of one request (or of one subscription socket): the verified token's claims, or
+/// nobody.
 #[derive(Debug)]
 pub struct RequestAuth {
     claims: Option<Claims>,
-    viewer: OnceCell<Option<Arc<Viewer>>>,
+    viewer: Mutex<Option<(Arc<Viewer>, DateTime<Utc>)>>,
 }
+
+/// How old the viewer's roles and grants may be. An HTTP request is over long before; a socket
+/// lives for hours, and what its pushed values say (`viewerCanReconnect`…) must follow a changed
+/// grant within moments.
+const VIEWER_MAX_AGE: Duration = Duration::seconds(5);
 
 impl RequestAuth {
     /// A request with a verified token.
     pub fn signed_in(claims: Claims) -> Self {
         Self {
             claims: Some(claims),
-            viewer: OnceCell::new(),
+            viewer: Mutex::new(None),
         }
     }
 
@@ -30,7 +37,7 @@ impl RequestAuth {
     pub fn anonymous() -> Self {
         Self {
             claims: None,
-            viewer: OnceCell::new(),
+            viewer: Mutex::new(None),
         }
     }
 
@@ -54,7 +61,8 @@ pub struct Viewer {
     pub subject: Subject,
 }
 
-/// The signed-in viewer, loaded on first use (two lookups: the user, then roles and grants).
+/// The signed-in viewer, loaded on first use (two lookups: the user, then roles and grants) and
+/// again once it is [`VIEWER_MAX_AGE`] old.
 pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     let auth = ctx
         .data::<RequestAuth>()
@@ -62,20 +70,23 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     let Some(claims) = &auth.claims else {
         return Err(ApiError::Unauthenticated("no token"));
     };
+    let now = clock(ctx)?.now();
+    let mut cached = auth.viewer.lock().await;
+    if let Some((viewer, loaded_at)) = cached.as_ref()
+        && now - *loaded_at < VIEWER_MAX_AGE
+    {
+        return Ok(viewer.clone());
+    }
     let db = database(ctx)?;
-    let loaded = auth
-        .viewer
-        .get_or_try_init(|| async {
-            let Some(user) = people::repo::user_by_subject(db, &claims.sub).await? else {
-                return Ok::<_, ApiError>(None);
-            };
-            let subject = accounts::repo::load_subject(db, user.id).await?;
-            Ok(Some(Arc::new(Viewer { user, subject })))
-        })
-        .await?;
-    loaded.clone().ok_or(ApiError::Unauthenticated(
-        "the token names no user of this database",
-    ))
+    let user = people::repo::user_by_subject(db, &claims.sub)
+        .await?
+        .ok_or(ApiError::Unauthenticated(
+            "the token names no user of this database",
+        ))?;
+    let subject = accounts::repo::load_subject(db, user.id).await?;
+    let viewer = Arc::new(Viewer { user, subject });
+    *cached = Some((viewer.clone(), now));
+    Ok(viewer)
 }
 
 /// A service the schema was built with; missing, it is our bug (INTERNAL), named in the log.

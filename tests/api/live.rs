@@ -286,3 +286,46 @@ async fn an_event_appender_waits_for_the_previous_one_to_commit_so_ids_appear_in
         .collect();
     assert_eq!(kinds, ["FIRST", "SECOND"], "ids in commit order");
 }
+
+#[tokio::test]
+async fn what_a_socket_pushes_follows_a_changed_grant_within_seconds() {
+    use entity::{account_grants, enums::AccessLevel};
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, sea_query::Expr};
+    let app = TestApp::spawn_demo().await;
+    let query =
+        "subscription { socialAccountEvents { kind socialAccount { name viewerCanReconnect } } }";
+    let mut cleo = subscribe(&app, "cleo@northwind.example", query, json!({})).await;
+    let roastery = app.account_id("fb-page-roastery").await;
+    let ask = "mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id }) { asked { name } } }";
+    app.graphql("cleo@northwind.example", ask, json!({ "id": roastery }))
+        .await;
+    let event = data(&mut cleo).await["socialAccountEvents"].clone();
+    assert_eq!(
+        event["socialAccount"]["viewerCanReconnect"], true,
+        "ADVANCED: {event}"
+    );
+
+    // An admin lowers Cleo to EDITOR on the roastery page; the socket keeps running.
+    let cleo_id = relink::people::repo::user_by_email(&app.db, "cleo@northwind.example")
+        .await
+        .expect("query")
+        .expect("cleo")
+        .id;
+    account_grants::Entity::update_many()
+        .col_expr(
+            account_grants::Column::Level,
+            Expr::value(AccessLevel::Editor),
+        )
+        .filter(account_grants::Column::UserId.eq(cleo_id))
+        .exec(&app.db)
+        .await
+        .expect("demote");
+    app.clock.advance(chrono::Duration::seconds(6));
+    app.graphql("cleo@northwind.example", ask, json!({ "id": roastery }))
+        .await;
+    let event = data(&mut cleo).await["socialAccountEvents"].clone();
+    assert_eq!(
+        event["socialAccount"]["viewerCanReconnect"], false,
+        "EDITOR now: {event}"
+    );
+}
