@@ -168,12 +168,9 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtoc
                 }
             }
         };
+        // Nothing goes out past the token's expiry, by the server's clock.
         let out = match out {
-            Out::Text(_) if expired(&state, &session) => Out::Close(
-                close::FORBIDDEN,
-                "Forbidden: the dashboard token expired; reconnect with a fresh one".to_owned(),
-            ),
-            Out::Ping if expired(&state, &session) => Out::Close(
+            Out::Text(_) | Out::Ping if expired(&state, &session) => Out::Close(
                 close::FORBIDDEN,
                 "Forbidden: the dashboard token expired; reconnect with a fresh one".to_owned(),
             ),
