@@ -65,6 +65,33 @@ fn visible(subject: &Subject) -> Condition {
     condition
 }
 
+/// The ids of the accounts `subject` may view, as a subquery: lists of things that belong to
+/// accounts (posts) filter by it in the database, whatever the number of accounts.
+pub fn visible_ids(subject: &Subject) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::QueryTrait as _;
+    social_accounts::Entity::find()
+        .select_only()
+        .column(social_accounts::Column::Id)
+        .filter(visible(subject))
+        .into_query()
+}
+
+/// The accounts with these ids that `subject` may view (the others are left out).
+pub async fn visible_by_ids(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    ids: &[i64],
+) -> Result<Vec<social_accounts::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    social_accounts::Entity::find()
+        .filter(social_accounts::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible(subject))
+        .all(db)
+        .await
+}
+
 fn filtered(filter: &AccountFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(health) = &filter.health {

@@ -6,7 +6,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{scheduled_posts, social_accounts};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+use sea_orm::{ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _};
 
 use super::{
     accounts::{
@@ -21,8 +21,7 @@ use super::{
     user_errors::{UserError, UserErrorCode},
 };
 use crate::{
-    accounts::{self, AccountFilter},
-    db,
+    accounts, db,
     posts::{
         compose::{self, Refusal, Resolution},
         repo::{self, PostFilter},
@@ -225,19 +224,16 @@ fn decode_post_cursor(cursor: &str) -> Option<(Option<DateTime<Utc>>, i64)> {
     Some((at, id.parse().ok()?))
 }
 
-/// The accounts the viewer may see, by id.
+/// The accounts with these ids, if the viewer may see them, by id.
 async fn visible_accounts(
     ctx: &Context<'_>,
+    ids: impl IntoIterator<Item = i64>,
 ) -> ApiResult<HashMap<i64, Arc<social_accounts::Model>>> {
     let viewer = viewer(ctx).await?;
-    let rows = accounts::repo::list_visible(
-        database(ctx)?,
-        &viewer.subject,
-        &AccountFilter::default(),
-        None,
-        None,
-    )
-    .await?;
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = accounts::repo::visible_by_ids(database(ctx)?, &viewer.subject, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|account| (account.id, Arc::new(account)))
@@ -298,22 +294,29 @@ impl PostsQuery {
                     "`filter.from` must not be after `filter.to`".to_owned(),
                 ));
             }
-            let accounts = visible_accounts(ctx).await?;
-            let account_ids = match &filter.social_account_ids {
+            let viewer = viewer(ctx).await?;
+            let account_condition = match &filter.social_account_ids {
                 Some(wanted) => {
                     let mut ids = Vec::with_capacity(wanted.len());
                     for id in wanted {
-                        let id = ids::decode_as(Kind::SocialAccount, id)
-                            .filter(|id| accounts.contains_key(id))
-                            .ok_or(ApiError::NotFound)?;
-                        ids.push(id);
+                        ids.push(
+                            ids::decode_as(Kind::SocialAccount, id).ok_or(ApiError::NotFound)?,
+                        );
                     }
-                    ids
+                    // Another organization's account reads exactly like an unknown one.
+                    let visible = visible_accounts(ctx, ids.iter().copied()).await?;
+                    if ids.iter().any(|id| !visible.contains_key(id)) {
+                        return Err(ApiError::NotFound);
+                    }
+                    Condition::all().add(scheduled_posts::Column::SocialAccountId.is_in(ids))
                 }
-                None => accounts.keys().copied().collect(),
+                None => Condition::all().add(
+                    scheduled_posts::Column::SocialAccountId
+                        .in_subquery(accounts::repo::visible_ids(&viewer.subject)),
+                ),
             };
             let domain = PostFilter {
-                account_ids,
+                accounts: account_condition,
                 states: filter
                     .states
                     .unwrap_or_default()
@@ -326,6 +329,8 @@ impl PostsQuery {
             let mut rows = repo::page(database(ctx)?, &domain, after, limit + 1).await?;
             let has_next_page = rows.len() as u64 > limit;
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let accounts =
+                visible_accounts(ctx, rows.iter().map(|post| post.social_account_id)).await?;
             let edges: Vec<ScheduledPostEdge> = with_accounts(rows, &accounts)
                 .into_iter()
                 .map(|node| ScheduledPostEdge {
@@ -486,12 +491,14 @@ async fn accounts_by_ids(
     ctx: &Context<'_>,
     wanted: &[ID],
 ) -> ApiResult<Vec<social_accounts::Model>> {
-    let visible = visible_accounts(ctx).await?;
-    let mut found = Vec::with_capacity(wanted.len());
+    let mut decoded = Vec::with_capacity(wanted.len());
     for id in wanted {
-        let account = ids::decode_as(Kind::SocialAccount, id)
-            .and_then(|id| visible.get(&id))
-            .ok_or(ApiError::NotFound)?;
+        decoded.push(ids::decode_as(Kind::SocialAccount, id).ok_or(ApiError::NotFound)?);
+    }
+    let visible = visible_accounts(ctx, decoded.iter().copied()).await?;
+    let mut found = Vec::with_capacity(wanted.len());
+    for id in decoded {
+        let account = visible.get(&id).ok_or(ApiError::NotFound)?;
         if !found
             .iter()
             .any(|seen: &social_accounts::Model| seen.id == account.id)
@@ -623,7 +630,6 @@ impl PostsMutation {
             if input.post_ids.is_empty() {
                 return Err(ApiError::BadUserInput("`postIds` is empty".to_owned()));
             }
-            let accounts = visible_accounts(ctx).await?;
             let mut wanted = Vec::with_capacity(input.post_ids.len());
             for id in &input.post_ids {
                 wanted.push(ids::decode_as(Kind::ScheduledPost, id).ok_or(ApiError::NotFound)?);
@@ -634,6 +640,8 @@ impl PostsMutation {
                 .filter(scheduled_posts::Column::Id.is_in(wanted.iter().copied()))
                 .all(&txn)
                 .await?;
+            let accounts =
+                visible_accounts(ctx, rows.iter().map(|post| post.social_account_id)).await?;
             let mut posts = Vec::with_capacity(wanted.len());
             for id in &wanted {
                 // Another organization's post reads exactly like an unknown one.
@@ -684,11 +692,10 @@ pub async fn post_for_viewer(ctx: &Context<'_>, id: &str) -> ApiResult<Scheduled
         .one(database(ctx)?)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let accounts = visible_accounts(ctx).await?;
-    let account = accounts
-        .get(&post.social_account_id)
-        .ok_or(ApiError::NotFound)?
-        .clone();
+    let account = visible_accounts(ctx, [post.social_account_id])
+        .await?
+        .remove(&post.social_account_id)
+        .ok_or(ApiError::NotFound)?;
     Ok(ScheduledPost { post, account })
 }
 

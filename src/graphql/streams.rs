@@ -18,7 +18,7 @@ use super::{
     loaders::{LoginKey, load},
 };
 use crate::{
-    accounts::{self, AccountFilter},
+    accounts,
     crypto::TokenCipher,
     networks::{FeedItem, Networks},
 };
@@ -180,14 +180,8 @@ impl StreamsQuery {
                 .order_by_asc(streams::Column::Id)
                 .all(db)
                 .await?;
-            let visible = accounts::repo::list_visible(
-                db,
-                &viewer.subject,
-                &AccountFilter::default(),
-                None,
-                None,
-            )
-            .await?;
+            let ids: Vec<i64> = rows.iter().map(|stream| stream.social_account_id).collect();
+            let visible = accounts::repo::visible_by_ids(db, &viewer.subject, &ids).await?;
             Ok(rows
                 .into_iter()
                 .filter_map(|stream| {

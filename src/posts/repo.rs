@@ -180,10 +180,11 @@ pub async fn failed(
 }
 
 /// What the planner lists.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PostFilter {
-    /// Only these accounts (already narrowed to the visible ones).
-    pub account_ids: Vec<i64>,
+    /// Which accounts' posts: a condition on `social_account_id` (the viewer's visible accounts
+    /// as a subquery, or the ones the filter names, already checked).
+    pub accounts: Condition,
     /// Only these states; all when empty.
     pub states: Vec<PostState>,
     /// Scheduled at or after.
@@ -199,8 +200,7 @@ pub async fn page(
     after: Option<(Option<DateTime<Utc>>, i64)>,
     limit: u64,
 ) -> Result<Vec<scheduled_posts::Model>, DbErr> {
-    let mut query = scheduled_posts::Entity::find()
-        .filter(scheduled_posts::Column::SocialAccountId.is_in(filter.account_ids.iter().copied()));
+    let mut query = scheduled_posts::Entity::find().filter(filter.accounts.clone());
     if !filter.states.is_empty() {
         query = query.filter(scheduled_posts::Column::State.is_in(filter.states.iter().copied()));
     }

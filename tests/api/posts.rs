@@ -641,3 +641,66 @@ async fn b3_the_planner_learns_of_held_released_and_published_posts_live() {
 async fn next_event(socket: &mut crate::subscriptions::Socket) -> Value {
     crate::live::data(socket).await["socialAccountEvents"].clone()
 }
+
+#[tokio::test]
+async fn the_planner_shows_only_posts_of_accounts_the_viewer_may_see() {
+    let app = TestApp::spawn_demo().await;
+    let bodies = |posts: Vec<Value>| -> Vec<String> {
+        posts
+            .iter()
+            .map(|post| post["body"].as_str().expect("body").to_owned())
+            .collect()
+    };
+    let ben = bodies(planner(&app, "ben@northwind.example").await);
+    assert!(
+        ben.iter().any(|body| body.contains("hiring baristas")),
+        "{ben:?}"
+    );
+    // Dev has no grant on the LinkedIn company page: its post is not his to see.
+    let dev = bodies(planner(&app, "dev@northwind.example").await);
+    assert!(
+        !dev.iter().any(|body| body.contains("hiring baristas")),
+        "{dev:?}"
+    );
+    assert!(
+        dev.iter().any(|body| body.contains("Weekend roast")),
+        "{dev:?}"
+    );
+    // Naming that page in the filter reads like an unknown id.
+    let company = app.account_id("li-company-northwind").await;
+    let body = app
+        .graphql(
+            "dev@northwind.example",
+            PLANNER,
+            json!({ "filter": { "socialAccountIds": [company] } }),
+        )
+        .await;
+    assert_eq!(first_code(&body), "NOT_FOUND", "{body}");
+    // Paging walks the same list in planner order.
+    let page = app
+        .graphql(
+            "ben@northwind.example",
+            "query($after: String) { scheduledPosts(first: 1, after: $after) { nodes { body } pageInfo { hasNextPage endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let mut walked = vec![page["data"]["scheduledPosts"]["nodes"][0]["body"].clone()];
+    let mut info = page["data"]["scheduledPosts"]["pageInfo"].clone();
+    while info["hasNextPage"] == true {
+        let next = app
+            .graphql(
+                "ben@northwind.example",
+                "query($after: String) { scheduledPosts(first: 1, after: $after) { nodes { body } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": info["endCursor"] }),
+            )
+            .await;
+        walked.push(next["data"]["scheduledPosts"]["nodes"][0]["body"].clone());
+        info = next["data"]["scheduledPosts"]["pageInfo"].clone();
+    }
+    let all: Vec<Value> = planner(&app, "ben@northwind.example")
+        .await
+        .iter()
+        .map(|post| post["body"].clone())
+        .collect();
+    assert_eq!(walked, all);
+}
