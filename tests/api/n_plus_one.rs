@@ -76,3 +76,61 @@ async fn reconnect_status_and_a_page_of_accounts_take_a_fixed_number_of_statemen
         "socialAccounts ran {large_list} statements"
     );
 }
+
+/// The planner with `posts` posts over the load organization's first visible accounts.
+async fn planner_statements(posts: usize) -> u64 {
+    use sea_orm::{ActiveModelTrait as _, EntityTrait as _, NotSet, QueryOrder as _, Set};
+    let app = TestApp::spawn().await;
+    let email = relink::demo::seed_load(&app.db, app.clock.now(), 2_000, 100)
+        .await
+        .expect("seed");
+    let author = relink::people::repo::user_by_email(&app.db, &email)
+        .await
+        .expect("query")
+        .expect("viewer")
+        .id;
+    let accounts = entity::account_grants::Entity::find()
+        .order_by_asc(entity::account_grants::Column::SocialAccountId)
+        .all(&app.db)
+        .await
+        .expect("grants");
+    let now = app.clock.now();
+    for n in 0..posts {
+        entity::scheduled_posts::ActiveModel {
+            id: NotSet,
+            social_account_id: Set(accounts[n % accounts.len()].social_account_id),
+            author_id: Set(author),
+            body: Set(format!("post {n}")),
+            scheduled_at: Set(Some(now + chrono::Duration::hours(1))),
+            state: Set(entity::enums::PostState::Scheduled),
+            idempotency_key: Set(relink::posts::compose::idempotency_key()),
+            attempts: Set(0),
+            lease_until: Set(None),
+            not_before: Set(None),
+            held_at: Set(None),
+            published_at: Set(None),
+            external_post_id: Set(None),
+            failure_reason: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&app.db)
+        .await
+        .expect("post");
+    }
+    let token = app.token_for(&email).await;
+    statements_for(
+        &app,
+        &token,
+        "{ scheduledPosts(first: 100) { nodes { body state author { name } socialAccount { name health } warning { message viewerCanReconnect socialAccount { lastReconnectedBy { name } } } } } }",
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_planner_takes_a_fixed_number_of_statements() {
+    let few = planner_statements(5).await;
+    let many = planner_statements(100).await;
+    println!("statements: scheduledPosts {few} / {many} (5 / 100 posts)");
+    assert_eq!(few, many, "scheduledPosts: {few} vs {many}");
+}
