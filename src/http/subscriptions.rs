@@ -80,7 +80,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .read_buffer_size(8 * 1024)
+        .read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| super::socket::serve(socket, state, protocol))
 }
 
