@@ -81,9 +81,12 @@ async fn main() {
             "json",
             "--keeper-interval",
             "1h",
-            // Every subscriber signs in as ada: lift the per-user socket cap for the benchmark.
+            // Every subscriber signs in as ada: lift the per-user socket cap and rate limit (each
+            // subscribe is charged its cost) for the benchmark.
             "--ws-max-sockets-per-user",
             "1000000",
+            "--rate-limit",
+            "0",
             "--data-dir",
         ])
         .arg(&data)

@@ -35,6 +35,7 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Close codes of the `graphql-transport-ws` protocol (and the WebSocket standard).
 mod close {
     pub const GOING_AWAY: u16 = 1001;
+    pub const TOO_BIG: u16 = 1009;
     pub const BAD_REQUEST: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
@@ -151,7 +152,11 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtoc
                     Out::Text(text)
                 }
                 Some(WsMessage::Close(code, reason)) => remap_close(&session, code, reason),
-                None => break,
+                // The client's side ended; a close the reader queued on the way out still goes.
+                None => match control_rx.try_recv() {
+                    Ok(Out::Close(code, reason)) => Out::Close(code, reason),
+                    _ => break,
+                },
             },
             _ = ticks.tick() => {
                 let (expires_at, last_seen) = {
@@ -215,6 +220,17 @@ fn read(
         Ok(Message::Text(text)) => text.as_bytes().to_vec(),
         Ok(Message::Binary(bytes)) => bytes.to_vec(),
         Ok(Message::Ping(_) | Message::Pong(_)) => return None,
+        // Over the 64 KiB cap: say so (1009) before ending the session.
+        Err(error) if error.to_string().contains("too long") => {
+            let _ = control.try_send(Out::Close(
+                close::TOO_BIG,
+                format!(
+                    "Messages are at most {} KiB",
+                    super::subscriptions::MAX_MESSAGE_BYTES / 1024
+                ),
+            ));
+            return None;
+        }
         // Closed or broken: end the GraphQL session.
         Ok(Message::Close(_)) | Err(_) => return Some(Ok(ClientMessage::ConnectionTerminate)),
     };

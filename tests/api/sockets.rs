@@ -354,3 +354,32 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
         "{open}"
     );
 }
+
+#[tokio::test]
+async fn messages_up_to_64_kib_are_read_and_larger_ones_close_the_socket() {
+    let app = TestApp::spawn_demo().await;
+    let token = app.token_for("ada@northwind.example").await;
+    // 40 KiB passes through the 4 KiB read buffer: a query padded with a long comment.
+    let mut socket = connect(&app).await;
+    init(&mut socket, &token).await.expect("ack");
+    let padded = format!("#{}\n{BANNER}", "x".repeat(40 * 1024));
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": padded } }),
+    )
+    .await;
+    assert_eq!(next_text(&mut socket).await.expect("value")["type"], "next");
+    // Over 64 KiB: refused at the transport (1009, message too big).
+    let mut socket = connect(&app).await;
+    init(&mut socket, &token).await.expect("ack");
+    let huge = format!("#{}\n{BANNER}", "x".repeat(70 * 1024));
+    let _ = socket
+        .send(Message::Text(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": huge } })
+                .to_string()
+                .into(),
+        ))
+        .await;
+    let answer = next_text(&mut socket).await;
+    assert_eq!(answer, Err(Some(1009)));
+}
