@@ -61,6 +61,20 @@ pub enum Probe {
     Deferred,
 }
 
+/// What taking a login's lease found.
+enum Leased<T> {
+    /// The login is gone.
+    NotFound,
+    /// The caller's own reason not to call the network (not due, not refreshable…).
+    Early(T),
+    /// A transient failure's backoff is still running.
+    BackingOff,
+    /// Another process holds the lease.
+    Busy,
+    /// Ours, with the login as read under the lease.
+    Held(Box<social_logins::Model>),
+}
+
 /// Settings of the keeper.
 #[derive(Clone, Copy, Debug)]
 pub struct Settings {
@@ -118,6 +132,44 @@ impl Keeper {
         self.locks.lock().await.entry(login_id).or_default().clone()
     }
 
+    /// Takes the login's lease for one call to the network, when `early` (the caller's reasons
+    /// not to call) says nothing and no backoff is running; then reads the login again under the
+    /// lease and asks `early` again: another replica may have refreshed between the first read
+    /// and the lease, and its rotated refresh token is the only one the network still takes.
+    async fn lease<T>(
+        &self,
+        login_id: i64,
+        now: DateTime<Utc>,
+        early: impl Fn(&social_logins::Model) -> Option<T>,
+    ) -> anyhow::Result<Leased<T>> {
+        let Some(login) = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(Leased::NotFound);
+        };
+        if let Some(outcome) = early(&login) {
+            return Ok(Leased::Early(outcome));
+        }
+        if login.next_refresh_at.is_some_and(|at| at > now) {
+            return Ok(Leased::BackingOff);
+        }
+        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
+            return Ok(Leased::Busy);
+        }
+        let again = social_logins::Entity::find_by_id(login_id)
+            .one(&self.db)
+            .await?;
+        match again.map(|login| (early(&login), login)) {
+            Some((None, login)) => Ok(Leased::Held(Box::new(login))),
+            Some((Some(outcome), _)) => {
+                repo::release_lease(&self.db, login_id).await?;
+                Ok(Leased::Early(outcome))
+            }
+            None => Ok(Leased::NotFound),
+        }
+    }
+
     fn probe_due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
         login.status == entity::enums::LoginStatus::Connected
             && login.token_expires_at.is_none()
@@ -139,28 +191,17 @@ impl Keeper {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
         let now = self.clock.now();
-        let Some(login) = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
+        let login = match self
+            .lease(login_id, now, |login| {
+                (!self.probe_due(login, now)).then_some(Probe::NotDue)
+            })
             .await?
-        else {
-            return Ok(Probe::NotDue);
-        };
-        if !self.probe_due(&login, now) {
-            return Ok(Probe::NotDue);
-        }
-        if login.next_refresh_at.is_some_and(|at| at > now) {
-            return Ok(Probe::Deferred);
-        }
-        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
-            return Ok(Probe::Busy);
-        }
-        let Some(login) = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
-            .await?
-            .filter(|login| self.probe_due(login, now))
-        else {
-            repo::release_lease(&self.db, login_id).await?;
-            return Ok(Probe::NotDue);
+        {
+            Leased::Held(login) => *login,
+            Leased::NotFound => return Ok(Probe::NotDue),
+            Leased::Early(outcome) => return Ok(outcome),
+            Leased::BackingOff => return Ok(Probe::Deferred),
+            Leased::Busy => return Ok(Probe::Busy),
         };
         let (Some(access_token), Some(adapter)) = (
             self.cipher.access_token(&login)?,
@@ -214,36 +255,24 @@ impl Keeper {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
         let now = self.clock.now();
-        let Some(login) = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
+        let login = match self
+            .lease(login_id, now, |login| {
+                if login.status != entity::enums::LoginStatus::Connected || !self.due(login, now) {
+                    Some(Refresh::NotDue)
+                } else if login.refresh_token_enc.is_none() || login.key_id.is_none() {
+                    Some(Refresh::NotRefreshable)
+                } else {
+                    None
+                }
+            })
             .await?
-        else {
-            return Ok(Refresh::NotDue);
+        {
+            Leased::Held(login) => *login,
+            Leased::NotFound => return Ok(Refresh::NotDue),
+            Leased::Early(outcome) => return Ok(outcome),
+            Leased::BackingOff => return Ok(Refresh::Deferred),
+            Leased::Busy => return Ok(Refresh::Busy),
         };
-        if login.status != entity::enums::LoginStatus::Connected || !self.due(&login, now) {
-            return Ok(Refresh::NotDue);
-        }
-        if login.refresh_token_enc.is_none() || login.key_id.is_none() {
-            return Ok(Refresh::NotRefreshable);
-        }
-        if login.next_refresh_at.is_some_and(|at| at > now) {
-            return Ok(Refresh::Deferred);
-        }
-        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
-            return Ok(Refresh::Busy);
-        }
-        // Read again under the lease: another replica may have refreshed between our first read
-        // and the lease, and its rotated refresh token is the only one the network still takes.
-        let Some(login) = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(Refresh::NotDue);
-        };
-        if !self.due(&login, now) {
-            repo::release_lease(&self.db, login.id).await?;
-            return Ok(Refresh::NotDue);
-        }
         let Some(refresh_token) = self.cipher.refresh_token(&login)? else {
             repo::release_lease(&self.db, login.id).await?;
             return Ok(Refresh::NotRefreshable);
