@@ -80,6 +80,7 @@ try {
   await page.waitForURL(/\/dashboard#\/social-networks\/reauth\?result=reconnected/);
   await page.locator("#restore[open]").waitFor();
   await page.locator("#restore-result", { hasText: "Reconnected 3 account(s)" }).waitFor();
+  await page.locator("#restore-result", { hasText: "2 held post(s) go out as scheduled" }).waitFor();
   check((await badge(page)) === 0, "no disconnected account left");
   check(!(await page.locator("#banner").isVisible()), "no banner");
 

@@ -431,10 +431,15 @@ const VIEWS = {
 
 function resultText(params) {
   switch (params.get("result")) {
-    case "reconnected":
+    case "reconnected": {
+      const released = Number(params.get("released"));
+      const late = Number(params.get("needs_reschedule"));
       return `Reconnected ${params.get("reconnected")} account(s)${
         Number(params.get("still_disconnected")) ? `; ${params.get("still_disconnected")} still need attention` : ""
-      }.`;
+      }.${released ? ` ${released} held post(s) go out as scheduled.` : ""}${
+        late ? ` ${late} held post(s) missed their time: choose a new one in the planner.` : ""
+      }`;
+    }
     case "refused":
       return `Nothing changed: ${label(params.get("code") ?? "refused")}.`;
     case "error":

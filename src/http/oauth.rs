@@ -54,11 +54,20 @@ pub async fn callback(
     .await;
     state.bus.wake();
     let result = match outcome {
-        Ok(outcome) => format!(
-            "result=reconnected&reconnected={}&still_disconnected={}",
-            outcome.reconnected.len(),
-            outcome.still_disconnected.len()
-        ),
+        Ok(outcome) => {
+            // B4: what the reconnect released, so the page can say it.
+            let late = outcome
+                .released_posts
+                .iter()
+                .filter(|post| post.state == entity::enums::PostState::NeedsReschedule)
+                .count();
+            format!(
+                "result=reconnected&released={}&needs_reschedule={late}&reconnected={}&still_disconnected={}",
+                outcome.released_posts.len() - late,
+                outcome.reconnected.len(),
+                outcome.still_disconnected.len()
+            )
+        }
         Err(error) => match user_error(error) {
             Ok(refusal) => {
                 use async_graphql::InputType as _;

@@ -117,7 +117,9 @@ async fn an_org_admin_connects_linkedin_and_the_new_profile_joins_the_organizati
 
     // Assert: the profile is added; the company page Ben only edits stays on Ada's login (R6).
     assert!(
-        done.ends_with("result=reconnected&reconnected=1&still_disconnected=0"),
+        done.contains(
+            "result=reconnected&released=0&needs_reschedule=0&reconnected=1&still_disconnected=0"
+        ),
         "{done}"
     );
     let nodes = visible(&app, "ada@northwind.example").await;
@@ -178,7 +180,9 @@ async fn connecting_an_identity_again_brings_its_disconnected_accounts_back() {
 
     // Assert: the same rows come back, none is added.
     assert!(
-        done.ends_with("result=reconnected&reconnected=3&still_disconnected=0"),
+        done.contains(
+            "result=reconnected&released=2&needs_reschedule=0&reconnected=3&still_disconnected=0"
+        ),
         "{done}"
     );
     for page in ["fb-page-northwind", "fb-page-roastery", "fb-group-lovers"] {
@@ -248,7 +252,10 @@ async fn a_personal_connect_adds_an_account_only_its_user_sees() {
     let (_, done) = connect(&app, "cleo@northwind.example", "X", None, "x-other").await;
 
     // Assert
-    assert!(done.contains("result=reconnected&reconnected=1"), "{done}");
+    assert!(
+        done.contains("result=reconnected&released=0&needs_reschedule=0&reconnected=1&"),
+        "{done}"
+    );
     let added = account(&app, "x-other").await;
     assert_eq!(added.owner_user_id, Some(cleo));
     assert_eq!(added.owner_organization_id, None);
