@@ -686,3 +686,30 @@ async fn a_network_that_times_out_changes_nothing() {
     assert_eq!(event_count(&app).await, 0);
     held.abort();
 }
+
+#[tokio::test]
+async fn the_callback_redirects_only_to_the_configured_dashboard_whatever_the_request_says() {
+    let app = TestApp::spawn_demo().await;
+    let started = start(&app, "ada@northwind.example", "x-northwind").await;
+    let back = sign_in(
+        &app,
+        started["authorizeUrl"].as_str().expect("url"),
+        "x-northwind",
+        &[],
+        "allow",
+    )
+    .await;
+    // Whatever a link adds (return_to, redirect_uri, next), the target is our own reauth path.
+    let tampered = format!(
+        "{back}&return_to=https://evil.example/&redirect_uri=https://evil.example/&next=//evil.example"
+    );
+    let location = callback(&app, &tampered).await;
+    assert!(
+        location.starts_with(&format!(
+            "{}/dashboard#/social-networks/reauth?",
+            app.address
+        )),
+        "{location}"
+    );
+    assert!(!location.contains("evil.example"), "{location}");
+}
