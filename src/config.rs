@@ -119,6 +119,12 @@ pub struct Config {
     #[arg(long, env = "RELINK_JWT_PUBLIC_KEY_FILE", global = true)]
     pub jwt_public_key_file: Option<PathBuf>,
 
+    /// JWK Set file (RFC 7517) of your identity provider's RS256 public keys: a token's `kid` picks
+    /// its key; an unknown `kid` re-reads the file (at most every 30 s), so keys rotate without a
+    /// restart. Instead of `RELINK_JWT_PUBLIC_KEY_FILE`.
+    #[arg(long, env = "RELINK_JWT_JWKS_FILE", global = true)]
+    pub jwt_jwks_file: Option<PathBuf>,
+
     /// Required `iss` claim of dashboard JWTs.
     #[arg(
         long,
@@ -332,6 +338,7 @@ impl Config {
                 "test-secret-test-secret-test-secret-0123456789",
             )),
             jwt_public_key_file: None,
+            jwt_jwks_file: None,
             jwt_issuer: "relink".to_owned(),
             jwt_audience: "relink-dashboard".to_owned(),
             jwt_leeway_secs: 30,

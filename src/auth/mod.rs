@@ -1,11 +1,19 @@
 //! Dashboard sign-in: JWTs with a pinned algorithm, required claims and a clock we control.
 
-use std::{fs, path::Path};
+use std::{
+    collections::HashMap,
+    fs,
+    path::{Path, PathBuf},
+    sync::{Mutex, PoisonError, RwLock},
+};
 
 use anyhow::Context as _;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation,
+    jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm},
+};
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 
@@ -63,10 +71,83 @@ struct IssuedClaims<'a> {
     exp: i64,
 }
 
+/// How tokens are verified: one key, or a JWK Set picked by `kid`.
+enum Decoding {
+    Single(DecodingKey),
+    Jwks(Jwks),
+}
+
+/// An identity provider's JWK Set, re-read from its file when a token names an unknown `kid`.
+struct Jwks {
+    path: PathBuf,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    read_at: Mutex<DateTime<Utc>>,
+}
+
+/// How often an unknown `kid` may make us read the JWK Set file again.
+const JWKS_REREAD_AFTER: i64 = 30;
+
+impl Jwks {
+    fn load(path: &Path) -> anyhow::Result<HashMap<String, DecodingKey>> {
+        let text = fs::read_to_string(path)
+            .with_context(|| format!("RELINK_JWT_JWKS_FILE: cannot read {}", path.display()))?;
+        let set: JwkSet = serde_json::from_str(&text).with_context(|| {
+            format!("RELINK_JWT_JWKS_FILE: {} is not a JWK Set", path.display())
+        })?;
+        let mut keys = HashMap::new();
+        for jwk in &set.keys {
+            let rsa = matches!(jwk.algorithm, AlgorithmParameters::RSA(_));
+            let rs256 = jwk
+                .common
+                .key_algorithm
+                .is_none_or(|alg| alg == KeyAlgorithm::RS256);
+            let (true, true, Some(kid)) = (rsa, rs256, jwk.common.key_id.clone()) else {
+                tracing::warn!(kid = ?jwk.common.key_id, "RELINK_JWT_JWKS_FILE: a key that is not RS256 with a kid is ignored");
+                continue;
+            };
+            keys.insert(kid, DecodingKey::from_jwk(jwk).context("an RS256 JWK")?);
+        }
+        anyhow::ensure!(
+            !keys.is_empty(),
+            "RELINK_JWT_JWKS_FILE: {} holds no RS256 key with a kid",
+            path.display()
+        );
+        Ok(keys)
+    }
+
+    /// The key of `kid`, reading the file again when it is unknown and the last read is old.
+    fn key(&self, kid: &str, now: DateTime<Utc>) -> Option<DecodingKey> {
+        let known = |keys: &HashMap<String, DecodingKey>| keys.get(kid).cloned();
+        if let Some(key) = known(&self.keys.read().unwrap_or_else(PoisonError::into_inner)) {
+            return Some(key);
+        }
+        let mut read_at = self.read_at.lock().unwrap_or_else(PoisonError::into_inner);
+        if (now - *read_at).num_seconds() < JWKS_REREAD_AFTER {
+            return None;
+        }
+        *read_at = now;
+        match Self::load(&self.path) {
+            Ok(keys) => {
+                tracing::info!(keys = keys.len(), "re-read the identity provider's JWK Set");
+                let found = known(&keys);
+                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+                found
+            }
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "cannot re-read the JWK Set; keeping the keys we have"
+                );
+                None
+            }
+        }
+    }
+}
+
 /// Keys and rules for dashboard tokens.
 pub struct TokenKeys {
     encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    decoding: Decoding,
     validation: Validation,
     algorithm: Algorithm,
     issuer: String,
@@ -89,7 +170,21 @@ impl TokenKeys {
     /// Builds the keys from config: an RS256 public key file, an HS256 secret, or a secret
     /// generated into (and later read from) the data folder.
     pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            config.jwt_public_key_file.is_none() || config.jwt_jwks_file.is_none(),
+            "set RELINK_JWT_PUBLIC_KEY_FILE or RELINK_JWT_JWKS_FILE, not both"
+        );
         let (algorithm, encoding, decoding) = match &config.jwt_public_key_file {
+            None if config.jwt_jwks_file.is_some() => {
+                let path = config.jwt_jwks_file.clone().unwrap_or_default();
+                let keys = Jwks::load(&path)?;
+                let jwks = Jwks {
+                    path,
+                    keys: RwLock::new(keys),
+                    read_at: Mutex::new(DateTime::<Utc>::MIN_UTC),
+                };
+                (Algorithm::RS256, None, Decoding::Jwks(jwks))
+            }
             Some(path) => {
                 let pem = fs::read(path).with_context(|| {
                     format!("RELINK_JWT_PUBLIC_KEY_FILE: cannot read {}", path.display())
@@ -100,7 +195,7 @@ impl TokenKeys {
                         path.display()
                     )
                 })?;
-                (Algorithm::RS256, None, key)
+                (Algorithm::RS256, None, Decoding::Single(key))
             }
             None => {
                 let secret = match &config.jwt_secret {
@@ -114,7 +209,7 @@ impl TokenKeys {
                 (
                     Algorithm::HS256,
                     Some(EncodingKey::from_secret(&secret).context("HS256 key")?),
-                    DecodingKey::from_secret(&secret).context("HS256 key")?,
+                    Decoding::Single(DecodingKey::from_secret(&secret).context("HS256 key")?),
                 )
             }
         };
@@ -170,8 +265,22 @@ impl TokenKeys {
 
     /// Verifies signature, algorithm, issuer, audience and the time claims at `now`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|error| AuthError::Invalid(format!("{:?}", error.kind())))?;
+        let invalid =
+            |error: jsonwebtoken::errors::Error| AuthError::Invalid(format!("{:?}", error.kind()));
+        let data = match &self.decoding {
+            Decoding::Single(key) => jsonwebtoken::decode::<Claims>(token, key, &self.validation),
+            Decoding::Jwks(jwks) => {
+                let kid = jsonwebtoken::decode_header(token)
+                    .map_err(invalid)?
+                    .kid
+                    .ok_or_else(|| AuthError::Invalid("no kid in the token".to_owned()))?;
+                let key = jwks
+                    .key(&kid, now)
+                    .ok_or_else(|| AuthError::Invalid(format!("unknown kid {kid}")))?;
+                jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+            }
+        }
+        .map_err(invalid)?;
         let claims = data.claims;
         let now = now.timestamp();
         if claims.exp + self.leeway <= now {

@@ -155,3 +155,84 @@ fn a_short_secret_is_refused_and_a_generated_one_is_kept() {
             .contains(&std::fs::read_to_string(dir.path().join(SECRET_FILE)).expect("file"))
     );
 }
+
+const JWKS: &str = include_str!("../../tests/fixtures/jwt-test-jwks.json");
+
+fn signed_with_kid(kid: Option<&str>) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = kid.map(str::to_owned);
+    sign_raw(
+        &claims(3600),
+        header,
+        &EncodingKey::from_rsa_pem(RSA_PRIVATE.as_bytes()).expect("rsa"),
+    )
+}
+
+/// The fixture's JWK Set with only the keys whose `kid` is listed.
+fn jwks_with(kids: &[&str]) -> String {
+    let mut set: serde_json::Value = serde_json::from_str(JWKS).expect("json");
+    set["keys"]
+        .as_array_mut()
+        .expect("keys")
+        .retain(|key| kids.contains(&key["kid"].as_str().unwrap_or_default()));
+    set.to_string()
+}
+
+#[test]
+fn a_jwk_set_picks_the_key_by_kid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, JWKS).expect("write");
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.jwt_jwks_file = Some(file);
+    let keys = TokenKeys::from_config(&config).expect("keys");
+    assert!(!keys.can_issue());
+    let valid = keys
+        .verify(&signed_with_kid(Some("2026-11")), now())
+        .expect("valid");
+    assert_eq!(valid.sub, "northwind|ada");
+    // The other key of the set does not verify this signature; no kid, or an unknown one: refused.
+    for kid in [Some("2026-10"), None, Some("2099-01")] {
+        assert!(
+            keys.verify(&signed_with_kid(kid), now()).is_err(),
+            "{kid:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_key_in_the_jwk_set_is_picked_up_without_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks_with(&["2026-10"])).expect("write");
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.jwt_jwks_file = Some(file.clone());
+    let keys = TokenKeys::from_config(&config).expect("keys");
+    let token = signed_with_kid(Some("2026-11"));
+    assert!(keys.verify(&token, now()).is_err(), "not published yet");
+    // The identity provider publishes its new key; the file is re-read at most every 30 s.
+    std::fs::write(&file, jwks_with(&["2026-10", "2026-11"])).expect("rotate");
+    assert!(keys.verify(&token, now() + Duration::seconds(10)).is_err());
+    let claims = keys
+        .verify(&token, now() + Duration::seconds(31))
+        .expect("the new key is read");
+    assert_eq!(claims.sub, "northwind|ada");
+}
+
+#[test]
+fn a_jwk_set_that_cannot_work_stops_the_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, r#"{"keys":[]}"#).expect("write");
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.jwt_jwks_file = Some(file.clone());
+    let empty = TokenKeys::from_config(&config).expect_err("empty");
+    assert!(
+        format!("{empty:#}").contains("RELINK_JWT_JWKS_FILE"),
+        "{empty:#}"
+    );
+    std::fs::write(&file, JWKS).expect("write");
+    config.jwt_public_key_file = Some(dir.path().join("key.pub"));
+    let both = TokenKeys::from_config(&config).expect_err("both");
+    assert!(format!("{both:#}").contains("not both"), "{both:#}");
+}
