@@ -13,6 +13,7 @@ mod publish;
 mod repo;
 mod secrets;
 mod seed;
+mod switches;
 mod token;
 
 use axum::{
@@ -26,8 +27,8 @@ use crate::{config::Secret, http::AppState};
 
 pub use error::SandboxError;
 pub use policy::{RefreshPolicy, TokenPolicy, policy};
-pub use publish::Switches;
 pub use seed::{is_empty, seed};
+pub use switches::Switches;
 
 /// The sandbox routes, to be nested at `/sandbox`.
 pub fn router() -> Router<AppState> {
@@ -43,11 +44,11 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/assets/{external_id}/roles", post(admin::set_role))
         .route("/admin/published", get(publish::published))
-        .route("/admin/publishing/stall", post(publish::stall))
-        .route("/admin/publishing/resume", post(publish::resume))
+        .route("/admin/publishing/stall", post(switches::stall))
+        .route("/admin/publishing/resume", post(switches::resume))
         .route(
             "/admin/token-endpoint/fail-every/{every}",
-            post(publish::fail_every),
+            post(switches::fail_every),
         )
         .route(
             "/{network}/oauth/authorize",
