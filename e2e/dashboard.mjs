@@ -123,7 +123,14 @@ try {
   const dev = await devContext.newPage();
   dev.setDefaultTimeout(10_000);
   await signIn(dev, "Dev Patel");
-  await dev.locator("#avatar").click();
+  // By keyboard: the avatar is a button; Enter opens the restore pop-up, Escape closes it.
+  await dev.locator("#avatar").focus();
+  await dev.keyboard.press("Enter");
+  await dev.locator("#restore[open]").waitFor();
+  await dev.keyboard.press("Escape");
+  await dev.locator("#restore[open]").waitFor({ state: "detached" });
+  await dev.locator("#avatar").focus();
+  await dev.keyboard.press("Enter");
   const x = dev.locator("#restore-list li", {
     has: dev.locator("strong", { hasText: /^@northwind$/ }),
   });
