@@ -1,5 +1,6 @@
-//! Load benchmark: requests per second of `{ __typename }` and of the dashboard's
-//! `reconnectStatus` query for a viewer who sees 50 accounts among 10,000, on one server.
+//! Load benchmark: requests per second of `{ __typename }`, of the dashboard's `reconnectStatus`
+//! query for a viewer who sees 50 accounts among 10,000, and of a mix of the dashboard's queries
+//! (status, accounts, planner, streams, viewer), on one server, with error counts and percentiles.
 //!
 //! `cargo run --release --bin relink-bench -- [--seconds 10] [--concurrency 16] [--write-readme]`
 
@@ -53,6 +54,17 @@ const DASHBOARD: &str = "{ reconnectStatus { bannerVisible bannerDismissedUntil 
     accounts { id name network health viewerCanReconnect lastReconnectedBy { name } \
     disconnect { reason since fix } } } }";
 
+/// What a dashboard asks for while a person uses it, in turn.
+const MIX: [&str; 5] = [
+    DASHBOARD,
+    "{ socialAccounts(first: 50) { nodes { id name network health flag viewerCanReconnect \
+      lastReconnectedBy { name } disconnect { reason fix heldPostCount } } } }",
+    "{ scheduledPosts(first: 50) { nodes { id body state scheduledAt warning { message \
+      viewerCanReconnect } socialAccount { name } } } }",
+    "{ streams { id title state reconnectRequired viewerCanReconnect } }",
+    "{ viewer { user { name email } organizations { name viewerRole } } }",
+];
+
 struct Outcome {
     requests: u64,
     errors: u64,
@@ -74,28 +86,45 @@ async fn run(
     query: &str,
     args: &Args,
 ) -> Outcome {
-    let body = Arc::new(json!({ "query": query }));
+    run_mix(client, url, token, &[query], args).await
+}
+
+/// Each client sends the queries in turn (starting at a different one), as fast as it can.
+async fn run_mix(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    queries: &[&str],
+    args: &Args,
+) -> Outcome {
+    let bodies: Arc<Vec<serde_json::Value>> = Arc::new(
+        queries
+            .iter()
+            .map(|query| json!({ "query": query }))
+            .collect(),
+    );
     let warm_up = Instant::now() + Duration::from_secs(1);
     let end = warm_up + Duration::from_secs(args.seconds);
     let mut workers = Vec::new();
-    for _ in 0..args.concurrency {
-        let (client, url, token, body) = (
+    for worker in 0..args.concurrency {
+        let (client, url, token, bodies) = (
             client.clone(),
             url.to_owned(),
             token.to_owned(),
-            body.clone(),
+            bodies.clone(),
         );
         workers.push(tokio::spawn(async move {
             let (mut latencies, mut errors) = (Vec::new(), 0u64);
-            loop {
+            for turn in worker.. {
                 let started = Instant::now();
                 if started >= end {
                     break;
                 }
+                let body = &bodies[turn % bodies.len()];
                 let ok = match client
                     .post(&url)
                     .bearer_auth(&token)
-                    .json(&*body)
+                    .json(body)
                     .send()
                     .await
                 {
@@ -205,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let trivial = run(&client, &url, &token, TRIVIAL, &args).await;
     let dashboard = run(&client, &url, &token, DASHBOARD, &args).await;
+    let mixed = run_mix(&client, &url, &token, &MIX, &args).await;
     for query in &args.query {
         let outcome = run(&client, &url, &token, query, &args).await;
         println!("{}", row(&format!("`{query}`"), &outcome));
@@ -219,7 +249,7 @@ async fn main() -> anyhow::Result<()> {
         "Measured by `cargo run --release --bin relink-bench -- --seconds {} --concurrency {}` on {} ({} cores), \
          {database}, one server and the load client in one process; {} accounts, the viewer sees {} \
          ({visible_attention} on the restore list).\n\n\
-         | query | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n{}\n{}\n\n\
+         | query | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n{}\n{}\n{}\n\n\
          Ratio dashboard / trivial: **{:.2}** (aim: 0.5 or better).\n",
         args.seconds,
         args.concurrency,
@@ -229,6 +259,10 @@ async fn main() -> anyhow::Result<()> {
         args.visible,
         row("`{ __typename }`", &trivial),
         row("`reconnectStatus` (dashboard)", &dashboard),
+        row(
+            "dashboard mix (status, accounts, planner, streams, viewer in turn)",
+            &mixed
+        ),
         ratio,
     );
     println!("{report}");
