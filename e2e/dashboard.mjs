@@ -142,6 +142,14 @@ try {
   await x.locator("text=Asked").waitFor();
   await dev.screenshot({ path: `${shots}dev-restore.png` });
 
+  step = "a refused release choice is said on the page, not in a dialog box";
+  await dev.keyboard.press("Escape");
+  await dev.goto(`${base}/dashboard#/planner`);
+  const held = dev.locator("#planner li.held", { hasText: "Flat whites are back" });
+  await held.getByRole("button", { name: "Reschedule" }).click();
+  await dev.locator("#notice:not([hidden])").waitFor();
+  check((await dev.locator("#notice").textContent()).length > 0, "the refusal is explained");
+
   console.log("dashboard e2e: all steps passed");
   await browser.close();
 } catch (error) {

@@ -76,6 +76,13 @@ const $ = (selector) => document.querySelector(selector);
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "no time");
 const label = (text) => text.toLowerCase().replaceAll("_", " ");
 
+/** Tells the person why an action was refused, in the page's live region. */
+function say(message) {
+  const notice = $("#notice");
+  notice.textContent = message;
+  notice.hidden = false;
+}
+
 // ---------------------------------------------------------------------------------------------
 // State.
 
@@ -233,7 +240,7 @@ function openRestore() {
 async function reconnect(accountId) {
   const { startReconnect } = await app.client.request(Q.startReconnect, { id: accountId });
   if (startReconnect.userErrors.length) {
-    alert(startReconnect.userErrors[0].message);
+    say(startReconnect.userErrors[0].message);
     return;
   }
   // The network's sign-in (its account chooser, R20); it sends the browser back to
@@ -294,7 +301,7 @@ async function resolve(button) {
     at: time ? new Date(time).toISOString() : null,
   });
   if (resolveHeldPost.userErrors.length) {
-    alert(resolveHeldPost.userErrors[0].message);
+    say(resolveHeldPost.userErrors[0].message);
   }
   route({ refresh: true });
 }
@@ -471,6 +478,7 @@ async function route({ refresh = false } = {}) {
     if (link.hasAttribute("aria-current")) link.setAttribute("aria-current", "page");
   });
   const main = $("#main");
+  if (!refresh) $("#notice").hidden = true;
   main.innerHTML = await VIEWS[current]();
   main.dataset.view = current;
   if (!refresh) main.focus();
