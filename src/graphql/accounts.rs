@@ -337,6 +337,18 @@ pub struct SocialAccountEdge {
     pub node: SocialAccount,
 }
 
+impl PageInfo {
+    /// A forward page: its first and last cursors, and whether more rows follow.
+    pub fn forward(has_next_page: bool, start: Option<String>, end: Option<String>) -> Self {
+        Self {
+            has_next_page,
+            has_previous_page: false,
+            start_cursor: start,
+            end_cursor: end,
+        }
+    }
+}
+
 /// Relay paging state.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct PageInfo {
@@ -375,12 +387,11 @@ impl SocialAccountConnection {
             .collect();
         Self {
             nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
-            page_info: PageInfo {
-                has_previous_page: false,
+            page_info: PageInfo::forward(
                 has_next_page,
-                start_cursor: edges.first().map(|edge| edge.cursor.clone()),
-                end_cursor: edges.last().map(|edge| edge.cursor.clone()),
-            },
+                edges.first().map(|edge| edge.cursor.clone()),
+                edges.last().map(|edge| edge.cursor.clone()),
+            ),
             edges,
         }
     }
@@ -392,19 +403,28 @@ const DEFAULT_PAGE: i32 = 20;
 
 /// Reads `first` (1–100, default 20) and `after`.
 pub fn page(first: Option<i32>, after: Option<String>) -> ApiResult<(u64, Option<i64>)> {
+    let limit = page_size(first)?;
+    let after = after
+        .map(|cursor| cursor_of(&cursor, ids::decode_cursor))
+        .transpose()?;
+    Ok((limit, after))
+}
+
+/// Reads `first`: 1–100, default 20.
+pub fn page_size(first: Option<i32>) -> ApiResult<u64> {
     let first = first.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&first) {
         return Err(ApiError::BadUserInput(format!(
             "`first` must be between 1 and {MAX_PAGE}"
         )));
     }
-    let after = match after {
-        Some(cursor) => Some(ids::decode_cursor(&cursor).ok_or_else(|| {
-            ApiError::BadUserInput("`after` is not a cursor of this list".to_owned())
-        })?),
-        None => None,
-    };
-    Ok((u64::try_from(first).unwrap_or(20), after))
+    Ok(u64::try_from(first).unwrap_or(20))
+}
+
+/// Reads an `after` cursor with the list's own decoder; anything else is bad input.
+pub fn cursor_of<T>(cursor: &str, decode: impl FnOnce(&str) -> Option<T>) -> ApiResult<T> {
+    decode(cursor)
+        .ok_or_else(|| ApiError::BadUserInput("`after` is not a cursor of this list".to_owned()))
 }
 
 /// A connection costs `first × child` (each of `edges` and `nodes` counts once per row).

@@ -180,12 +180,11 @@ impl AuditQuery {
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             let nodes: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
             Ok(AuditEntryConnection {
-                page_info: PageInfo {
-                    has_previous_page: false,
+                page_info: PageInfo::forward(
                     has_next_page,
-                    start_cursor: nodes.first().map(|entry| entry.id.to_string()),
-                    end_cursor: nodes.last().map(|entry| entry.id.to_string()),
-                },
+                    nodes.first().map(|entry| entry.id.to_string()),
+                    nodes.last().map(|entry| entry.id.to_string()),
+                ),
                 nodes,
             })
         }

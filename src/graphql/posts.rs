@@ -10,7 +10,8 @@ use sea_orm::{ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _};
 
 use super::{
     accounts::{
-        ConnectionHealth, DisconnectReason, MAX_PAGE, PageInfo, SocialAccount, connection_cost,
+        ConnectionHealth, DisconnectReason, PageInfo, SocialAccount, connection_cost, cursor_of,
+        page_size,
     },
     context::{clock, database, events_committed, viewer},
     errors::{ApiError, ApiResult, gql},
@@ -273,19 +274,10 @@ impl PostsQuery {
         filter: Option<ScheduledPostFilter>,
     ) -> async_graphql::Result<ScheduledPostConnection> {
         gql(async {
-            let limit = first.unwrap_or(20);
-            if !(1..=MAX_PAGE).contains(&limit) {
-                return Err(ApiError::BadUserInput(format!(
-                    "`first` must be between 1 and {MAX_PAGE}"
-                )));
-            }
-            let limit = u64::try_from(limit).unwrap_or(20);
-            let after = match after {
-                Some(cursor) => Some(decode_post_cursor(&cursor).ok_or_else(|| {
-                    ApiError::BadUserInput("`after` is not a cursor of this list".to_owned())
-                })?),
-                None => None,
-            };
+            let limit = page_size(first)?;
+            let after = after
+                .map(|cursor| cursor_of(&cursor, decode_post_cursor))
+                .transpose()?;
             let filter = filter.unwrap_or_default();
             if let (Some(from), Some(to)) = (filter.from, filter.to)
                 && from > to
@@ -340,12 +332,11 @@ impl PostsQuery {
                 .collect();
             Ok(ScheduledPostConnection {
                 nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
-                page_info: PageInfo {
-                    has_previous_page: false,
+                page_info: PageInfo::forward(
                     has_next_page,
-                    start_cursor: edges.first().map(|edge| edge.cursor.clone()),
-                    end_cursor: edges.last().map(|edge| edge.cursor.clone()),
-                },
+                    edges.first().map(|edge| edge.cursor.clone()),
+                    edges.last().map(|edge| edge.cursor.clone()),
+                ),
                 edges,
             })
         }

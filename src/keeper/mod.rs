@@ -101,7 +101,9 @@ pub struct Keeper {
     locks: Arc<Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
 }
 
-fn backoff(failures: i32) -> Duration {
+/// How long to wait after `failures` transient failures in a row: 1, 2, 4 … 64 minutes. The
+/// publisher backs off the same way.
+pub fn backoff(failures: i32) -> Duration {
     Duration::minutes(1i64 << failures.clamp(0, 6))
 }
 

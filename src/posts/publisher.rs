@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::{enums::DisconnectReason, scheduled_posts, social_accounts, social_logins};
 use sea_orm::{DatabaseConnection, EntityTrait as _};
 
@@ -18,6 +18,7 @@ use crate::{
     crypto::TokenCipher,
     db,
     events::EventBus,
+    keeper::backoff,
     networks::{NetworkError, Networks},
 };
 
@@ -47,10 +48,6 @@ pub struct Publisher {
     bus: EventBus,
     clock: SharedClock,
     settings: Settings,
-}
-
-fn backoff(attempts: i32) -> Duration {
-    Duration::minutes(1i64 << attempts.clamp(0, 6))
 }
 
 impl Publisher {
