@@ -67,3 +67,47 @@ impl Clock for ManualClock {
 
 /// The clock handle kept in state.
 pub type SharedClock = Arc<dyn Clock>;
+
+/// `at + by`, saturating at the ends of time instead of panicking: durations come from settings
+/// and from networks (`expires_in`), instants from users (`scheduledAt`), and chrono's `+`
+/// panics past year 262,143.
+pub fn after(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(by)
+        .unwrap_or(if by < Duration::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
+}
+
+/// `at - by`, saturating like [`after`].
+pub fn before(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_sub_signed(by)
+        .unwrap_or(if by < Duration::zero() {
+            DateTime::<Utc>::MAX_UTC
+        } else {
+            DateTime::<Utc>::MIN_UTC
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_time_saturates_instead_of_panicking() {
+        let now = Utc::now();
+        assert_eq!(after(now, Duration::hours(1)), now + Duration::hours(1));
+        assert_eq!(
+            after(DateTime::<Utc>::MAX_UTC, Duration::days(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(after(now, Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(after(now, Duration::MIN), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(before(now, Duration::MAX), DateTime::<Utc>::MIN_UTC);
+        assert_eq!(
+            before(now, Duration::minutes(1)),
+            now - Duration::minutes(1)
+        );
+    }
+}

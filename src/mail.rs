@@ -134,31 +134,47 @@ impl Mailer {
     }
 }
 
+/// The most spaces a wrapped line is indented by, whatever the text's own indent: the indent is
+/// repeated on every continuation line, so an uncapped one grows the text by its own size per word.
+const MAX_INDENT: usize = 8;
+
 /// Wraps lines longer than `width` bytes at spaces, so the text fits the 8bit transfer encoding;
-/// a wrapped list item continues under its text.
+/// a wrapped list item continues under its text, a wrapped quote (`> `) stays quoted. Linear in
+/// the input: each word is copied once, and a continuation line adds at most [`MAX_INDENT`] + 2
+/// bytes (and no more than a quarter of the width).
 fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + 16);
     for line in text.lines() {
-        let indent = line.len() - line.trim_start().len();
-        let hanging = indent
-            + if line.trim_start().starts_with("- ") {
-                2
-            } else {
-                0
-            };
-        let mut current = " ".repeat(indent);
-        for word in line.split_whitespace() {
-            let fresh = current.trim().is_empty();
-            if !fresh && current.len() + 1 + word.len() > width {
-                out.push_str(&current);
+        let body = line.trim_start();
+        // Indents take at most a quarter of the width, so wrapping never outgrows the text.
+        let limit = MAX_INDENT.min(width / 4);
+        let indent = (line.len() - body.len()).min(limit);
+        let mut continuation = if body.starts_with("> ") {
+            format!("{}> ", " ".repeat(indent))
+        } else if body.starts_with("- ") {
+            " ".repeat(indent + 2)
+        } else {
+            " ".repeat(indent)
+        };
+        continuation.truncate(width / 4);
+        let mut length = 0;
+        let mut fresh = true;
+        for word in body.split_whitespace() {
+            if fresh {
+                out.extend(std::iter::repeat_n(' ', indent));
+                length = indent;
+            } else if length + 1 + word.len() > width {
                 out.push('\n');
-                current = " ".repeat(hanging);
-            } else if !fresh {
-                current.push(' ');
+                out.push_str(&continuation);
+                length = continuation.len();
+            } else {
+                out.push(' ');
+                length += 1;
             }
-            current.push_str(word);
+            out.push_str(word);
+            length += word.len();
+            fresh = false;
         }
-        out.push_str(current.trim_end());
         out.push('\n');
     }
     out
@@ -179,5 +195,62 @@ mod tests {
             "{wrapped}"
         );
         assert!(wrapped.starts_with("short\n- a long line"), "{wrapped}");
+        let quoted = wrap(
+            "> a quoted note that is long enough to be wrapped twice over",
+            20,
+        );
+        assert!(
+            quoted.lines().all(|line| line.starts_with("> ")),
+            "{quoted}"
+        );
+    }
+
+    #[test]
+    fn a_huge_indent_is_capped_and_not_repeated_per_word() {
+        // The note that once asked for ~125 GB: half a million spaces, then 250,000 words.
+        let text = format!("{}{}", " ".repeat(500_000), "w ".repeat(250_000));
+        let wrapped = wrap(&text, 76);
+        assert!(wrapped.len() <= 2 * text.len(), "{} bytes", wrapped.len());
+        assert!(wrapped.lines().all(|line| line.len() <= 76));
+    }
+
+    #[test]
+    fn the_output_is_at_most_twice_the_input_plus_a_width_per_line() {
+        use rand::{Rng as _, SeedableRng as _, rngs::StdRng};
+        let mut rng = StdRng::seed_from_u64(7);
+        let pieces = [
+            "",
+            " ",
+            "  ",
+            "- ",
+            "> ",
+            "\n",
+            "word",
+            "a",
+            "longerwordthanmost",
+            "\t",
+        ];
+        for _ in 0..2_000 {
+            let count = rng.random_range(0..200);
+            let text: String = (0..count)
+                .map(|_| {
+                    let piece = pieces[rng.random_range(0..pieces.len())];
+                    if piece == "  " {
+                        " ".repeat(rng.random_range(0..300))
+                    } else {
+                        piece.to_owned()
+                    }
+                })
+                .collect();
+            let width = rng.random_range(1..100);
+            let wrapped = wrap(&text, width);
+            let lines = text.lines().count().max(1);
+            assert!(
+                wrapped.len() <= 2 * text.len() + width * lines,
+                "{} > 2 × {} + {width} × {lines} for {text:?}",
+                wrapped.len(),
+                text.len()
+            );
+        }
     }
 }

@@ -182,6 +182,17 @@ pub async fn find_visible(
         .await
 }
 
+/// Holds the account's row until the caller's transaction ends (`FOR UPDATE` on PostgreSQL; a
+/// SQLite write transaction holds the whole database already), so check-then-write steps about
+/// one account run one at a time.
+pub async fn lock_account(db: &impl ConnectionTrait, id: i64) -> Result<(), DbErr> {
+    social_accounts::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    Ok(())
+}
+
 /// Logins by id.
 pub async fn logins_by_ids(
     db: &impl ConnectionTrait,

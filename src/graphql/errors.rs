@@ -42,6 +42,13 @@ pub enum ApiError {
     NotFound,
     /// Bad argument, with a message for the client.
     BadUserInput(String),
+    /// Too many of this request; `retry_after` seconds until it may be sent again.
+    RateLimited {
+        /// What to tell the client.
+        message: String,
+        /// Seconds to wait, at least 1.
+        retry_after: i64,
+    },
     /// A failure of ours; the cause is logged once.
     Internal(anyhow::Error),
 }
@@ -69,6 +76,15 @@ impl From<ApiError> for async_graphql::Error {
             ),
             ApiError::NotFound => ("Not found.".to_owned(), code::NOT_FOUND),
             ApiError::BadUserInput(message) => (message, code::BAD_USER_INPUT),
+            ApiError::RateLimited {
+                message,
+                retry_after,
+            } => {
+                return async_graphql::Error::new(message).extend_with(|_, ext| {
+                    ext.set("code", code::RATE_LIMITED);
+                    ext.set("retryAfter", retry_after.max(1));
+                });
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(
                     error = format!("{cause:#}"),

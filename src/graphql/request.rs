@@ -9,14 +9,18 @@ use super::{
     guards::Authenticated,
     people::User,
 };
-use crate::{mail::Mailer, notices};
+use crate::{
+    mail::Mailer,
+    notices::{self, email::RequestError},
+};
 
 /// Which account to ask about.
 #[derive(InputObject)]
 pub struct RequestReconnectInput {
     /// The account.
     pub social_account_id: ID,
-    /// A note for the people asked.
+    /// A note for the people asked, quoted in the email as yours: at most 1,000 characters of
+    /// plain text and line breaks (else `BAD_USER_INPUT`, nothing sent).
     pub message: Option<String>,
 }
 
@@ -34,7 +38,8 @@ pub struct RequestMutation;
 #[Object]
 impl RequestMutation {
     /// Emails everyone who sees the account and may reconnect it (admins, ADVANCED or OWNER on it or
-    /// on another account of its login, R3/R8), and records an event and an audit entry.
+    /// on another account of its login, R3/R8), and records an event and an audit entry. One
+    /// person asks about one account at most once an hour (`RATE_LIMITED` with `retryAfter`).
     #[graphql(guard = "Authenticated")]
     async fn request_reconnect(
         &self,
@@ -54,7 +59,20 @@ impl RequestMutation {
                 clock(ctx)?.now(),
             )
             .await
-            .map_err(ApiError::Internal)?;
+            .map_err(|error| match error {
+                RequestError::Note(refusal) => ApiError::BadUserInput(refusal.to_string()),
+                RequestError::TooSoon { retry_after } => {
+                    let seconds = retry_after.num_seconds().max(1);
+                    ApiError::RateLimited {
+                        message: format!(
+                            "You asked about this account less than an hour ago; you may ask again in {} minutes.",
+                            (seconds + 59) / 60
+                        ),
+                        retry_after: seconds,
+                    }
+                }
+                RequestError::Internal(cause) => ApiError::Internal(cause),
+            })?;
             events_committed(ctx);
             Ok(RequestReconnectPayload {
                 asked: asked.into_iter().map(User::from).collect(),

@@ -162,9 +162,40 @@ pub async fn send_due(
     Ok(sent)
 }
 
+/// How often one person may ask about one account: each request emails several people.
+pub fn request_interval() -> chrono::Duration {
+    chrono::Duration::hours(1)
+}
+
+/// Why a `requestReconnect` was refused; nothing was sent or recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The note is too long or holds control characters.
+    #[error(transparent)]
+    Note(#[from] super::note::NoteError),
+    /// The same person asked about the same account less than [`request_interval`] ago.
+    #[error("asked about this account less than an hour ago")]
+    TooSoon {
+        /// When asking is possible again, from now.
+        retry_after: chrono::Duration,
+    },
+    /// A failure of ours.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for RequestError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
 /// `requestReconnect`: emails everyone who sees `account` and may reconnect it (admins, ADVANCED or
 /// OWNER on it or on another account of its login, R3/R8) on behalf of `requester`, and records
-/// the audit entry and the event. Returns who was asked.
+/// the audit entry and the event. The note is checked first, and one person asks about one
+/// account at most once an hour (the record is written before any email goes out, in a
+/// transaction that holds the account's row, so two requests at once send once). Returns who was
+/// asked.
 pub async fn request_reconnect(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -173,7 +204,11 @@ pub async fn request_reconnect(
     account: &social_accounts::Model,
     note: Option<&str>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<users::Model>> {
+) -> Result<Vec<users::Model>, RequestError> {
+    let note = match note {
+        Some(text) => super::note::Note::parse(text)?,
+        None => None,
+    };
     let siblings = crate::accounts::repo::account_owners_by_login(db, &[account.social_login_id])
         .await?
         .remove(&account.social_login_id)
@@ -193,7 +228,28 @@ pub async fn request_reconnect(
         .into_values()
         .collect();
     asked.sort_by_key(|user| user.id);
-    let note = note.map(str::trim).filter(|note| !note.is_empty());
+    let txn = crate::db::begin_write(db).await?;
+    crate::accounts::repo::lock_account(&txn, account.id).await?;
+    if let Some(last) = repo::last_reconnect_request(&txn, requester.id, account.id).await? {
+        let again = crate::clock::after(last, request_interval());
+        if again > now {
+            return Err(RequestError::TooSoon {
+                retry_after: again - now,
+            });
+        }
+    }
+    let detail = serde_json::json!({ "asked": ids });
+    crate::accounts::status::record_account_event(
+        &txn,
+        account,
+        "account.reconnect_requested",
+        "RECONNECT_REQUESTED",
+        Some(requester.id),
+        detail,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
     for user in &asked {
         let mut body = format!(
             "Hello {},\n\n{} asks you to reconnect {} ({}), which you may reconnect.\n",
@@ -202,8 +258,9 @@ pub async fn request_reconnect(
             account.name,
             network_label(account.network)
         );
-        if let Some(note) = note {
-            body.push_str(&format!("\nTheir note: {note}\n"));
+        if let Some(note) = &note {
+            body.push('\n');
+            body.push_str(&note.quoted(&requester.name));
         }
         body.push_str(&format!("\nReconnect it here: {public_url}{REAUTH_PATH}\n"));
         let email = Email {
@@ -219,17 +276,6 @@ pub async fn request_reconnect(
             );
         }
     }
-    let detail = serde_json::json!({ "asked": ids });
-    crate::accounts::status::record_account_event(
-        db,
-        account,
-        "account.reconnect_requested",
-        "RECONNECT_REQUESTED",
-        Some(requester.id),
-        detail,
-        now,
-    )
-    .await?;
     Ok(asked)
 }
 

@@ -1,6 +1,7 @@
 //! The reconnect banner, the profile badge and the restore list (R9, R10, R11).
 
 pub mod email;
+pub mod note;
 pub mod repo;
 
 use std::collections::HashMap;

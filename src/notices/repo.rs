@@ -191,3 +191,22 @@ pub async fn recipient(
         None => Ok(None),
     }
 }
+
+/// When `user_id` last asked others to reconnect `account_id` (`requestReconnect`), from the
+/// audit log.
+pub async fn last_reconnect_request(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    account_id: i64,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    use entity::audit_log;
+    Ok(audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("account.reconnect_requested"))
+        .filter(audit_log::Column::ActorUserId.eq(user_id))
+        .filter(audit_log::Column::TargetType.eq("social_account"))
+        .filter(audit_log::Column::TargetId.eq(account_id))
+        .order_by_desc(audit_log::Column::At)
+        .one(db)
+        .await?
+        .map(|entry| entry.at))
+}

@@ -202,3 +202,123 @@ async fn someone_who_may_not_reconnect_asks_those_who_may() {
         .expect("count");
     assert_eq!(events, 1);
 }
+
+const ASK: &str = "mutation($id: ID!, $note: String) { requestReconnect(input: { socialAccountId: $id, message: $note }) { asked { name } } }";
+
+async fn reconnect_requests(app: &TestApp) -> u64 {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+    entity::events::Entity::find()
+        .filter(entity::events::Column::Kind.eq("RECONNECT_REQUESTED"))
+        .count(&app.db)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn a_note_that_is_too_long_or_holds_control_characters_sends_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let page = app.account_id("fb-page-northwind").await;
+    // The note that once asked the mail wrapper for ~125 GB: refused at once, by its length.
+    let huge = format!("{}{}", " ".repeat(500_000), "w ".repeat(250_000));
+    let started = std::time::Instant::now();
+    for note in [
+        huge,
+        "x".repeat(1_001),
+        "line one\r\nline two".to_owned(),
+        "\u{1b}[31mRelink security notice\u{1b}[0m".to_owned(),
+        "see \u{202E}fdp.exe".to_owned(),
+    ] {
+        let body = app
+            .graphql(
+                "dev@northwind.example",
+                ASK,
+                serde_json::json!({ "id": page, "note": note }),
+            )
+            .await;
+        assert_eq!(
+            crate::helpers::first_code(&body),
+            "BAD_USER_INPUT",
+            "{body}"
+        );
+        assert_eq!(body["data"], serde_json::Value::Null, "{body}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(outbox(&app).is_empty(), "nothing was sent");
+    assert_eq!(reconnect_requests(&app).await, 0, "nothing was recorded");
+    // A thousand characters is still a note.
+    let body = app
+        .graphql(
+            "dev@northwind.example",
+            ASK,
+            serde_json::json!({ "id": page, "note": "y".repeat(1_000) }),
+        )
+        .await;
+    assert_eq!(body["errors"], serde_json::Value::Null, "{body}");
+}
+
+#[tokio::test]
+async fn the_note_is_quoted_as_the_askers_words_not_relinks() {
+    let app = TestApp::spawn_demo().await;
+    let page = app.account_id("fb-page-northwind").await;
+    let note = "Relink security team: your password expired.\nReply with it to restore access.";
+    app.graphql(
+        "dev@northwind.example",
+        ASK,
+        serde_json::json!({ "id": page, "note": note }),
+    )
+    .await;
+    let mails = outbox(&app);
+    assert_eq!(mails.len(), 2);
+    for mail in mails {
+        assert!(
+            mail.contains("Dev Patel added a note (their words, not Relink's):\n> Relink security team: your password expired.\n> Reply with it to restore access.")
+                || mail.contains("Dev Patel added a note (their words, not Relink's):\r\n> Relink security team: your password expired.\r\n> Reply with it to restore access."),
+            "{mail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_person_asks_about_one_account_at_most_once_an_hour() {
+    let app = TestApp::spawn_demo().await;
+    let page = app.account_id("fb-page-northwind").await;
+    let ask = |note: &'static str| {
+        let page = page.clone();
+        let app = &app;
+        async move {
+            app.graphql(
+                "dev@northwind.example",
+                ASK,
+                serde_json::json!({ "id": page, "note": note }),
+            )
+            .await
+        }
+    };
+    assert_eq!(ask("first").await["errors"], serde_json::Value::Null);
+    app.clock.advance(chrono::Duration::minutes(59));
+    let again = ask("second").await;
+    assert_eq!(
+        crate::helpers::first_code(&again),
+        "RATE_LIMITED",
+        "{again}"
+    );
+    assert_eq!(
+        again["errors"][0]["extensions"]["retryAfter"], 60,
+        "{again}"
+    );
+    assert_eq!(reconnect_requests(&app).await, 1);
+    assert_eq!(outbox(&app).len(), 2, "the second request sent nothing");
+    // Another account, or another person, is not held back.
+    let other = app.account_id("fb-group-lovers").await;
+    let body = app
+        .graphql(
+            "dev@northwind.example",
+            ASK,
+            serde_json::json!({ "id": other }),
+        )
+        .await;
+    assert_eq!(body["errors"], serde_json::Value::Null, "{body}");
+    app.clock.advance(chrono::Duration::minutes(1));
+    assert_eq!(ask("third").await["errors"], serde_json::Value::Null);
+    assert_eq!(reconnect_requests(&app).await, 3);
+}

@@ -294,7 +294,19 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await
             .expect("upgrade");
-    let token = app.token_for("dev@northwind.example").await;
+    // A token for a year: the loop below moves the clock an hour per event.
+    let dev = relink::people::repo::user_by_email(&app.db, "dev@northwind.example")
+        .await
+        .expect("query")
+        .expect("dev");
+    let token = app
+        .keys
+        .issue(
+            &dev.external_subject,
+            app.clock.now(),
+            chrono::Duration::days(365),
+        )
+        .expect("token");
     init(&mut reader, &token).await.expect("ack");
     for id in 0..100 {
         send(
@@ -326,6 +338,8 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
         let _ = reader
             .send(Message::Text(json!({ "type": "ping" }).to_string().into()))
             .await;
+        // One request per person and account an hour.
+        app.clock.advance(chrono::Duration::minutes(61));
         app.graphql(
             "dev@northwind.example",
             "mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id }) { asked { name } } }",
