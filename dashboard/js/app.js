@@ -23,6 +23,10 @@ const Q = {
   dismiss: `mutation { dismissReconnectBanner { reconnectStatus { bannerVisible } } }`,
   startReconnect: `mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) {
     authorizeUrl userErrors { code message } } }`,
+  completeReconnect: `mutation($state: String!, $code: String!) {
+    completeReconnect(input: { state: $state, code: $code }) {
+      reconnectedAccounts { id } stillDisconnected { id } releasedPosts { id state }
+      userErrors { code message } } }`,
   requestReconnect: `mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id }) {
     asked { name } } }`,
   planner: `{ scheduledPosts(first: 100) { nodes { id body state scheduledAt failureReason
@@ -456,6 +460,33 @@ function resultText(params) {
   }
 }
 
+/**
+ * The network sent the sign-in back to a browser that did not start it (no `relink_flow`
+ * cookie: another browser, or cookies cleared), so the callback handed `state` and `code` to this
+ * page instead of completing it. Finishing it takes the signed-in user who started it; for anyone
+ * else Relink refuses and nothing changes.
+ */
+async function finishSignIn(params) {
+  // The code is single-use: take it out of the address bar and the history at once.
+  history.replaceState(null, "", "#/social-networks/reauth");
+  if (!params.has("code")) return resultText(new URLSearchParams({ result: "refused", code: "ACCESS_DENIED" }));
+  const { completeReconnect: done } = await app.client.request(Q.completeReconnect, {
+    state: params.get("state"),
+    code: params.get("code"),
+  });
+  if (done.userErrors.length) return `Nothing changed: ${done.userErrors[0].message}`;
+  const late = done.releasedPosts.filter((post) => post.state === "NEEDS_RESCHEDULE").length;
+  return resultText(
+    new URLSearchParams({
+      result: "reconnected",
+      reconnected: done.reconnectedAccounts.length,
+      still_disconnected: done.stillDisconnected.length,
+      released: done.releasedPosts.length - late,
+      needs_reschedule: late,
+    }),
+  );
+}
+
 let current = null;
 
 async function route({ refresh = false } = {}) {
@@ -463,7 +494,8 @@ async function route({ refresh = false } = {}) {
   const [path, query = ""] = location.hash.slice(1).split("?");
   const name = path.replace(/^\//, "");
   if (name === "social-networks/reauth") {
-    app.restoreResult = resultText(new URLSearchParams(query));
+    const params = new URLSearchParams(query);
+    app.restoreResult = params.has("state") ? await finishSignIn(params) : resultText(params);
     openRestore();
     if (!current) current = "planner";
   } else if (VIEWS[name]) {

@@ -14,6 +14,7 @@ mod m20261129_000008_add_refresh_lease;
 mod m20261129_000009_add_episode_emails;
 mod m20261129_000010_add_login_checked_at;
 mod m20261129_000011_create_posts_streams_gaps;
+mod m20261202_000012_add_flow_binding;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000009_add_episode_emails::Migration),
             Box::new(m20261129_000010_add_login_checked_at::Migration),
             Box::new(m20261129_000011_create_posts_streams_gaps::Migration),
+            Box::new(m20261202_000012_add_flow_binding::Migration),
         ]
     }
 }

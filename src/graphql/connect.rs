@@ -9,7 +9,7 @@ use super::{
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
-    reconnect::{services, user_error},
+    reconnect::{bind_to_browser, services, user_error},
     user_errors::UserError,
 };
 use crate::reconnect;
@@ -68,7 +68,10 @@ impl ConnectMutation {
             .await;
             match started {
                 Ok(started) => Ok(StartConnectPayload {
-                    authorize_url: Some(started.authorize_url),
+                    authorize_url: {
+                        bind_to_browser(ctx, &started.flow)?;
+                        Some(started.authorize_url)
+                    },
                     expires_at: Some(started.expires_at),
                     user_errors: Vec::new(),
                 }),

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     crypto::TokenCipher,
     networks::Networks,
-    reconnect::{self, FlowError, Services, finish::Answer, rules::Refusal},
+    reconnect::{self, Finisher, FlowError, Services, finish::Answer, rules::Refusal},
 };
 
 /// Which account to reconnect.
@@ -57,6 +57,11 @@ pub struct CompleteReconnectPayload {
     /// B4: held posts this reconnect released, in their scheduled order: `SCHEDULED` (going out
     /// now, in order) or `NEEDS_RESCHEDULE` (their time passed more than the grace window ago).
     pub released_posts: Vec<super::posts::ScheduledPost>,
+    /// Accounts of the login that came back (or stayed disconnected) with this sign-in but that
+    /// the viewer may not see (R8: the cascade reaches them); they are not listed above.
+    pub hidden_account_count: usize,
+    /// Held posts released on accounts the viewer may not see; not listed above.
+    pub hidden_released_post_count: usize,
     /// Expected refusals (`WRONG_IDENTITY`, `STATE_INVALID`…); nothing changed when present.
     pub user_errors: Vec<UserError>,
 }
@@ -69,6 +74,14 @@ pub(super) fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
         networks: service::<Networks>(ctx)?,
         posts: *service::<crate::posts::Settings>(ctx)?,
     })
+}
+
+/// Sets the `relink_flow` cookie on the HTTP response of a started sign-in, so the OAuth callback
+/// completes it only in this browser (`Secure` when the public URL is https).
+pub(super) fn bind_to_browser(ctx: &Context<'_>, flow: &crate::config::Secret) -> ApiResult<()> {
+    let secure = service::<std::sync::Arc<str>>(ctx)?.starts_with("https://");
+    ctx.append_http_header("set-cookie", reconnect::flow_set_cookie(flow, secure));
+    Ok(())
 }
 
 /// The user error a refused flow step becomes, or the API error when it is not the user's.
@@ -87,7 +100,7 @@ pub fn user_error(error: FlowError) -> ApiResult<UserError> {
             "Only the organization's admins may connect accounts to it; ask one of them."
                 .to_owned(),
         ),
-        FlowError::StateInvalid => (
+        FlowError::StateInvalid | FlowError::OtherBrowser => (
             Code::StateInvalid,
             "This sign-in is unknown, already used or not yours; start again.".to_owned(),
         ),
@@ -156,7 +169,10 @@ impl ReconnectMutation {
                 .await
             {
                 Ok(started) => Ok(StartReconnectPayload {
-                    authorize_url: Some(started.authorize_url),
+                    authorize_url: {
+                        bind_to_browser(ctx, &started.flow)?;
+                        Some(started.authorize_url)
+                    },
                     expires_at: Some(started.expires_at),
                     user_errors: Vec::new(),
                 }),
@@ -185,34 +201,40 @@ impl ReconnectMutation {
                 None,
                 &input.state,
                 Answer::Code(&input.code),
-                Some(viewer.user.id),
+                Finisher::User(viewer.user.id),
                 now,
             )
             .await;
             events_committed(ctx);
             match finished {
-                Ok(outcome) => Ok(CompleteReconnectPayload {
-                    released_posts: super::posts::released(
-                        outcome.released_posts,
-                        &outcome.reconnected,
-                    ),
-                    reconnected_accounts: outcome
-                        .reconnected
-                        .into_iter()
-                        .map(SocialAccount)
-                        .collect(),
-                    still_disconnected: outcome
-                        .still_disconnected
-                        .into_iter()
-                        .map(SocialAccount)
-                        .collect(),
-                    rules_to_review: outcome
-                        .rules_to_review
-                        .into_iter()
-                        .map(AutomationRule)
-                        .collect(),
-                    user_errors: Vec::new(),
-                }),
+                Ok(outcome) => {
+                    // The cascade reached accounts the viewer may not see: list only theirs.
+                    let (outcome, hidden) = outcome.visible_to(&viewer.subject);
+                    Ok(CompleteReconnectPayload {
+                        released_posts: super::posts::released(
+                            outcome.released_posts,
+                            &outcome.reconnected,
+                        ),
+                        reconnected_accounts: outcome
+                            .reconnected
+                            .into_iter()
+                            .map(SocialAccount)
+                            .collect(),
+                        still_disconnected: outcome
+                            .still_disconnected
+                            .into_iter()
+                            .map(SocialAccount)
+                            .collect(),
+                        rules_to_review: outcome
+                            .rules_to_review
+                            .into_iter()
+                            .map(AutomationRule)
+                            .collect(),
+                        hidden_account_count: hidden.accounts,
+                        hidden_released_post_count: hidden.released_posts,
+                        user_errors: Vec::new(),
+                    })
+                }
                 Err(error) => Ok(CompleteReconnectPayload {
                     user_errors: vec![user_error(error)?],
                     ..Default::default()

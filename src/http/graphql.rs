@@ -271,9 +271,13 @@ async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> 
             }
         }
     };
-    let mut response = (status, axum::Json(body)).into_response();
-    response
+    let mut answer = (status, axum::Json(body)).into_response();
+    // Headers a resolver set (the `relink_flow` cookie of a started sign-in).
+    for (name, value) in &response.http_headers {
+        answer.headers_mut().append(name, value.clone());
+    }
+    answer
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    answer
 }

@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse as _, Response},
 };
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use super::AppState;
 use crate::{
     graphql::reconnect::user_error,
     networks,
-    reconnect::{self, Services, finish::Answer},
+    reconnect::{self, Finisher, FlowError, Services, finish::Answer},
 };
 
 /// The callback's query.
@@ -23,10 +23,18 @@ pub struct CallbackParams {
     error: Option<String>,
 }
 
+/// The longest `state` and `code` the callback hands on to the dashboard: ours are 43
+/// characters, networks' codes a few hundred.
+const MAX_PARAM_LEN: usize = 2_048;
+
 /// Finishes the sign-in and sends the browser to `/dashboard#/social-networks/reauth?result=…`.
+/// Only the browser that started it (its `relink_flow` cookie) completes it here; any other gets
+/// `state` and `code` in the URL fragment, where a signed-in dashboard finishes with
+/// `completeReconnect`, which requires the user who started it.
 pub async fn callback(
     State(state): State<AppState>,
     Path(network): Path<String>,
+    headers: HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Response {
     let Some(network) = networks::from_slug(&network) else {
@@ -43,12 +51,17 @@ pub async fn callback(
         (Some(code), None) => Answer::Code(code),
         (None, None) => Answer::Error("invalid_request"),
     };
+    let flow = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find_map(reconnect::flow_from_cookies);
     let outcome = reconnect::finish::complete(
         services,
         Some(network),
         params.state.as_deref().unwrap_or_default(),
         answer,
-        None,
+        Finisher::Browser(flow),
         state.clock.now(),
     )
     .await;
@@ -68,6 +81,7 @@ pub async fn callback(
                 outcome.still_disconnected.len()
             )
         }
+        Err(FlowError::OtherBrowser) => hand_off(&params),
         Err(error) => match user_error(error) {
             Ok(refusal) => {
                 use async_graphql::InputType as _;
@@ -93,4 +107,69 @@ pub async fn callback(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The fragment's query for a sign-in this browser did not start: `state` and `code` (or the
+/// network's `error`) for a signed-in dashboard to finish, encoded; oversized values are not
+/// passed on.
+fn hand_off(params: &CallbackParams) -> String {
+    fn fits(value: &Option<String>) -> Option<&str> {
+        value
+            .as_deref()
+            .filter(|value| !value.is_empty() && value.len() <= MAX_PARAM_LEN)
+    }
+    let (Some(flow_state), answer) = (
+        fits(&params.state),
+        (fits(&params.code), fits(&params.error)),
+    ) else {
+        return "result=refused&code=STATE_INVALID".to_owned();
+    };
+    match answer {
+        (Some(code), None) => format!("state={}&code={}", encode(flow_state), encode(code)),
+        (_, Some(error)) => format!("state={}&error={}", encode(flow_state), encode(error)),
+        (None, None) => "result=refused&code=STATE_INVALID".to_owned(),
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handed_off_answer_is_encoded_and_bounded() {
+        let params = |state: &str, code: Option<&str>, error: Option<&str>| CallbackParams {
+            state: Some(state.to_owned()),
+            code: code.map(str::to_owned),
+            error: error.map(str::to_owned),
+        };
+        assert_eq!(
+            hand_off(&params("s1", Some("a b&c=#d"), None)),
+            "state=s1&code=a%20b%26c%3D%23d"
+        );
+        assert_eq!(
+            hand_off(&params("s1", None, Some("access_denied"))),
+            "state=s1&error=access_denied"
+        );
+        assert_eq!(
+            hand_off(&params(&"s".repeat(MAX_PARAM_LEN + 1), Some("c"), None)),
+            "result=refused&code=STATE_INVALID"
+        );
+        assert_eq!(
+            hand_off(&params("", Some("c"), None)),
+            "result=refused&code=STATE_INVALID"
+        );
+    }
 }

@@ -16,6 +16,8 @@ use crate::{
 pub struct NewAttempt<'a> {
     /// SHA-256 of the state.
     pub state_hash: String,
+    /// SHA-256 of the starting browser's `relink_flow` cookie.
+    pub flow_hash: String,
     /// Who started it.
     pub user_id: i64,
     /// `RECONNECT` or `CONNECT`.
@@ -55,6 +57,7 @@ pub async fn insert_attempt(
         expires_at: Set(attempt.expires_at),
         used_at: Set(None),
         created_at: Set(attempt.now),
+        flow_hash: Set(Some(attempt.flow_hash)),
     }
     .insert(db)
     .await?;

@@ -10,7 +10,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
-use super::{FlowError, Outcome, Services, attempts, repo, rules, state_hash};
+use super::{Finisher, FlowError, Outcome, Services, attempts, repo, rules, state_hash};
 use crate::{access, accounts, audit, automations, db, networks::NetworkError};
 
 /// What the network sent back to the callback.
@@ -36,23 +36,33 @@ fn network_error(error: NetworkError) -> FlowError {
 }
 
 /// Finishes the sign-in `state`. The browser callback passes the `network` of its path (it must be
-/// the attempt's); `completeReconnect` passes the signed-in `viewer` (the state must be theirs).
+/// the attempt's) and the browser's flow cookie (it must be the one the start handed out);
+/// `completeReconnect` passes the signed-in user (the state must be theirs). A refusal of the
+/// finisher spends nothing, so the rightful one can still finish.
 pub async fn complete(
     services: Services<'_>,
     network: Option<Network>,
     state: &str,
     answer: Answer<'_>,
-    viewer: Option<i64>,
+    finisher: Finisher<'_>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
     let attempt = attempts::attempt_by_state(services.db, &state_hash(state))
         .await?
         .ok_or(FlowError::StateInvalid)?;
     // Another network's path or another user's state: refuse without spending it.
-    if network.is_some_and(|network| network != attempt.network)
-        || viewer.is_some_and(|user| user != attempt.user_id)
-    {
+    if network.is_some_and(|network| network != attempt.network) {
         return Err(FlowError::StateInvalid);
+    }
+    match finisher {
+        Finisher::User(user) if user != attempt.user_id => return Err(FlowError::StateInvalid),
+        Finisher::Browser(flow)
+            if flow.map(state_hash).as_deref() != attempt.flow_hash.as_deref()
+                || attempt.flow_hash.is_none() =>
+        {
+            return Err(FlowError::OtherBrowser);
+        }
+        _ => {}
     }
     if !attempts::claim_attempt(services.db, attempt.id, now).await? {
         return Err(FlowError::StateInvalid);

@@ -50,6 +50,11 @@ pub enum FlowError {
     /// Unknown, used, another user's or another network's `state`.
     #[error("state invalid")]
     StateInvalid,
+    /// The callback reached a browser that did not start this sign-in (no or another
+    /// `relink_flow` cookie): nothing is spent; a signed-in client may finish it with
+    /// `completeReconnect`, which requires the starter.
+    #[error("not the browser that started the sign-in")]
+    OtherBrowser,
     /// The attempt is older than ten minutes.
     #[error("state expired")]
     StateExpired,
@@ -91,6 +96,100 @@ pub struct Outcome {
     /// B4: held posts released by this sign-in: back to `SCHEDULED` (going out in order), or
     /// `NEEDS_RESCHEDULE` when their time passed more than the grace window ago.
     pub released_posts: Vec<entity::scheduled_posts::Model>,
+}
+
+/// What of an [`Outcome`] the viewer may not see: the cascade (R7, R8) reaches accounts the
+/// reconnecting user has no permission for, and their names, posts and rules stay hidden.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hidden {
+    /// Accounts reconnected or still disconnected that the viewer cannot see.
+    pub accounts: usize,
+    /// Released posts of such accounts.
+    pub released_posts: usize,
+}
+
+impl Outcome {
+    /// Only what `subject` may view, and how much was left out.
+    pub fn visible_to(self, subject: &crate::access::Subject) -> (Self, Hidden) {
+        let sees = |account: &social_accounts::Model| {
+            crate::access::Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+                .is_some_and(|owner| {
+                    crate::access::may(subject, account.id, owner, crate::access::Action::View)
+                })
+        };
+        let visible: std::collections::HashSet<i64> = self
+            .reconnected
+            .iter()
+            .chain(&self.still_disconnected)
+            .filter(|account| sees(account))
+            .map(|account| account.id)
+            .collect();
+        let total = self.reconnected.len() + self.still_disconnected.len();
+        let posts = self.released_posts.len();
+        let shown = Self {
+            reconnected: keep(self.reconnected, |account| visible.contains(&account.id)),
+            still_disconnected: keep(self.still_disconnected, |account| {
+                visible.contains(&account.id)
+            }),
+            rules_to_review: keep(self.rules_to_review, |rule| {
+                visible.contains(&rule.social_account_id)
+            }),
+            released_posts: keep(self.released_posts, |post| {
+                visible.contains(&post.social_account_id)
+            }),
+        };
+        let hidden = Hidden {
+            accounts: total - shown.reconnected.len() - shown.still_disconnected.len(),
+            released_posts: posts - shown.released_posts.len(),
+        };
+        (shown, hidden)
+    }
+}
+
+fn keep<T>(mut items: Vec<T>, wanted: impl Fn(&T) -> bool) -> Vec<T> {
+    items.retain(|item| wanted(item));
+    items
+}
+
+/// Who finishes a sign-in, and what proves they may.
+#[derive(Clone, Copy, Debug)]
+pub enum Finisher<'a> {
+    /// The browser on the OAuth callback, with the `relink_flow` cookie it carries, if any: only
+    /// the browser that started the attempt completes it there (login CSRF, RFC 9700 §4.7).
+    Browser(Option<&'a str>),
+    /// A signed-in user calling `completeReconnect`: only the user who started it.
+    User(i64),
+}
+
+/// The name of the cookie that binds a sign-in to the browser that started it.
+pub const FLOW_COOKIE: &str = "relink_flow";
+
+/// The `Set-Cookie` value that hands `flow` to the browser starting a sign-in: only the callback
+/// path sees it, scripts cannot read it, it rides along on the network's top-level redirect
+/// (`SameSite=Lax`) and lives as long as the attempt.
+pub fn flow_set_cookie(flow: &crate::config::Secret, secure: bool) -> String {
+    format!(
+        "{FLOW_COOKIE}={}; Path=/oauth/callback; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        flow.expose(),
+        attempt_lifetime().num_seconds(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `relink_flow` value of a `Cookie` header, if any.
+pub fn flow_from_cookies(header: &str) -> Option<&str> {
+    header.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == FLOW_COOKIE && !value.is_empty()).then_some(value)
+    })
+}
+
+/// A fresh random secret of 32 bytes, base64url (a `state` or a flow cookie).
+pub(crate) fn random_secret() -> String {
+    use rand::RngCore as _;
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    URL_SAFE_NO_PAD.encode(raw)
 }
 
 /// The stored form of a `state`: its SHA-256, so a database leak gives no usable state.

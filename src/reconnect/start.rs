@@ -2,12 +2,10 @@
 //! ten minutes), and hand back the network's sign-in URL. [`begin`] is that second half, shared
 //! with `startConnect`.
 
-use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::enums::Network;
-use rand::RngCore as _;
 
-use super::{FlowError, Services, attempt_lifetime, attempts, state_hash};
+use super::{FlowError, Services, attempt_lifetime, attempts, random_secret, state_hash};
 use crate::{
     access::{self, Subject},
     accounts, db,
@@ -21,6 +19,8 @@ pub struct Started {
     pub authorize_url: String,
     /// When the attempt expires.
     pub expires_at: DateTime<Utc>,
+    /// The secret of the `relink_flow` cookie for the starting browser (its hash is stored).
+    pub flow: crate::config::Secret,
 }
 
 /// Starts the sign-in that reconnects `account_id` (and, by R7, everything of its login).
@@ -80,17 +80,17 @@ pub async fn begin(
         .networks
         .get(purpose.network)
         .ok_or(FlowError::NetworkNotConfigured)?;
-    let mut raw = [0u8; 32];
-    rand::rng().fill_bytes(&mut raw);
-    let state = URL_SAFE_NO_PAD.encode(raw);
+    let state = random_secret();
+    let flow = crate::config::Secret::new(random_secret());
     let (challenge, verifier) = pkce_pair();
-    let expires_at = now + attempt_lifetime();
+    let expires_at = crate::clock::after(now, attempt_lifetime());
     let txn = db::begin_write(services.db).await?;
     attempts::insert_attempt(
         &txn,
         services.cipher,
         attempts::NewAttempt {
             state_hash: state_hash(&state),
+            flow_hash: state_hash(flow.expose()),
             user_id,
             purpose: purpose.name,
             network: purpose.network,
@@ -109,5 +109,6 @@ pub async fn begin(
     Ok(Started {
         authorize_url,
         expires_at,
+        flow,
     })
 }

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub publisher: relink::posts::publisher::Publisher,
     pub statements: StatementCounter,
     pub client: reqwest::Client,
+    /// The test's browser: the `relink_flow` cookie the last started sign-in set.
+    pub flow_cookie: std::sync::Mutex<Option<String>>,
     pub config: Config,
     _data_dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
@@ -133,6 +135,7 @@ impl TestApp {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
+            flow_cookie: std::sync::Mutex::default(),
             config,
             _data_dir: None,
             pg_database: None,
@@ -178,7 +181,30 @@ impl TestApp {
         }
         let response = request.send().await.expect("request");
         let status = response.status().as_u16();
+        self.keep_flow_cookie(response.headers());
         (status, response.json().await.expect("json body"))
+    }
+
+    /// Keeps a `relink_flow` cookie from a response, as a browser's cookie jar would.
+    pub fn keep_flow_cookie(&self, headers: &reqwest::header::HeaderMap) {
+        for value in headers.get_all("set-cookie") {
+            let Some(pair) = value.to_str().ok().and_then(|text| text.split(';').next()) else {
+                continue;
+            };
+            if pair.starts_with("relink_flow=") {
+                *self.flow_cookie.lock().expect("jar") = Some(pair.to_owned());
+            }
+        }
+    }
+
+    /// A GET as the test's browser: the `relink_flow` cookie goes along to the OAuth callback.
+    pub async fn browser_get(&self, url: &str) -> reqwest::Response {
+        let mut request = self.client.get(url);
+        let cookie = self.flow_cookie.lock().expect("jar").clone();
+        if let Some(cookie) = cookie.filter(|_| url.contains("/oauth/callback/")) {
+            request = request.header("cookie", cookie);
+        }
+        request.send().await.expect("browser request")
     }
 
     /// POSTs a GraphQL request as the user with this email; asserts HTTP 200.

@@ -145,14 +145,25 @@ async fn account_id(
 /// The whole reconnect through `process` and its sandbox, as a browser would do it.
 async fn reconnect(client: &reqwest::Client, process: &Process, token: &str, external: &str) {
     let id = account_id(client, process, token, external).await;
-    let started = graphql(
-        client,
-        process,
-        token,
-        "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl } }",
-        json!({ "id": id }),
-    )
-    .await;
+    let response = client
+        .post(format!("{}/graphql", process.address))
+        .bearer_auth(token)
+        .json(&json!({
+            "query": "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl } }",
+            "variables": { "id": id },
+        }))
+        .send()
+        .await
+        .expect("graphql");
+    // The browser keeps the flow cookie for the callback.
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let started: Value = response.json().await.expect("json");
     let url = started["data"]["startReconnect"]["authorizeUrl"]
         .as_str()
         .unwrap_or_else(|| panic!("{started}"))
@@ -168,7 +179,12 @@ async fn reconnect(client: &reqwest::Client, process: &Process, token: &str, ext
         .to_str()
         .expect("location")
         .to_owned();
-    let done = client.get(&back).send().await.expect("callback");
+    let done = client
+        .get(&back)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("callback");
     assert_eq!(done.status(), 303);
     let landing = done.headers()["location"].to_str().expect("location");
     assert!(landing.contains("result=reconnected"), "{landing}");

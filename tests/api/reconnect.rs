@@ -69,7 +69,7 @@ pub(crate) async fn reconnect_as(
 
 /// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
 pub(crate) async fn callback(app: &TestApp, url: &str) -> String {
-    let response = app.client.get(url).send().await.expect("callback");
+    let response = app.browser_get(url).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
     let location = response.headers()["location"]
@@ -670,7 +670,7 @@ async fn a_network_that_times_out_changes_nothing() {
     let back = sign_in(&app, &url, "fb-nora", &[], "allow")
         .await
         .replace(&hole, &app.address);
-    let response = app.client.get(&back).send().await.expect("callback");
+    let response = app.browser_get(&back).await;
     let location = response.headers()["location"]
         .to_str()
         .expect("location")
