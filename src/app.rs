@@ -25,6 +25,7 @@ use crate::{
     },
     notices::email::Postman,
     posts::publisher::Publisher,
+    worker::{spawn_forever, spawn_worker},
 };
 
 /// A built server, listening, not yet serving.
@@ -237,14 +238,33 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = self.state.config.shutdown_grace;
-        let relay = tokio::spawn(self.state.bus.clone().run_relay(self.state.db.clone()));
-        let keeper = tokio::spawn(self.keeper.clone().run(self.state.config.keeper_interval));
-        let postman = tokio::spawn(self.postman.clone().run(self.state.config.keeper_interval));
-        let publisher = tokio::spawn(
-            self.publisher
-                .clone()
-                .run(self.state.config.publish_interval),
-        );
+        let config = &self.state.config;
+        let meters = &self.state.meters;
+        let relay = spawn_forever("relay", meters.clone(), {
+            let (bus, db) = (self.state.bus.clone(), self.state.db.clone());
+            move || bus.clone().run_relay(db.clone())
+        });
+        let keeper = spawn_worker("keeper", config.keeper_interval, meters.clone(), {
+            let keeper = self.keeper.clone();
+            move || {
+                let keeper = keeper.clone();
+                async move { keeper.run_once().await }
+            }
+        });
+        let postman = spawn_worker("postman", config.keeper_interval, meters.clone(), {
+            let postman = self.postman.clone();
+            move || {
+                let postman = postman.clone();
+                async move { postman.run_once().await.map(drop) }
+            }
+        });
+        let publisher = spawn_worker("publisher", config.publish_interval, meters.clone(), {
+            let publisher = self.publisher.clone();
+            move || {
+                let publisher = publisher.clone();
+                async move { publisher.run_once().await.map(drop) }
+            }
+        });
         let db = self.state.db.clone();
         let meters = self.state.meters.clone();
         let stopping = self.stopping;

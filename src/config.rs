@@ -395,10 +395,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
+    // Ten years is longer than any interval, margin or grace needs, and keeps every sum with a
+    // date far inside what dates and timers can hold.
+    const MAX_SECONDS: u64 = 3_650 * 86_400;
     number
         .checked_mul(seconds)
+        .filter(|total| *total <= MAX_SECONDS)
         .map(Duration::from_secs)
-        .ok_or_else(|| format!("`{text}` is too long"))
+        .ok_or_else(|| format!("`{text}` is too long: at most 3650d"))
 }
 
 #[cfg(test)]
@@ -413,6 +417,13 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert!(parse_duration("12 parsecs").is_err());
         assert!(parse_duration("h").is_err());
+        // Past ten years, a sum with a date or a timer could overflow: refused at start.
+        assert_eq!(
+            parse_duration("3650d"),
+            Ok(Duration::from_secs(3_650 * 86_400))
+        );
+        assert!(parse_duration("3651d").is_err());
+        assert!(parse_duration("18446744073709551615").is_err());
     }
 
     #[test]

@@ -26,3 +26,4 @@ pub mod ratelimit;
 pub mod reconnect;
 pub mod sandbox;
 pub mod telemetry;
+pub mod worker;

@@ -20,6 +20,7 @@ struct Values {
     probes: [AtomicU64; PROBE_OUTCOMES.len()],
     emails_sent: AtomicU64,
     emails_failed: AtomicU64,
+    worker_panics: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 /// The outcomes of a refresh, as labelled in `relink_token_refreshes_total`.
@@ -103,6 +104,28 @@ impl Meters {
     /// Probes by outcome, in the order of [`PROBE_OUTCOMES`].
     pub fn probes(&self) -> Vec<u64> {
         self.0.probes.iter().map(read).collect()
+    }
+
+    /// A pass of the worker `name` panicked (and was caught).
+    pub fn worker_panicked(&self, name: &'static str) {
+        *self
+            .0
+            .worker_panics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(name)
+            .or_default() += 1;
+    }
+
+    /// Caught panics per worker since start.
+    pub fn worker_panics(&self) -> Vec<(&'static str, u64)> {
+        self.0
+            .worker_panics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(name, count)| (*name, *count))
+            .collect()
     }
 
     /// An email went out (or failed to).

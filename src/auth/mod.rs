@@ -257,7 +257,7 @@ impl TokenKeys {
             aud: &self.audience,
             iat: now.timestamp(),
             nbf: now.timestamp(),
-            exp: (now + ttl).timestamp(),
+            exp: crate::clock::after(now, ttl).timestamp(),
         };
         jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
             .context("signing the token")

@@ -426,6 +426,11 @@ fn field(name: &str) -> Option<Vec<String>> {
 fn refusal(error: Refusal) -> ApiResult<UserError> {
     let (code, name, message) = match error {
         Refusal::Db(error) => return Err(error.into()),
+        Refusal::TimeOutOfRange => {
+            return Err(ApiError::BadUserInput(
+                "`scheduledAt` must be after 2000-01-01 and at most two years ahead.".to_owned(),
+            ));
+        }
         Refusal::EmptyBody => (
             UserErrorCode::PostEmpty,
             "body",

@@ -110,6 +110,21 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {count}");
         }
     }
+    let _ = writeln!(
+        out,
+        "# HELP relink_worker_panics_total Panics caught in background workers since start (each worker runs on).\n# TYPE relink_worker_panics_total counter"
+    );
+    for worker in ["keeper", "postman", "publisher", "relay"] {
+        let count = meters
+            .worker_panics()
+            .into_iter()
+            .find(|(name, _)| *name == worker)
+            .map_or(0, |(_, count)| count);
+        let _ = writeln!(
+            out,
+            "relink_worker_panics_total{{worker=\"{worker}\"}} {count}"
+        );
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 

@@ -19,7 +19,7 @@ use tokio::sync::Mutex;
 use crate::{
     accounts::{disconnect, status::record_account_change},
     audit,
-    clock::SharedClock,
+    clock::{SharedClock, after, before},
     crypto::TokenCipher,
     db,
     events::EventBus,
@@ -156,7 +156,7 @@ impl Keeper {
         if login.next_refresh_at.is_some_and(|at| at > now) {
             return Ok(Leased::BackingOff);
         }
-        if !repo::take_lease(&self.db, login.id, now, now + self.settings.lease).await? {
+        if !repo::take_lease(&self.db, login.id, now, after(now, self.settings.lease)).await? {
             return Ok(Leased::Busy);
         }
         let again = social_logins::Entity::find_by_id(login_id)
@@ -177,7 +177,7 @@ impl Keeper {
             && login.token_expires_at.is_none()
             && login
                 .checked_at
-                .is_none_or(|at| at <= now - self.settings.probe_interval)
+                .is_none_or(|at| at <= before(now, self.settings.probe_interval))
     }
 
     /// Probes one login whose token carries no expiry (Facebook page tokens, for one): asks the
@@ -232,7 +232,12 @@ impl Keeper {
             }
             Err(error) => {
                 tracing::warn!(login.id = login.id, %error, "token probe failed for now; backing off");
-                repo::defer(&self.db, &login, now + backoff(login.refresh_failures)).await?;
+                repo::defer(
+                    &self.db,
+                    &login,
+                    after(now, backoff(login.refresh_failures)),
+                )
+                .await?;
                 Ok(Probe::Deferred)
             }
         }
@@ -241,7 +246,7 @@ impl Keeper {
     fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
         login
             .token_expires_at
-            .is_some_and(|at| at <= now + self.settings.refresh_margin)
+            .is_some_and(|at| at <= after(now, self.settings.refresh_margin))
     }
 
     /// Refreshes one login if it is due: one caller per process at a time, one process at a
@@ -319,7 +324,12 @@ impl Keeper {
             Err(error) => {
                 // B1: a network that is down or slow never disconnects anyone.
                 tracing::warn!(login.id = login.id, %error, "refresh failed for now; backing off");
-                repo::defer(&self.db, &login, now + backoff(login.refresh_failures)).await?;
+                repo::defer(
+                    &self.db,
+                    &login,
+                    after(now, backoff(login.refresh_failures)),
+                )
+                .await?;
                 audit::record(
                     &self.db,
                     audit::Entry {
@@ -342,11 +352,12 @@ impl Keeper {
     /// tokens without expiry that were not seen working lately.
     pub async fn run_once(&self) -> anyhow::Result<()> {
         let now = self.clock.now();
-        let horizon = now
-            + self
-                .settings
+        let horizon = after(
+            now,
+            self.settings
                 .expiry_warning
-                .max(self.settings.refresh_margin);
+                .max(self.settings.refresh_margin),
+        );
         for login in repo::expiring_before(&self.db, horizon).await? {
             let refreshable = login.refresh_token_enc.is_some();
             if refreshable && self.due(&login, now) {
@@ -365,7 +376,9 @@ impl Keeper {
                 self.warn_expiring(&login, now).await?;
             }
         }
-        for login in repo::unchecked_since(&self.db, now - self.settings.probe_interval).await? {
+        for login in
+            repo::unchecked_since(&self.db, before(now, self.settings.probe_interval)).await?
+        {
             self.probe_login(login.id).await?;
         }
         self.meters.keeper_pass();
@@ -401,20 +414,5 @@ impl Keeper {
             self.bus.wake();
         }
         Ok(())
-    }
-
-    /// The worker: a pass every `interval`.
-    pub async fn run(self, interval: std::time::Duration) {
-        // The first pass comes one interval after start, not during it.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        loop {
-            tick.tick().await;
-            if let Err(error) = self.run_once().await {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "keeper pass failed; trying again next time"
-                );
-            }
-        }
     }
 }

@@ -30,6 +30,17 @@ pub enum NetworkError {
     Protocol(String),
 }
 
+/// The longest token lifetime Relink believes (ten years): a network's larger, or absurd,
+/// `expires_in` is read as this, so no answer can push a time past what a date can hold.
+pub fn max_token_lifetime() -> chrono::Duration {
+    chrono::Duration::days(3_653)
+}
+
+/// A network's `expires_in` (seconds), clamped to zero … [`max_token_lifetime`].
+pub fn token_lifetime(seconds: i64) -> chrono::Duration {
+    chrono::Duration::seconds(seconds.clamp(0, max_token_lifetime().num_seconds()))
+}
+
 /// Tokens a network issued. Debug never shows them.
 #[derive(Clone)]
 pub struct TokenSet {

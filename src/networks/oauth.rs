@@ -90,7 +90,7 @@ fn token_set(response: &oauth2::basic::BasicTokenResponse) -> TokenSet {
             .map(|token| Secret::new(token.secret().clone())),
         expires_in: response
             .expires_in()
-            .and_then(|after| chrono::Duration::from_std(after).ok()),
+            .map(|after| super::token_lifetime(i64::try_from(after.as_secs()).unwrap_or(i64::MAX))),
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|scope| scope.to_string()).collect())

@@ -308,19 +308,4 @@ impl Postman {
     pub async fn run_once(&self) -> anyhow::Result<Sent> {
         send_due(&self.db, &self.mailer, &self.public_url, self.clock.now()).await
     }
-
-    /// A pass every `interval`.
-    pub async fn run(self, interval: std::time::Duration) {
-        // The first pass comes one interval after start, not during it.
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        loop {
-            tick.tick().await;
-            if let Err(error) = self.run_once().await {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "email pass failed; trying again next time"
-                );
-            }
-        }
-    }
 }

@@ -49,7 +49,7 @@ pub fn banner_state(
         newest = newest.max(Some(at));
     }
     let hidden_until = dismissed_at
-        .map(|dismissed| dismissed + banner_returns_after())
+        .map(|dismissed| crate::clock::after(dismissed, banner_returns_after()))
         .filter(|until| now < *until)
         // A disconnect after the dismissal brings the banner back at once.
         .filter(|_| newest.is_none_or(|newest| Some(newest) <= dismissed_at));
@@ -159,7 +159,7 @@ pub async fn dismiss_banner(
             action: "banner.dismissed",
             target_type: "user",
             target_id: Some(user_id),
-            detail: serde_json::json!({ "returnsAt": now + banner_returns_after() }),
+            detail: serde_json::json!({ "returnsAt": crate::clock::after(now, banner_returns_after()) }),
         },
         now,
     )

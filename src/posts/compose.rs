@@ -27,6 +27,11 @@ pub enum Refusal {
     /// The time is in the past.
     #[error("the time is in the past")]
     InThePast,
+    /// The time is before 2000 or more than two years ahead: no plan needs it, and times outside
+    /// stay clear of chrono's limits and of SQLite's text comparison of times (a year past 9999
+    /// would sort before year 2000).
+    #[error("the time is out of range")]
+    TimeOutOfRange,
     /// The viewer may not schedule (or draft) for these accounts.
     #[error("not allowed")]
     NotAllowed(Vec<i64>),
@@ -64,7 +69,25 @@ fn check_body(body: &str) -> Result<(), Refusal> {
 
 /// A little slack for clocks and slow typing: "now" is not "the past".
 fn in_the_past(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    at < now - Duration::minutes(1)
+    at < crate::clock::before(now, Duration::minutes(1))
+}
+
+/// The furthest ahead a post may be planned.
+pub fn max_ahead() -> Duration {
+    Duration::days(2 * 366)
+}
+
+/// The earliest time a post may carry.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(946_684_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC) // 2000-01-01
+}
+
+/// Refuses a time before 2000 or more than [`max_ahead`] from now.
+fn check_time(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    if at < earliest() || at > crate::clock::after(now, max_ahead()) {
+        return Err(Refusal::TimeOutOfRange);
+    }
+    Ok(())
 }
 
 /// A fresh idempotency key: sent with every publish attempt of one post.
@@ -119,6 +142,7 @@ pub async fn schedule(
     if accounts.is_empty() {
         return Err(Refusal::NoAccount);
     }
+    check_time(at, now)?;
     if in_the_past(at, now) {
         return Err(Refusal::InThePast);
     }
@@ -166,6 +190,9 @@ pub async fn save_draft(
     now: DateTime<Utc>,
 ) -> Result<scheduled_posts::Model, Refusal> {
     check_body(body)?;
+    if let Some(at) = at {
+        check_time(at, now)?;
+    }
     if !may(subject, account, Action::Draft) {
         return Err(Refusal::NotAllowed(vec![account.id]));
     }
@@ -228,6 +255,7 @@ pub async fn resolve(
     }
     if let Resolution::Reschedule(at) = resolution {
         let at = at.ok_or(Refusal::TimeRequired)?;
+        check_time(at, now)?;
         if in_the_past(at, now) {
             return Err(Refusal::InThePast);
         }

@@ -71,7 +71,7 @@ pub async fn release_account(
     let mut released = Vec::with_capacity(held.len());
     for post in held {
         let state = match post.scheduled_at {
-            Some(at) if at + settings.grace < now => PostState::NeedsReschedule,
+            Some(at) if crate::clock::after(at, settings.grace) < now => PostState::NeedsReschedule,
             _ => PostState::Scheduled,
         };
         released.push(repo::set_state(db, &post, state, now).await?);

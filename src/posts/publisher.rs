@@ -99,7 +99,14 @@ impl Publisher {
         post: &scheduled_posts::Model,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Attempt> {
-        if !repo::claim(&self.db, post, now, now + self.settings.lease).await? {
+        if !repo::claim(
+            &self.db,
+            post,
+            now,
+            crate::clock::after(now, self.settings.lease),
+        )
+        .await?
+        {
             return Ok(Attempt::Taken);
         }
         let account = social_accounts::Entity::find_by_id(post.social_account_id)
@@ -171,27 +178,19 @@ impl Publisher {
             }
             Err(NetworkError::Unavailable(reason)) => {
                 tracing::warn!(post.id = post.id, %reason, "publishing failed for now; backing off");
-                repo::defer(&self.db, post.id, now + backoff(post.attempts), now).await?;
+                repo::defer(
+                    &self.db,
+                    post.id,
+                    crate::clock::after(now, backoff(post.attempts)),
+                    now,
+                )
+                .await?;
                 Ok(Attempt::Deferred)
             }
             Err(NetworkError::Protocol(reason)) => {
                 tracing::warn!(post.id = post.id, %reason, "the network refused the post");
                 repo::failed(&self.db, post.id, &reason, now).await?;
                 Ok(Attempt::Failed)
-            }
-        }
-    }
-
-    /// The worker: a pass every `interval`.
-    pub async fn run(self, interval: std::time::Duration) {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        loop {
-            tick.tick().await;
-            if let Err(error) = self.run_once().await {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "publisher pass failed; trying again next time"
-                );
             }
         }
     }

@@ -38,7 +38,9 @@ pub async fn store_tokens(
         id: Set(login.id),
         access_token_enc: Set(Some(access.bytes)),
         key_id: Set(Some(access.key_id.clone())),
-        token_expires_at: Set(tokens.expires_in.map(|after| now + after)),
+        token_expires_at: Set(tokens
+            .expires_in
+            .map(|after| crate::clock::after(now, after))),
         scopes: Set(tokens.scopes.join(" ")),
         status: Set(LoginStatus::Connected),
         disconnect_reason: Set(None),

@@ -51,6 +51,18 @@ pub fn router() -> Router<AppState> {
             post(switches::fail_every),
         )
         .route(
+            "/admin/token-endpoint/stall-refresh",
+            post(switches::stall_refresh),
+        )
+        .route(
+            "/admin/token-endpoint/resume-refresh",
+            post(switches::resume_refresh),
+        )
+        .route(
+            "/admin/token-endpoint/expires-in/{seconds}",
+            post(switches::expires_in),
+        )
+        .route(
             "/{network}/oauth/authorize",
             get(authorize::show).post(authorize::decide),
         )
@@ -118,7 +130,7 @@ pub async fn connect_demo_logins(
             expires_in: answer
                 .get("expires_in")
                 .and_then(serde_json::Value::as_i64)
-                .map(chrono::Duration::seconds),
+                .map(crate::networks::token_lifetime),
             scopes: login.scopes.split(' ').map(str::to_owned).collect(),
         };
         crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await?;

@@ -1,6 +1,7 @@
 //! Switches a test (or a person trying things) flips on the running sandbox, in memory only:
-//! publish answers held back (a crash between the network's commit and Relink's), and a token
-//! endpoint that fails every nth request (a refresh storm against an overloaded network).
+//! publish answers held back (a crash between the network's commit and Relink's), a token
+//! endpoint that fails every nth request (a refresh storm against an overloaded network), refresh
+//! answers held back (a reconnect racing the keeper), and a lying `expires_in`.
 
 use std::sync::{
     Arc,
@@ -15,13 +16,43 @@ use serde_json::{Value, json};
 
 use crate::http::AppState;
 
+/// Answers held back while closed: a network that has done its part (recorded a post, rotated
+/// a refresh token) but whose answer has not arrived yet.
+#[derive(Default)]
+struct Gate {
+    closed: AtomicBool,
+    opened: tokio::sync::Notify,
+}
+
+impl Gate {
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    fn open(&self) {
+        self.closed.store(false, Ordering::SeqCst);
+        self.opened.notify_waiters();
+    }
+
+    async fn pass(&self) {
+        while self.closed.load(Ordering::SeqCst) {
+            let opened = self.opened.notified();
+            if !self.closed.load(Ordering::SeqCst) {
+                break;
+            }
+            opened.await;
+        }
+    }
+}
+
 /// Switches a test (or a person trying things) flips on the running sandbox; not persisted.
 #[derive(Clone, Default)]
 pub struct Switches {
-    stall: Arc<AtomicBool>,
-    resumed: Arc<tokio::sync::Notify>,
+    publishing: Arc<Gate>,
+    refreshes: Arc<Gate>,
     fail_every: Arc<AtomicU64>,
     token_requests: Arc<AtomicU64>,
+    advertised_expires_in: Arc<AtomicU64>,
 }
 
 impl Switches {
@@ -34,27 +65,30 @@ impl Switches {
     }
 
     pub(super) async fn wait_if_stalled(&self) {
-        while self.stall.load(Ordering::SeqCst) {
-            let resumed = self.resumed.notified();
-            if !self.stall.load(Ordering::SeqCst) {
-                break;
-            }
-            resumed.await;
-        }
+        self.publishing.pass().await;
+    }
+
+    /// Waits while refresh answers are held back (the new tokens already issued).
+    pub(super) async fn wait_if_refresh_stalled(&self) {
+        self.refreshes.pass().await;
+    }
+
+    /// The `expires_in` a token answer claims, when a test made the network lie about it.
+    pub(super) fn advertised_expires_in(&self) -> Option<u64> {
+        Some(self.advertised_expires_in.load(Ordering::SeqCst)).filter(|seconds| *seconds > 0)
     }
 }
 
 /// `POST /sandbox/admin/publishing/stall` · `/resume`: hold publish answers back (after the post
 /// is recorded) or let them go.
 pub(super) async fn stall(State(state): State<AppState>) -> Json<Value> {
-    state.sandbox.stall.store(true, Ordering::SeqCst);
+    state.sandbox.publishing.close();
     Json(json!({ "stalled": true }))
 }
 
 /// See [`stall`].
 pub(super) async fn resume(State(state): State<AppState>) -> Json<Value> {
-    state.sandbox.stall.store(false, Ordering::SeqCst);
-    state.sandbox.resumed.notify_waiters();
+    state.sandbox.publishing.open();
     Json(json!({ "stalled": false }))
 }
 
@@ -66,4 +100,32 @@ pub(super) async fn fail_every(
 ) -> Json<Value> {
     state.sandbox.fail_every.store(every, Ordering::SeqCst);
     Json(json!({ "failEvery": every }))
+}
+
+/// `POST /sandbox/admin/token-endpoint/stall-refresh` · `/resume-refresh`: refresh answers are
+/// held back after the new tokens are issued (and a rotated refresh token is dead), so a test can
+/// reconnect the login while the keeper waits for its answer.
+pub(super) async fn stall_refresh(State(state): State<AppState>) -> Json<Value> {
+    state.sandbox.refreshes.close();
+    Json(json!({ "refreshStalled": true }))
+}
+
+/// See [`stall_refresh`].
+pub(super) async fn resume_refresh(State(state): State<AppState>) -> Json<Value> {
+    state.sandbox.refreshes.open();
+    Json(json!({ "refreshStalled": false }))
+}
+
+/// `POST /sandbox/admin/token-endpoint/expires-in/{seconds}`: token answers claim this
+/// `expires_in` (0 turns it off), as a network with a bug might: Relink must not believe a
+/// lifetime past what a date can hold.
+pub(super) async fn expires_in(
+    State(state): State<AppState>,
+    Path(seconds): Path<u64>,
+) -> Json<Value> {
+    state
+        .sandbox
+        .advertised_expires_in
+        .store(seconds, Ordering::SeqCst);
+    Json(json!({ "expiresIn": seconds }))
 }

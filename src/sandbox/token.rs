@@ -72,7 +72,7 @@ async fn issue(
         db,
         &issue,
         SandboxTokenKind::Access,
-        Some(now + policy.access),
+        Some(crate::clock::after(now, policy.access)),
         now,
     )
     .await?;
@@ -82,7 +82,9 @@ async fn issue(
     body.insert("expires_in".to_owned(), json!(policy.access.num_seconds()));
     body.insert("scope".to_owned(), json!(issue.scopes));
     if let Some(refresh) = policy.refresh.filter(|_| issue.with_refresh) {
-        let expires_at = refresh.lifetime.map(|lifetime| now + lifetime);
+        let expires_at = refresh
+            .lifetime
+            .map(|lifetime| crate::clock::after(now, lifetime));
         let token = store(db, &issue, SandboxTokenKind::Refresh, expires_at, now).await?;
         body.insert("refresh_token".to_owned(), json!(token));
         if let Some(lifetime) = refresh.lifetime {
@@ -167,9 +169,13 @@ pub(super) async fn exchange(
         .await?
         .ok_or_else(SandboxError::invalid_client)?;
     let now = state.clock.now();
-    let body = match params.get("grant_type") {
+    let mut body = match params.get("grant_type") {
         Some("authorization_code") => code_grant(&state, network, &client, &params, now).await?,
-        Some("refresh_token") => refresh_grant(&state, network, &client, &params, now).await?,
+        Some("refresh_token") => {
+            let body = refresh_grant(&state, network, &client, &params, now).await?;
+            state.sandbox.wait_if_refresh_stalled().await;
+            body
+        }
         Some(_) => {
             return Err(SandboxError::grant(
                 "unsupported_grant_type",
@@ -183,6 +189,11 @@ pub(super) async fn exchange(
             ));
         }
     };
+    if let (Some(seconds), Some(fields)) =
+        (state.sandbox.advertised_expires_in(), body.as_object_mut())
+    {
+        fields.insert("expires_in".to_owned(), json!(seconds));
+    }
     Ok(no_store(body))
 }
 

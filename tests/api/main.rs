@@ -14,6 +14,7 @@ mod dashboard;
 mod demo;
 mod email;
 mod flow_binding;
+mod hostile_time;
 mod http;
 mod keeper;
 mod live;
