@@ -28,6 +28,9 @@ use crate::{
     worker::{spawn_forever, spawn_worker},
 };
 
+/// How often events older than the retention window are deleted.
+const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3_600);
+
 /// A built server, listening, not yet serving.
 pub struct App {
     listener: TcpListener,
@@ -122,6 +125,7 @@ impl App {
                     config.rate_limit,
                     config.rate_limit_refill,
                 )),
+                event_retention: graphql::live::EventRetention(config.event_retention()),
             },
             Limits {
                 max_depth: config.max_depth,
@@ -206,6 +210,11 @@ impl App {
         self.state.statements.clone()
     }
 
+    /// The event bus (outbox relay).
+    pub fn bus(&self) -> EventBus {
+        self.state.bus.clone()
+    }
+
     /// The keeper (token refresh and expiry warnings).
     pub fn keeper(&self) -> Keeper {
         self.keeper.clone()
@@ -258,6 +267,21 @@ impl App {
                 async move { postman.run_once().await.map(drop) }
             }
         });
+        let pruner = spawn_worker("pruner", PRUNE_INTERVAL, meters.clone(), {
+            let (db, clock, retention) = (
+                self.state.db.clone(),
+                self.state.clock.clone(),
+                config.event_retention(),
+            );
+            move || {
+                let (db, now) = (db.clone(), clock.now());
+                async move {
+                    crate::events::prune(&db, now, retention).await?;
+                    crate::accounts::deauthorize::prune_receipts(&db, now).await?;
+                    Ok(())
+                }
+            }
+        });
         let publisher = spawn_worker("publisher", config.publish_interval, meters.clone(), {
             let publisher = self.publisher.clone();
             move || {
@@ -297,6 +321,7 @@ impl App {
         keeper.abort();
         postman.abort();
         publisher.abort();
+        pruner.abort();
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())

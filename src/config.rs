@@ -125,6 +125,11 @@ pub struct Config {
     #[arg(long, env = "RELINK_JWT_JWKS_FILE", global = true)]
     pub jwt_jwks_file: Option<PathBuf>,
 
+    /// How often the JWK Set file is read again even when every `kid` is known: a key removed
+    /// from it stops verifying tokens from then on.
+    #[arg(long, env = "RELINK_JWT_JWKS_REFRESH", default_value = "5m", value_parser = parse_duration, global = true)]
+    pub jwt_jwks_refresh: Duration,
+
     /// Required `iss` claim of dashboard JWTs.
     #[arg(
         long,
@@ -301,9 +306,59 @@ pub struct Config {
     )]
     pub ws_max_subscriptions: usize,
 
+    /// Subscription sockets that have not sent an accepted `connection_init` yet, per client IP
+    /// (more are refused with 429 at the upgrade).
+    #[arg(
+        long,
+        env = "RELINK_WS_MAX_ANONYMOUS_SOCKETS",
+        default_value_t = 16,
+        global = true
+    )]
+    pub ws_max_anonymous_sockets: usize,
+
+    /// How long a new subscription socket may take to send `connection_init` (4408 after).
+    #[arg(long, env = "RELINK_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
+    pub ws_init_timeout: Duration,
+
+    /// Proxies whose `X-Forwarded-For` names the client (comma-separated IPs); requests from
+    /// anyone else are the client themselves. Rate limits and socket caps of anonymous clients
+    /// count per client IP.
+    #[arg(
+        long,
+        env = "RELINK_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// How long events are kept for subscribers to resume from (`after`); older cursors answer
+    /// `CURSOR_EXPIRED` and the client reloads. A job deletes older events.
+    #[arg(long, env = "RELINK_EVENT_RETENTION", default_value = "7d", value_parser = parse_duration, global = true)]
+    pub event_retention: Duration,
+
+    /// Where `/metrics` is served: its own listener, never the public one (`off` disables it). If
+    /// the address is taken, the server logs a warning and runs without metrics.
+    #[arg(long, env = "RELINK_METRICS_ADDR", default_value = "127.0.0.1:9464", value_parser = parse_metrics_addr, global = true)]
+    pub metrics_addr: MetricsAddr,
+
     /// Log format.
     #[arg(long, env = "RELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+}
+
+/// Where the metrics listener binds, or nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsAddr(pub Option<SocketAddr>);
+
+/// Parses `RELINK_METRICS_ADDR`: an address, or `off`.
+pub fn parse_metrics_addr(text: &str) -> Result<MetricsAddr, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(MetricsAddr(None));
+    }
+    text.trim()
+        .parse()
+        .map(|addr| MetricsAddr(Some(addr)))
+        .map_err(|_| format!("`{text}` is not an address like 127.0.0.1:9464, or `off`"))
 }
 
 impl Config {
@@ -315,6 +370,11 @@ impl Config {
             lease: chrono::Duration::from_std(self.publish_lease)
                 .unwrap_or(chrono::Duration::seconds(60)),
         }
+    }
+
+    /// How long events are kept to resume from.
+    pub fn event_retention(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.event_retention).unwrap_or(chrono::Duration::days(7))
     }
 
     /// Whether the sandbox network is on.
@@ -339,6 +399,7 @@ impl Config {
             )),
             jwt_public_key_file: None,
             jwt_jwks_file: None,
+            jwt_jwks_refresh: Duration::from_secs(300),
             jwt_issuer: "relink".to_owned(),
             jwt_audience: "relink-dashboard".to_owned(),
             jwt_leeway_secs: 30,
@@ -370,6 +431,11 @@ impl Config {
             ws_keepalive: Duration::from_secs(15),
             ws_max_sockets_per_user: 16,
             ws_max_subscriptions: 32,
+            ws_max_anonymous_sockets: 16,
+            ws_init_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
+            event_retention: Duration::from_secs(7 * 86_400),
+            metrics_addr: MetricsAddr(Some(SocketAddr::from(([127, 0, 0, 1], 0)))),
         }
     }
 }

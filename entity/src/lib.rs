@@ -27,3 +27,4 @@ pub mod streams;
 pub mod team_members;
 pub mod teams;
 pub mod users;
+pub mod webhook_receipts;

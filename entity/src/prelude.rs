@@ -22,3 +22,4 @@ pub use super::streams::Entity as Streams;
 pub use super::team_members::Entity as TeamMembers;
 pub use super::teams::Entity as Teams;
 pub use super::users::Entity as Users;
+pub use super::webhook_receipts::Entity as WebhookReceipts;

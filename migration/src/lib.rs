@@ -15,6 +15,8 @@ mod m20261129_000009_add_episode_emails;
 mod m20261129_000010_add_login_checked_at;
 mod m20261129_000011_create_posts_streams_gaps;
 mod m20261202_000012_add_flow_binding;
+mod m20261202_000013_index_events_for_replay;
+mod m20261202_000014_create_webhook_receipts;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_add_login_checked_at::Migration),
             Box::new(m20261129_000011_create_posts_streams_gaps::Migration),
             Box::new(m20261202_000012_add_flow_binding::Migration),
+            Box::new(m20261202_000013_index_events_for_replay::Migration),
+            Box::new(m20261202_000014_create_webhook_receipts::Migration),
         ]
     }
 }

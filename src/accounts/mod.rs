@@ -1,5 +1,6 @@
 //! Social logins and accounts: who can see which, their health, and the fix for each disconnect.
 
+pub mod deauthorize;
 pub mod disconnect;
 pub mod repo;
 pub mod status;

@@ -61,6 +61,84 @@ pub async fn resolve(db: &impl ConnectionTrait, event: events::Model) -> Result<
     })
 }
 
+/// How many stored events one subscriber reads at a time while catching up.
+pub const CATCH_UP_PAGE: u64 = 500;
+
+/// The next page of stored events after `after` that `user_id` may see now (of `organization`
+/// when given), each with its account: filtered in the database by the viewer's visible
+/// accounts, three statements a page whatever the number of events.
+pub async fn catch_up(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    organization: Option<i64>,
+    after: i64,
+) -> Result<Vec<Published>, DbErr> {
+    use sea_orm::{ColumnTrait as _, QueryFilter as _};
+    let subject = accounts::repo::load_subject(db, user_id).await?;
+    let rows = repo::visible_after(
+        db,
+        accounts::repo::visible_ids(&subject),
+        organization,
+        after,
+        CATCH_UP_PAGE,
+    )
+    .await?;
+    let ids: HashSet<i64> = rows
+        .iter()
+        .filter_map(|event| event.social_account_id)
+        .collect();
+    let accounts: std::collections::HashMap<i64, social_accounts::Model> =
+        social_accounts::Entity::find()
+            .filter(social_accounts::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|account| (account.id, account))
+            .collect();
+    Ok(rows
+        .into_iter()
+        .map(|event| Published {
+            account: event
+                .social_account_id
+                .and_then(|id| accounts.get(&id).cloned()),
+            audience: HashSet::from([user_id]),
+            event,
+        })
+        .collect())
+}
+
+/// Whether a subscriber may resume after the event `after`: the cursor must lie inside the
+/// retention window (events older than `retention` are, or are about to be, deleted), or be `0`
+/// while the very first event is still kept. Older cursors reload instead of replaying.
+pub async fn cursor_is_fresh(
+    db: &impl ConnectionTrait,
+    after: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> Result<bool, DbErr> {
+    if after >= repo::newest_id(db).await? {
+        return Ok(true);
+    }
+    let kept_since = crate::clock::before(now, retention);
+    Ok(repo::oldest_since(db, kept_since)
+        .await?
+        .is_some_and(|oldest| after >= oldest || (after == 0 && oldest == 1)))
+}
+
+/// Deletes the events older than `retention`: subscribers resume within that window, older
+/// cursors reload. Returns how many went.
+pub async fn prune(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, DbErr> {
+    let pruned = repo::prune(db, crate::clock::before(now, retention)).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "pruned events older than the retention window");
+    }
+    Ok(pruned)
+}
+
 struct Inner {
     sender: broadcast::Sender<Arc<Published>>,
     wake: Notify,

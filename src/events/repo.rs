@@ -1,9 +1,10 @@
 //! The outbox: appending events in commit order, and reading them.
 
+use chrono::{DateTime, Utc};
 use entity::events;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _,
+    QuerySelect as _, sea_query::SelectStatement,
 };
 
 /// The key of the PostgreSQL advisory lock that orders event appends.
@@ -49,4 +50,49 @@ pub async fn newest_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
         .one(db)
         .await?
         .map_or(0, |event| event.id))
+}
+
+/// Up to `limit` events after `after` about the accounts of `visible` (a subquery of account
+/// ids), of `organization` when given, oldest first: one subscriber's catch-up, filtered in the
+/// database rather than row by row.
+pub async fn visible_after(
+    db: &impl ConnectionTrait,
+    visible: SelectStatement,
+    organization: Option<i64>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<events::Model>, DbErr> {
+    let mut query = events::Entity::find()
+        .filter(events::Column::Id.gt(after))
+        .filter(events::Column::SocialAccountId.in_subquery(visible));
+    if let Some(organization) = organization {
+        query = query.filter(events::Column::OrganizationId.eq(organization));
+    }
+    query
+        .order_by_asc(events::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// The id of the oldest event created at or after `since`, if any.
+pub async fn oldest_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    Ok(events::Entity::find()
+        .filter(events::Column::CreatedAt.gte(since))
+        .order_by_asc(events::Column::Id)
+        .one(db)
+        .await?
+        .map(|event| event.id))
+}
+
+/// Deletes the events created before `before`; returns how many.
+pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    Ok(events::Entity::delete_many()
+        .filter(events::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

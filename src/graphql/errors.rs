@@ -28,6 +28,9 @@ pub mod code {
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// The user's rate limit is spent; `extensions.retryAfter` says in how many seconds.
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// A bad-input error: the `after` cursor of a subscription names an event older than the
+    /// retention window; reload and subscribe again without it.
+    pub const CURSOR_EXPIRED: &str = "CURSOR_EXPIRED";
 }
 
 /// An error of the API layer. It has no `Display` on purpose: the only way out is

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
-use entity::events;
 use futures_util::{Stream, StreamExt as _, stream};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
@@ -132,38 +131,41 @@ fn for_viewer(
     })
 }
 
-/// Every event after `after`: first those stored (resume), then those the relay publishes, each
-/// once, in id order. A subscriber that falls behind re-reads from the table: nothing is lost.
+/// Whose events a subscriber catches up on from the table.
+#[derive(Clone, Copy)]
+struct Reader {
+    user_id: i64,
+    organization: Option<i64>,
+}
+
+/// Every event after `after` that `reader` may see: first those stored (resume), then those the
+/// relay publishes, each once, in id order. A subscriber that falls behind re-reads from the
+/// table: nothing is lost. The table is read page by page, filtered in the database by what the
+/// reader may see now, so a catch-up costs a few statements a page, never one per event.
 fn event_stream(
     bus: EventBus,
     db: DatabaseConnection,
     after: i64,
+    reader: Reader,
 ) -> impl Stream<Item = Arc<Published>> {
     let receiver = bus.subscribe();
     // The table is read only to catch up (at the start, to resume, and after falling behind the
     // broadcast); live events come from the relay without a query per subscriber.
     let catch_up = true;
     stream::unfold(
-        (receiver, db, after, Vec::<events::Model>::new(), catch_up),
-        |(mut receiver, db, mut last, mut backlog, mut catch_up)| async move {
+        (receiver, db, after, Vec::<Published>::new(), catch_up),
+        move |(mut receiver, db, mut last, mut backlog, mut catch_up)| async move {
             loop {
-                if let Some(event) = backlog.pop() {
-                    last = event.id;
-                    match crate::events::resolve(&db, event).await {
-                        Ok(published) => {
-                            let state = (receiver, db, last, backlog, catch_up);
-                            return Some((Arc::new(published), state));
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, "subscription could not resolve an event");
-                            return None;
-                        }
-                    }
+                if let Some(published) = backlog.pop() {
+                    last = published.event.id;
+                    return Some((Arc::new(published), (receiver, db, last, backlog, catch_up)));
                 }
                 if catch_up {
-                    match repo::events_after(&db, last, 200).await {
-                        Ok(rows) if !rows.is_empty() => {
-                            backlog = rows.into_iter().rev().collect();
+                    match crate::events::catch_up(&db, reader.user_id, reader.organization, last)
+                        .await
+                    {
+                        Ok(page) if !page.is_empty() => {
+                            backlog = page.into_iter().rev().collect();
                             continue;
                         }
                         Ok(_) => catch_up = false,
@@ -185,6 +187,21 @@ fn event_stream(
             }
         },
     )
+}
+
+/// How long events are kept to resume from (`RELINK_EVENT_RETENTION`).
+#[derive(Clone, Copy, Debug)]
+pub struct EventRetention(pub chrono::Duration);
+
+/// `after` names an event older than the retention window: reload, then subscribe from now.
+fn cursor_expired() -> async_graphql::Error {
+    use async_graphql::ErrorExtensions as _;
+    async_graphql::Error::new(
+        "That event is older than the events kept to resume from; reload the data and subscribe again without `after`.",
+    )
+    .extend_with(|_, ext| {
+        ext.set("code", super::errors::code::CURSOR_EXPIRED);
+    })
 }
 
 /// The subscription root.
@@ -217,19 +234,36 @@ impl Subscription {
         let db = gql(database(ctx))?.clone();
         let bus = gql(service::<EventBus>(ctx))?.clone();
         let start = match after {
-            Some(id) => id.parse::<i64>().map_err(|_| {
-                async_graphql::Error::from(ApiError::BadUserInput(
-                    "`after` is not an event id".to_owned(),
-                ))
-            })?,
+            Some(id) => {
+                let after = id.parse::<i64>().map_err(|_| {
+                    async_graphql::Error::from(ApiError::BadUserInput(
+                        "`after` is not an event id".to_owned(),
+                    ))
+                })?;
+                let retention = gql(service::<EventRetention>(ctx))?.0;
+                let now = gql(clock(ctx))?.now();
+                if !crate::events::cursor_is_fresh(&db, after, now, retention)
+                    .await
+                    .map_err(|error| async_graphql::Error::from(ApiError::from(error)))?
+                {
+                    return Err(cursor_expired());
+                }
+                after
+            }
             None => bus
                 .published()
                 .max(repo::newest_id(&db).await.unwrap_or_default()),
         };
         let user_id = viewer.user.id;
-        Ok(event_stream(bus, db, start).filter_map(move |published| {
-            std::future::ready(for_viewer(published, user_id, organization))
-        }))
+        let reader = Reader {
+            user_id,
+            organization,
+        };
+        Ok(
+            event_stream(bus, db, start, reader).filter_map(move |published| {
+                std::future::ready(for_viewer(published, user_id, organization))
+            }),
+        )
     }
 
     /// The viewer's banner, badge and restore list: the current value first, then a new value
@@ -248,7 +282,11 @@ impl Subscription {
             .published()
             .max(repo::newest_id(&db).await.unwrap_or_default());
         // Only events about accounts this viewer may see change what the viewer sees.
-        let changes = event_stream(bus, db.clone(), start)
+        let reader = Reader {
+            user_id,
+            organization: None,
+        };
+        let changes = event_stream(bus, db.clone(), start, reader)
             .filter(move |published| std::future::ready(published.audience.contains(&user_id)))
             .map(|_| ());
         let ticks = stream::once(async {}).chain(changes);

@@ -90,6 +90,8 @@ pub struct Services {
     pub posts: crate::posts::Settings,
     /// The per-user rate limit by query cost.
     pub rate_limiter: Arc<crate::ratelimit::RateLimiter>,
+    /// How long events are kept to resume from.
+    pub event_retention: live::EventRetention,
 }
 
 /// The schema the server runs, with its services and limits.
@@ -104,6 +106,7 @@ pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
         .data(services.public_url)
         .data(services.posts)
         .data(services.rate_limiter)
+        .data(services.event_retention)
         .extension(limits::ErrorCodes)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -114,7 +114,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         out,
         "# HELP relink_worker_panics_total Panics caught in background workers since start (each worker runs on).\n# TYPE relink_worker_panics_total counter"
     );
-    for worker in ["keeper", "postman", "publisher", "relay"] {
+    for worker in ["keeper", "postman", "publisher", "pruner", "relay"] {
         let count = meters
             .worker_panics()
             .into_iter()

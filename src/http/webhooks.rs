@@ -1,5 +1,6 @@
 //! `POST /webhooks/{network}/deauthorize`: a network says an identity removed Relink (Facebook's
-//! signed deauthorize callback; the sandbox sends the same). Verified, it disconnects at once (B1).
+//! signed deauthorize callback; the sandbox sends the same). Verified, fresh (signed within five
+//! minutes) and not seen before, it disconnects at once (B1).
 
 use axum::{
     Form, Json,
@@ -7,12 +8,14 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse as _, Response},
 };
-use entity::enums::DisconnectReason;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use crate::{accounts::disconnect, networks};
+use crate::{
+    accounts::deauthorize::{self, Refused},
+    networks::{self, signed_request},
+};
 
 /// The callback's form body.
 #[derive(Deserialize)]
@@ -31,8 +34,8 @@ pub async fn deauthorize(
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let user = match adapter.deauthorized_user(&form.signed_request) {
-        Ok(user) => user,
+    let payload = match adapter.deauthorized_user(&form.signed_request) {
+        Ok(payload) => payload,
         Err(error) => {
             tracing::warn!(%error, network, "deauthorize callback refused");
             return (
@@ -42,11 +45,14 @@ pub async fn deauthorize(
                 .into_response();
         }
     };
-    let changed = disconnect::disconnect_identity(
+    let signature_hash =
+        crate::reconnect::state_hash(signed_request::signature(&form.signed_request));
+    let changed = deauthorize::deauthorize(
         &state.db,
         adapter.network(),
-        &user,
-        DisconnectReason::AppDeauthorized,
+        &payload.user_id,
+        payload.issued_at,
+        signature_hash,
         state.clock.now(),
     )
     .await;
@@ -59,7 +65,27 @@ pub async fn deauthorize(
             )
                 .into_response()
         }
-        Err(error) => {
+        Err(Refused::Stale) => {
+            tracing::warn!(network, "deauthorize callback refused: not fresh");
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "stale_request" })),
+            )
+                .into_response()
+        }
+        // Applied once already: the network's duplicate delivery is acknowledged, nothing more.
+        Err(Refused::Replayed) => {
+            tracing::info!(
+                network,
+                "deauthorize callback delivered again; already applied"
+            );
+            (
+                StatusCode::OK,
+                Json(json!({ "disconnected": 0, "replayed": true })),
+            )
+                .into_response()
+        }
+        Err(Refused::Db(error)) => {
             tracing::error!(%error, "deauthorize callback could not be applied");
             // 5xx: the network retries the callback.
             (

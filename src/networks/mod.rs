@@ -132,9 +132,12 @@ pub trait NetworkAdapter: Send + Sync {
     ) -> Result<TokenSet, NetworkError>;
     /// Refreshes an access token.
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError>;
-    /// The network id of the identity named by a signed deauthorize callback, once its signature
-    /// is verified with the app secret.
-    fn deauthorized_user(&self, signed_request: &str) -> Result<String, signed_request::Invalid>;
+    /// What a signed deauthorize callback says (the identity's network id, when it was signed),
+    /// once its signature is verified with the app secret.
+    fn deauthorized_user(
+        &self,
+        signed_request: &str,
+    ) -> Result<signed_request::Payload, signed_request::Invalid>;
     /// Revokes a token (RFC 7009), e.g. one obtained by a sign-in that a rule refused.
     async fn revoke(&self, token: &Secret) -> Result<(), NetworkError>;
     /// The signed-in identity.

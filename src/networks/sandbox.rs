@@ -174,9 +174,8 @@ impl NetworkAdapter for SandboxAdapter {
     fn deauthorized_user(
         &self,
         signed_request: &str,
-    ) -> Result<String, super::signed_request::Invalid> {
+    ) -> Result<super::signed_request::Payload, super::signed_request::Invalid> {
         super::signed_request::verify(signed_request, self.app.client_secret.expose())
-            .map(|payload| payload.user_id)
     }
 
     async fn revoke(&self, token: &Secret) -> Result<(), NetworkError> {

@@ -38,6 +38,14 @@ fn mac(secret: &str) -> Hmac<Sha256> {
     }
 }
 
+/// The signature part of a signed request (its first segment), which identifies one delivery.
+pub fn signature(signed_request: &str) -> &str {
+    signed_request
+        .trim()
+        .split_once('.')
+        .map_or("", |(signature, _)| signature)
+}
+
 /// Signs `payload_json` with `secret`.
 pub fn sign(payload_json: &str, secret: &str) -> String {
     let payload = URL_SAFE_NO_PAD.encode(payload_json.as_bytes());
