@@ -77,11 +77,14 @@ enum Decoding {
     Jwks(Jwks),
 }
 
-/// An identity provider's JWK Set, re-read from its file when a token names an unknown `kid`.
+/// An identity provider's JWK Set, re-read from its file when a token names an unknown `kid`
+/// and, whatever the tokens say, once `refresh` has passed since the last read: a key the
+/// provider removed stops verifying from then on.
 struct Jwks {
     path: PathBuf,
     keys: RwLock<HashMap<String, DecodingKey>>,
     read_at: Mutex<DateTime<Utc>>,
+    refresh: chrono::Duration,
 }
 
 /// How often an unknown `kid` may make us read the JWK Set file again.
@@ -115,32 +118,32 @@ impl Jwks {
         Ok(keys)
     }
 
-    /// The key of `kid`, reading the file again when it is unknown and the last read is old.
+    /// The key of `kid`: the set is read again when its last read is `refresh` old, or when
+    /// `kid` is unknown and the last read is more than 30 seconds old.
     fn key(&self, kid: &str, now: DateTime<Utc>) -> Option<DecodingKey> {
         let known = |keys: &HashMap<String, DecodingKey>| keys.get(kid).cloned();
-        if let Some(key) = known(&self.keys.read().unwrap_or_else(PoisonError::into_inner)) {
+        let mut read_at = self.read_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let age = now - *read_at;
+        if age < self.refresh
+            && let Some(key) = known(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+        {
             return Some(key);
         }
-        let mut read_at = self.read_at.lock().unwrap_or_else(PoisonError::into_inner);
-        if (now - *read_at).num_seconds() < JWKS_REREAD_AFTER {
+        if age < self.refresh && age.num_seconds() < JWKS_REREAD_AFTER {
             return None;
         }
         *read_at = now;
         match Self::load(&self.path) {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), "re-read the identity provider's JWK Set");
-                let found = known(&keys);
                 *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
-                found
             }
-            Err(error) => {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "cannot re-read the JWK Set; keeping the keys we have"
-                );
-                None
-            }
+            Err(error) => tracing::warn!(
+                error = format!("{error:#}"),
+                "cannot re-read the JWK Set; keeping the keys we have"
+            ),
         }
+        known(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -181,7 +184,10 @@ impl TokenKeys {
                 let jwks = Jwks {
                     path,
                     keys: RwLock::new(keys),
+                    // The first token's clock reading starts the timer: tests move that clock.
                     read_at: Mutex::new(DateTime::<Utc>::MIN_UTC),
+                    refresh: chrono::Duration::from_std(config.jwt_jwks_refresh)
+                        .unwrap_or(chrono::Duration::minutes(5)),
                 };
                 (Algorithm::RS256, None, Decoding::Jwks(jwks))
             }

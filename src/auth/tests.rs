@@ -220,6 +220,30 @@ fn a_new_key_in_the_jwk_set_is_picked_up_without_a_restart() {
 }
 
 #[test]
+fn a_key_removed_from_the_jwk_set_stops_verifying_at_the_next_refresh() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("jwks.json");
+    std::fs::write(&file, jwks_with(&["2026-10", "2026-11"])).expect("write");
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.jwt_jwks_file = Some(file.clone());
+    config.jwt_jwks_refresh = std::time::Duration::from_secs(300);
+    let keys = TokenKeys::from_config(&config).expect("keys");
+    let token = signed_with_kid(Some("2026-11"));
+    assert!(keys.verify(&token, now()).is_ok());
+    // The identity provider withdraws the key (it leaked); tokens signed with it keep coming.
+    std::fs::write(&file, jwks_with(&["2026-10"])).expect("withdraw");
+    assert!(
+        keys.verify(&token, now() + Duration::seconds(299)).is_ok(),
+        "until the refresh, the key read last still counts"
+    );
+    assert!(
+        keys.verify(&token, now() + Duration::seconds(300)).is_err(),
+        "from the refresh on, the removed key verifies nothing"
+    );
+    assert!(keys.verify(&token, now() + Duration::hours(1)).is_err());
+}
+
+#[test]
 fn a_jwk_set_that_cannot_work_stops_the_start() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("jwks.json");
