@@ -24,13 +24,14 @@ struct Values {
 }
 
 /// The outcomes of a refresh, as labelled in `relink_token_refreshes_total`.
-pub const REFRESH_OUTCOMES: [&str; 6] = [
+pub const REFRESH_OUTCOMES: [&str; 7] = [
     "not_due",
     "busy",
     "refreshed",
     "disconnected",
     "deferred",
     "not_refreshable",
+    "superseded",
 ];
 
 /// The outcomes of a probe, as labelled in `relink_token_probes_total`.

@@ -6,22 +6,22 @@ use entity::{
     enums::{DisconnectReason, Health, LoginStatus, Network},
     social_accounts, social_logins,
 };
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _,
-    QueryFilter as _, Set,
-};
+use sea_orm::{ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _};
 
 use super::status::{Verdict, apply_verdict};
 use crate::{audit, db};
 
 /// Disconnects the login and every account of it that is not disconnected yet, for `reason`.
 /// A login already disconnected is left as it is (a second report disconnects nothing twice).
-/// Returns the accounts that changed.
+/// With `seen_version`, the caller learned of the failure from tokens it read at that version:
+/// when the login was written since (a person reconnected it), the failure is about tokens that
+/// are gone and nothing is disconnected. Returns the accounts that changed.
 pub async fn disconnect_login(
     db: &DatabaseConnection,
     login_id: i64,
     reason: DisconnectReason,
     actor: Option<i64>,
+    seen_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<social_accounts::Model>, DbErr> {
     let txn = db::begin_write(db).await?;
@@ -31,19 +31,36 @@ pub async fn disconnect_login(
     else {
         return Ok(Vec::new());
     };
-    if login.status == LoginStatus::Disconnected {
+    if login.status == LoginStatus::Disconnected
+        || seen_version.is_some_and(|seen| seen != login.version)
+    {
         return Ok(Vec::new());
     }
-    social_logins::ActiveModel {
-        id: Set(login.id),
-        status: Set(LoginStatus::Disconnected),
-        disconnect_reason: Set(Some(reason)),
-        disconnected_at: Set(Some(now)),
-        version: Set(login.version + 1),
-        ..Default::default()
+    // Conditional on the version read: a sign-in committed in between wins.
+    let written = social_logins::Entity::update_many()
+        .col_expr(
+            social_logins::Column::Status,
+            sea_orm::sea_query::Expr::value(LoginStatus::Disconnected),
+        )
+        .col_expr(
+            social_logins::Column::DisconnectReason,
+            sea_orm::sea_query::Expr::value(Some(reason)),
+        )
+        .col_expr(
+            social_logins::Column::DisconnectedAt,
+            sea_orm::sea_query::Expr::value(Some(now)),
+        )
+        .col_expr(
+            social_logins::Column::Version,
+            sea_orm::sea_query::Expr::value(login.version + 1),
+        )
+        .filter(social_logins::Column::Id.eq(login.id))
+        .filter(social_logins::Column::Version.eq(login.version))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected == 0 {
+        return Ok(Vec::new());
     }
-    .update(&txn)
-    .await?;
     audit::record(
         &txn,
         audit::Entry {
@@ -97,7 +114,7 @@ pub async fn disconnect_identity(
         .await?;
     let mut changed = Vec::new();
     for login in logins {
-        changed.extend(disconnect_login(db, login.id, reason, None, now).await?);
+        changed.extend(disconnect_login(db, login.id, reason, None, None, now).await?);
     }
     Ok(changed)
 }

@@ -43,6 +43,9 @@ pub enum Refresh {
     Deferred,
     /// The login has no refresh token (Facebook-like): only warnings apply.
     NotRefreshable,
+    /// A person reconnected the login while the network answered: their tokens stay, the
+    /// refreshed ones are given back to the network.
+    Superseded,
 }
 
 /// What one probe of a token without expiry did (B1). The order is that of
@@ -224,6 +227,7 @@ impl Keeper {
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
+                    Some(login.version),
                     now,
                 )
                 .await?;
@@ -241,6 +245,16 @@ impl Keeper {
                 Ok(Probe::Deferred)
             }
         }
+    }
+
+    /// Whether a person's sign-in wrote `read` since it was read (its tokens replaced ours).
+    async fn superseded(&self, read: &social_logins::Model) -> anyhow::Result<bool> {
+        Ok(social_logins::Entity::find_by_id(read.id)
+            .one(&self.db)
+            .await?
+            .is_some_and(|now| {
+                now.version != read.version && now.status == entity::enums::LoginStatus::Connected
+            }))
     }
 
     fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
@@ -291,8 +305,20 @@ impl Keeper {
         match adapter.refresh(&refresh_token).await {
             Ok(tokens) => {
                 let txn = db::begin_write(&self.db).await?;
-                reconnect::repo::store_tokens(&txn, &self.cipher, &login, &tokens, None, now)
-                    .await?;
+                if !reconnect::repo::store_tokens(&txn, &self.cipher, &login, &tokens, None, now)
+                    .await?
+                {
+                    // The login was written since it was read under the lease (a sign-in): its
+                    // tokens are newer than ours. Ours are revoked rather than left valid.
+                    drop(txn);
+                    repo::release_lease(&self.db, login.id).await?;
+                    for token in std::iter::once(&tokens.access).chain(tokens.refresh.as_ref()) {
+                        if let Err(error) = adapter.revoke(token).await {
+                            tracing::warn!(login.id = login.id, %error, "could not revoke superseded tokens");
+                        }
+                    }
+                    return Ok(Refresh::Superseded);
+                }
                 repo::release_lease(&txn, login.id).await?;
                 audit::record(
                     &txn,
@@ -317,8 +343,19 @@ impl Keeper {
                 } else {
                     DisconnectReason::TokenRevoked
                 };
-                disconnect::disconnect_login(&self.db, login.id, reason, None, now).await?;
+                let changed = disconnect::disconnect_login(
+                    &self.db,
+                    login.id,
+                    reason,
+                    None,
+                    Some(login.version),
+                    now,
+                )
+                .await?;
                 self.bus.wake();
+                if changed.is_empty() && self.superseded(&login).await? {
+                    return Ok(Refresh::Superseded);
+                }
                 Ok(Refresh::Disconnected)
             }
             Err(error) => {
@@ -368,6 +405,7 @@ impl Keeper {
                     login.id,
                     DisconnectReason::TokenExpired,
                     None,
+                    Some(login.version),
                     now,
                 )
                 .await?;

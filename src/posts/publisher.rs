@@ -167,6 +167,7 @@ impl Publisher {
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
+                    Some(login.version),
                     now,
                 )
                 .await?;

@@ -86,7 +86,8 @@ pub async fn apply_connect(
         Some(login) => login,
         None => repo::insert_login(&txn, network, owner, identity, user_id, now).await?,
     };
-    repo::store_tokens(&txn, services.cipher, &login, tokens, Some(user_id), now).await?;
+    let login =
+        repo::store_sign_in_tokens(&txn, services.cipher, &login, tokens, user_id, now).await?;
 
     let assets = ordered(granted);
     let wanted: Vec<String> = assets

@@ -159,7 +159,9 @@ pub async fn complete(
             repo::login_for_identity(&txn, &login, &identity, user_id, now).await?
         }
     };
-    repo::store_tokens(&txn, services.cipher, &login, &tokens, Some(user_id), now).await?;
+    // A refresh of the keeper may have written the login since it was read: the sign-in wins.
+    let login =
+        repo::store_sign_in_tokens(&txn, services.cipher, &login, &tokens, user_id, now).await?;
     audit::record(
         &txn,
         audit::Entry {

@@ -16,8 +16,10 @@ use crate::{
     networks::{Identity, TokenSet},
 };
 
-/// Stores fresh tokens on a login and marks it connected; `reconnected_by` is the person who
-/// signed in (R4), `None` for a refresh.
+/// Stores fresh tokens on a login and marks it connected, if the login is still at the version
+/// `login` was read at (optimistic concurrency: a refresh and a reconnect never overwrite each
+/// other's tokens); `reconnected_by` is the person who signed in (R4), `None` for a refresh.
+/// Returns false, writing nothing, when someone else wrote the login since it was read.
 pub async fn store_tokens(
     db: &impl ConnectionTrait,
     cipher: &TokenCipher,
@@ -25,7 +27,7 @@ pub async fn store_tokens(
     tokens: &TokenSet,
     reconnected_by: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let access = cipher.seal(
         &tokens.access,
         &Slot {
@@ -75,8 +77,44 @@ pub async fn store_tokens(
     if let Some(refresh) = refresh {
         row.refresh_token_enc = Set(Some(cipher.seal(&refresh, &refresh_slot).bytes));
     }
-    row.update(db).await?;
-    Ok(())
+    row.id = sea_orm::ActiveValue::NotSet;
+    let written = social_logins::Entity::update_many()
+        .set(row)
+        .filter(social_logins::Column::Id.eq(login.id))
+        .filter(social_logins::Column::Version.eq(login.version))
+        .exec(db)
+        .await?;
+    Ok(written.rows_affected == 1)
+}
+
+/// A person's sign-in stores its tokens whatever happened to the login meanwhile: when a refresh
+/// (or another sign-in) wrote it since `login` was read, the login is read again and the write
+/// repeated on top, so the newest person's tokens win. Returns the login as written.
+pub async fn store_sign_in_tokens(
+    db: &impl ConnectionTrait,
+    cipher: &TokenCipher,
+    login: &social_logins::Model,
+    tokens: &TokenSet,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<social_logins::Model, DbErr> {
+    let mut current = login.clone();
+    for _ in 0..5 {
+        if store_tokens(db, cipher, &current, tokens, Some(user_id), now).await? {
+            return social_logins::Entity::find_by_id(current.id)
+                .one(db)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("login {}", current.id)));
+        }
+        current = social_logins::Entity::find_by_id(current.id)
+            .one(db)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("login {}", current.id)))?;
+    }
+    Err(DbErr::Custom(format!(
+        "login {} kept changing while a sign-in stored its tokens",
+        login.id
+    )))
 }
 
 /// Finds the login of `identity` at the network of `like`, for the same owner, or creates it (R6:

@@ -93,10 +93,13 @@ async fn deauthorize(
         );
         return Ok(false);
     };
+    // Two revocations within one second are two deliveries: the nonce tells them apart (Relink
+    // applies each signed callback once).
     let payload = json!({
         "algorithm": "HMAC-SHA256",
         "issued_at": now.timestamp(),
         "user_id": external_id,
+        "nonce": secrets::random_token(),
     });
     let signed = secrets::signed_request(&payload.to_string(), &client.client_secret);
     let url = format!(

@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
             "/admin/token-endpoint/fail-every/{every}",
             post(switches::fail_every),
         )
+        .route("/admin/token-endpoint", get(switches::token_endpoint))
         .route(
             "/admin/token-endpoint/stall-refresh",
             post(switches::stall_refresh),
@@ -133,7 +134,9 @@ pub async fn connect_demo_logins(
                 .map(crate::networks::token_lifetime),
             scopes: login.scopes.split(' ').map(str::to_owned).collect(),
         };
-        crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await?;
+        if !crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await? {
+            continue;
+        }
         if login.token_expires_at.is_some() {
             social_logins::ActiveModel {
                 id: Set(login.id),

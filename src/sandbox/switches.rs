@@ -22,6 +22,7 @@ use crate::http::AppState;
 struct Gate {
     closed: AtomicBool,
     opened: tokio::sync::Notify,
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Gate {
@@ -35,6 +36,12 @@ impl Gate {
     }
 
     async fn pass(&self) {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        self.wait_open().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    async fn wait_open(&self) {
         while self.closed.load(Ordering::SeqCst) {
             let opened = self.opened.notified();
             if !self.closed.load(Ordering::SeqCst) {
@@ -114,6 +121,14 @@ pub(super) async fn stall_refresh(State(state): State<AppState>) -> Json<Value> 
 pub(super) async fn resume_refresh(State(state): State<AppState>) -> Json<Value> {
     state.sandbox.refreshes.open();
     Json(json!({ "refreshStalled": false }))
+}
+
+/// `GET /sandbox/admin/token-endpoint`: how many refresh answers are held back right now.
+pub(super) async fn token_endpoint(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "refreshStalled": state.sandbox.refreshes.closed.load(Ordering::SeqCst),
+        "refreshesWaiting": state.sandbox.refreshes.waiting.load(Ordering::SeqCst),
+    }))
 }
 
 /// `POST /sandbox/admin/token-endpoint/expires-in/{seconds}`: token answers claim this
