@@ -87,6 +87,12 @@ async fn main() {
             "1000000",
             "--rate-limit",
             "0",
+            // …and the cap of sockets not signed in yet per client IP: all come from one address.
+            "--ws-max-anonymous-sockets",
+            "1000000",
+            // The metrics listener is not part of the benchmark.
+            "--metrics-addr",
+            "off",
             "--data-dir",
         ])
         .arg(&data)

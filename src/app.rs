@@ -299,8 +299,11 @@ impl App {
             // Sockets close with 1001 so their clients reconnect to another replica.
             let _ = stopping.send(true);
         };
-        let server =
-            axum::serve(self.listener, http::router(self.state)).with_graceful_shutdown(signal);
+        let server = axum::serve(
+            self.listener,
+            http::router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
         let deadline = async move {
             let _ = stopped.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;

@@ -17,6 +17,7 @@ use crate::{access::Subject, accounts, auth::Claims, clock::SharedClock, people}
 pub struct RequestAuth {
     claims: Option<Claims>,
     viewer: Mutex<Option<(Arc<Viewer>, DateTime<Utc>)>>,
+    client: Option<std::net::IpAddr>,
 }
 
 /// How old the viewer's roles and grants may be. An HTTP request is over long before; a socket
@@ -30,6 +31,7 @@ impl RequestAuth {
         Self {
             claims: Some(claims),
             viewer: Mutex::new(None),
+            client: None,
         }
     }
 
@@ -38,6 +40,23 @@ impl RequestAuth {
         Self {
             claims: None,
             viewer: Mutex::new(None),
+            client: None,
+        }
+    }
+
+    /// The same caller, coming from `client` (its IP, behind trusted proxies resolved).
+    pub fn from_client(mut self, client: std::net::IpAddr) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Whose rate-limit bucket this request draws on: the signed-in user's, else its client
+    /// IP's; `None` when neither is known (in-process calls).
+    pub fn rate_key(&self) -> Option<String> {
+        match (&self.claims, self.client) {
+            (Some(claims), _) => Some(format!("user:{}", claims.sub)),
+            (None, Some(ip)) => Some(format!("ip:{ip}")),
+            (None, None) => None,
         }
     }
 

@@ -74,19 +74,20 @@ fn is_limit_error(message: &str) -> bool {
     .any(|words| message.contains(words))
 }
 
-/// Charges the signed-in user's bucket the request's cost, before any resolver runs; an empty
-/// bucket answers `RATE_LIMITED` with `retryAfter` (seconds), which HTTP turns into 429.
+/// Charges the caller's bucket (the signed-in user's, else the client IP's) the request's cost,
+/// before any resolver runs; an empty bucket answers `RATE_LIMITED` with `retryAfter` (seconds),
+/// which HTTP turns into 429.
 fn charge(ctx: &ExtensionContext<'_>, complexity: usize) -> Result<(), Vec<ServerError>> {
-    let (Some(limiter), Some(clock), Some(user)) = (
+    let (Some(limiter), Some(clock), Some(key)) = (
         ctx.data_opt::<Arc<crate::ratelimit::RateLimiter>>(),
         ctx.data_opt::<crate::clock::SharedClock>(),
         ctx.data_opt::<super::context::RequestAuth>()
-            .and_then(super::context::RequestAuth::subject),
+            .and_then(super::context::RequestAuth::rate_key),
     ) else {
         return Ok(());
     };
     limiter
-        .charge(user, complexity, clock.now())
+        .charge(&key, complexity, clock.now())
         .map_err(|wait| {
             mark(ctx);
             let seconds = wait.num_seconds() + i64::from(wait.subsec_nanos() > 0);
@@ -136,6 +137,11 @@ impl Extension for ErrorCodesExtension {
     ) -> ServerResult<ExecutableDocument> {
         next.run(ctx, query, variables).await.map_err(|mut error| {
             mark(ctx);
+            // A document that does not parse still cost us the parsing: one point, and an empty
+            // bucket answers for it.
+            if let Err(mut limited) = charge(ctx, 1) {
+                return limited.remove(0);
+            }
             set_code(&mut error, code::GRAPHQL_PARSE_FAILED);
             error
         })
@@ -148,6 +154,9 @@ impl Extension for ErrorCodesExtension {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|mut errors| {
             mark(ctx);
+            if let Err(limited) = charge(ctx, 1) {
+                return limited;
+            }
             for error in &mut errors {
                 let value = if is_limit_error(&error.message) {
                     code::QUERY_TOO_COMPLEX

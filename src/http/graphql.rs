@@ -13,7 +13,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, client_ip::ClientIp};
 use crate::{
     auth::AuthError,
     graphql::{context::RequestAuth, errors::code, limits::RejectedBeforeExecution, loaders},
@@ -78,6 +78,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// `POST /graphql`.
 pub async fn post(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -135,7 +136,7 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, request).await
+    execute(&state, &headers, client, request).await
 }
 
 /// The parameters of a GET request (GraphQL over HTTP: `query`, `operationName`, `variables`).
@@ -154,6 +155,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     if super::subscriptions::is_upgrade(request.headers()) {
         return super::subscriptions::upgrade(state, request).await;
     }
+    let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
     let (mut parts, _body) = request.into_parts();
     let headers = parts.headers.clone();
     let params = Query::<GetParams>::from_request_parts(&mut parts, &state).await;
@@ -185,7 +187,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request).await
+    execute(&state, &headers, client, request).await
 }
 
 /// The kind of the operation that would run, when the document parses.
@@ -221,9 +223,14 @@ fn rate_limited(response: &async_graphql::Response) -> Option<u64> {
     })
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, request: GqlRequest) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: std::net::IpAddr,
+    request: GqlRequest,
+) -> Response {
     let auth = match authenticate(state, headers) {
-        Ok(auth) => auth,
+        Ok(auth) => auth.from_client(client),
         Err(error) => return unauthenticated(&error),
     };
     let rejected = RejectedBeforeExecution::default();

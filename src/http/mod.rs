@@ -1,5 +1,6 @@
 //! The HTTP surface: router, shared state, request tracing, GraphiQL and health routes.
 
+pub mod client_ip;
 pub mod dashboard;
 pub mod graphql;
 pub mod health;

@@ -3,8 +3,10 @@
 //!
 //! - Keep-alive: a WebSocket ping every `RELINK_WS_KEEPALIVE`; every browser answers it without
 //!   any help from the page's GraphQL client. A peer silent for two intervals is gone: dropped.
-//! - `connection_init` must come within ten seconds (4408) and carry a valid token (4403); a
-//!   subscribe before the ack is 4401; a second subscribe with a live id is 4409.
+//! - `connection_init` must come within `RELINK_WS_INIT_TIMEOUT` (10 s; 4408, on a timer of its
+//!   own) and carry a valid token (4403); a subscribe before the ack is 4401; a second subscribe
+//!   with a live id is 4409. Until then the socket holds one of its client IP's slots of sockets
+//!   not signed in (`RELINK_WS_MAX_ANONYMOUS_SOCKETS`, 429 at the upgrade).
 //! - The socket closes with 4403 when the dashboard token expires, by the server's clock, before it
 //!   would deliver anything past that moment.
 //! - Caps: sockets per user (4429 at init), subscriptions per socket (an `error` for that id).
@@ -15,7 +17,7 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex, PoisonError},
-    time::{Duration, Instant},
+    time::Instant,
 };
 
 use async_graphql::{
@@ -28,9 +30,6 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 
 use super::AppState;
-
-/// How long a client may take to send `connection_init`.
-const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Close codes of the `graphql-transport-ws` protocol (and the WebSocket standard).
 mod close {
@@ -102,6 +101,8 @@ struct Session {
     last_seen: Option<Instant>,
     /// The user's socket slot, held until the socket ends.
     slot: Option<Slot>,
+    /// The client IP's slot of sockets not signed in yet, given back at `connection_init`.
+    unidentified: Option<Slot>,
 }
 
 type Shared = Arc<Mutex<Session>>;
@@ -110,12 +111,19 @@ fn lock(session: &Shared) -> std::sync::MutexGuard<'_, Session> {
     session.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Serves one upgraded socket until either side closes it.
-pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtocols) {
+/// Serves one upgraded socket until either side closes it. `unidentified` is the client's slot
+/// of sockets not signed in yet, held until `connection_init` is accepted.
+pub async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    protocol: WebSocketProtocols,
+    unidentified: Slot,
+) {
     let _open = state.meters.socket_opened();
     let keepalive = state.config.ws_keepalive;
     let session: Shared = Arc::new(Mutex::new(Session {
         last_seen: Some(Instant::now()),
+        unidentified: Some(unidentified),
         ..Session::default()
     }));
     let (mut sink, stream) = socket.split();
@@ -135,7 +143,10 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtoc
             let session = session.clone();
             move |payload| async move { init(&state, &session, &payload) }
         });
-    let opened = Instant::now();
+    // `connection_init` has a timer of its own, whatever the keep-alive interval.
+    let init_deadline = tokio::time::sleep(state.config.ws_init_timeout);
+    tokio::pin!(init_deadline);
+    let mut init_pending = true;
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stopping = state.stopping.clone();
@@ -146,6 +157,13 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtoc
                 Out::Close(close::GOING_AWAY, "Relink is restarting; reconnect".to_owned())
             }
             Some(out) = control_rx.recv() => out,
+            () = &mut init_deadline, if init_pending => {
+                init_pending = false;
+                if lock(&session).expires_at.is_some() {
+                    continue;
+                }
+                Out::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned())
+            }
             message = graphql.next() => match message {
                 Some(WsMessage::Text(text)) => {
                     finished(&session, &text);
@@ -159,13 +177,8 @@ pub async fn serve(socket: WebSocket, state: AppState, protocol: WebSocketProtoc
                 },
             },
             _ = ticks.tick() => {
-                let (expires_at, last_seen) = {
-                    let session = lock(&session);
-                    (session.expires_at, session.last_seen)
-                };
-                if expires_at.is_none() && opened.elapsed() >= INIT_TIMEOUT {
-                    Out::Close(close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned())
-                } else if last_seen.is_none_or(|seen| seen.elapsed() >= keepalive * 2) {
+                let last_seen = lock(&session).last_seen;
+                if last_seen.is_none_or(|seen| seen.elapsed() >= keepalive * 2) {
                     tracing::debug!("subscription socket silent for two keep-alive intervals; dropped");
                     break;
                 } else {
@@ -310,6 +323,7 @@ fn init(
         let mut session = lock(session);
         session.expires_at = auth.expires_at();
         session.slot = Some(slot);
+        session.unidentified = None;
     }
     let mut data = Data::default();
     data.insert(auth);

@@ -64,6 +64,20 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
             "Relink is shutting down; connect again in a moment.",
         );
     }
+    // Sockets that have not signed in yet are capped per client: they cost memory and a task
+    // before anyone is known.
+    let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
+    let Some(unidentified) = state.sockets.acquire(
+        &format!("ip:{client}"),
+        state.config.ws_max_anonymous_sockets,
+    ) else {
+        tracing::warn!(%client, "subscription socket refused: too many not signed in from one client");
+        return super::graphql::error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RATE_LIMITED,
+            "Too many subscription sockets that have not signed in from this address; send connection_init on the open ones first.",
+        );
+    };
     let (mut parts, _body) = request.into_parts();
     let Some(protocol) = subprotocol(&parts.headers) else {
         return super::graphql::error_response(
@@ -81,7 +95,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| super::socket::serve(socket, state, protocol))
+        .on_upgrade(move |socket| super::socket::serve(socket, state, protocol, unidentified))
 }
 
 /// The first GraphQL subprotocol the client offers.

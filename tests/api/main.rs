@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod admin_view;
+mod anonymous;
 mod auth;
 mod banner;
 mod cascade_visibility;
@@ -29,4 +30,5 @@ mod schema;
 mod sockets;
 mod streams;
 mod subscriptions;
+mod token_races;
 mod webhooks;
