@@ -34,6 +34,7 @@ const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3_600
 /// A built server, listening, not yet serving.
 pub struct App {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     publisher: Publisher,
     stopping: tokio::sync::watch::Sender<bool>,
     state: AppState,
@@ -86,6 +87,7 @@ impl App {
             .await
             .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;
         let bound = listener.local_addr().context("reading the bound address")?;
+        let metrics_listener = bind_metrics(config.metrics_addr.0).await;
         let public_url: Arc<str> = config
             .public_url
             .clone()
@@ -184,6 +186,7 @@ impl App {
         );
         Ok(Self {
             listener,
+            metrics_listener,
             publisher,
             stopping,
             state,
@@ -198,6 +201,14 @@ impl App {
             .local_addr()
             .map(|addr| addr.port())
             .unwrap_or_default()
+    }
+
+    /// The port of the metrics listener, when it runs.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+            .map(|addr| addr.port())
     }
 
     /// The database pool.
@@ -291,6 +302,21 @@ impl App {
         });
         let db = self.state.db.clone();
         let meters = self.state.meters.clone();
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopped = self.stopping.subscribe();
+            let router = http::metrics::router(self.state.clone());
+            tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|stopping| *stopping).await;
+                };
+                if let Err(error) = axum::serve(listener, router)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::warn!(%error, "the metrics listener stopped");
+                }
+            })
+        });
         let stopping = self.stopping;
         let mut stopped = stopping.subscribe();
         let signal = async move {
@@ -325,6 +351,9 @@ impl App {
         postman.abort();
         publisher.abort();
         pruner.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())
@@ -366,6 +395,19 @@ async fn configured_networks(
         }
     }
     Ok(networks)
+}
+
+/// Binds the metrics listener (`RELINK_METRICS_ADDR`). Metrics are worth a warning, not a
+/// refused start: when the address is taken, Relink serves without them.
+async fn bind_metrics(addr: Option<std::net::SocketAddr>) -> Option<TcpListener> {
+    let addr = addr?;
+    match TcpListener::bind(addr).await {
+        Ok(listener) => Some(listener),
+        Err(error) => {
+            tracing::warn!(%addr, %error, "RELINK_METRICS_ADDR: cannot listen; serving without /metrics");
+            None
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -75,6 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::build(config).await?;
             tracing::info!(
                 port = app.port(),
+                metrics_port = app.metrics_port(),
                 "serving GraphQL at /graphql and GraphiQL at /"
             );
             app.run_until_stopped(app::shutdown_signal()).await

@@ -1,4 +1,5 @@
-//! `GET /metrics`: Prometheus text format, for the team that runs Relink.
+//! `GET /metrics`: Prometheus text format, for the team that runs Relink, on a listener of its
+//! own (`RELINK_METRICS_ADDR`): the counts span every tenant, so the public listener answers 404.
 
 use std::fmt::Write as _;
 
@@ -6,6 +7,13 @@ use axum::{extract::State, http::header, response::IntoResponse};
 use entity::enums::Health;
 
 use super::AppState;
+
+/// The metrics listener's routes: `/metrics`, nothing else.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(metrics))
+        .with_state(state)
+}
 
 /// The metrics page.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -79,7 +79,6 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(webhooks::deauthorize),
         )
         .route("/health_check", get(health::health_check))
-        .route("/metrics", get(metrics::metrics))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {
         router = router.route("/", get(playground));

@@ -25,6 +25,8 @@ pub fn t0() -> DateTime<Utc> {
 /// A running server.
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener (`/metrics`), never the public one.
+    pub metrics_address: String,
     pub db: DatabaseConnection,
     pub clock: ManualClock,
     pub keys: Arc<TokenKeys>,
@@ -110,6 +112,10 @@ impl TestApp {
             .await
             .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = format!(
+            "http://127.0.0.1:{}",
+            app.metrics_port().expect("a metrics listener")
+        );
         let db = app.db().clone();
         let keys = app.keys();
         let cipher = app.cipher();
@@ -123,6 +129,7 @@ impl TestApp {
         }));
         Self {
             address,
+            metrics_address,
             db,
             clock,
             keys,

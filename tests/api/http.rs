@@ -290,7 +290,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
     let app = TestApp::spawn_demo().await;
     let response = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.metrics_address))
         .send()
         .await
         .expect("metrics");
@@ -323,7 +323,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
     let sent = app.postman.run_once().await.expect("email pass");
     let text = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.metrics_address))
         .send()
         .await
         .expect("metrics")
@@ -399,4 +399,49 @@ async fn each_user_is_rate_limited_by_query_cost_with_a_retry_after() {
     app.clock.advance(chrono::Duration::seconds(retry));
     let (status, body) = app.graphql_as(Some(&ada), query, json!({})).await;
     assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn metrics_live_on_their_own_listener_and_the_public_one_answers_404() {
+    let app = TestApp::spawn_demo().await;
+    let public = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("public");
+    assert_eq!(
+        public.status(),
+        404,
+        "counts of every tenant stay off the public port"
+    );
+    let private = app
+        .client
+        .get(format!("{}/metrics", app.metrics_address))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(private.status(), 200);
+    // The metrics listener serves nothing else.
+    let other = app
+        .client
+        .post(format!("{}/graphql", app.metrics_address))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("graphql on the metrics port");
+    assert_eq!(other.status(), 404);
+
+    // A taken address: a warning, and the server starts without metrics.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = relink::config::Config::for_tests(dir.path().to_path_buf());
+    config.metrics_addr = relink::config::MetricsAddr(Some(taken.local_addr().expect("addr")));
+    let built = relink::app::App::build(config.clone())
+        .await
+        .expect("starts anyway");
+    assert_eq!(built.metrics_port(), None);
+    config.metrics_addr = relink::config::parse_metrics_addr("off").expect("off");
+    let off = relink::app::App::build(config).await.expect("starts");
+    assert_eq!(off.metrics_port(), None);
 }

@@ -28,6 +28,7 @@ const JWT_SECRET: &str = "two-processes-share-this-secret-0123456789";
 struct Process {
     child: Child,
     address: String,
+    metrics_address: String,
 }
 
 impl Drop for Process {
@@ -48,6 +49,7 @@ fn relink(data_dir: &std::path::Path, database_url: Option<&str>) -> Command {
         .env("RELINK_PUBLISH_INTERVAL", "1s")
         .env("RELINK_PUBLISH_LEASE", "2s")
         .env("RELINK_LOG_FORMAT", "json")
+        .env("RELINK_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env_remove("RELINK_PUBLIC_URL");
     match database_url {
@@ -64,15 +66,17 @@ async fn serve(data_dir: &std::path::Path, database_url: Option<&str>) -> Proces
         .spawn()
         .expect("spawn relink serve");
     let stdout = child.stdout.take().expect("stdout");
-    let port = tokio::task::spawn_blocking(move || {
+    let (port, metrics) = tokio::task::spawn_blocking(move || {
         let mut lines = BufReader::new(stdout).lines();
         for line in lines.by_ref() {
             let line = line.expect("line");
             let event: Value = serde_json::from_str(&line).expect("a JSON log line");
-            if let Some(port) = event["port"].as_u64() {
+            if let (Some(port), Some(metrics)) =
+                (event["port"].as_u64(), event["metrics_port"].as_u64())
+            {
                 // Keep draining the log so the child never blocks on a full pipe.
                 std::thread::spawn(move || for _ in lines {});
-                return port;
+                return (port, metrics);
             }
         }
         panic!("the server never said where it listens");
@@ -82,6 +86,7 @@ async fn serve(data_dir: &std::path::Path, database_url: Option<&str>) -> Proces
     Process {
         child,
         address: format!("http://127.0.0.1:{port}"),
+        metrics_address: format!("http://127.0.0.1:{metrics}"),
     }
 }
 
@@ -218,7 +223,7 @@ async fn socket(process: &Process, token: &str, query: &str) -> Socket {
 
 async fn metric(client: &reqwest::Client, process: &Process, name: &str) -> u64 {
     let page = client
-        .get(format!("{}/metrics", process.address))
+        .get(format!("{}/metrics", process.metrics_address))
         .send()
         .await
         .expect("metrics")

@@ -227,7 +227,7 @@ async fn the_server_pings_and_drops_a_client_that_stops_answering() {
     let sockets = || async {
         let page = app
             .client
-            .get(format!("{}/metrics", app.address))
+            .get(format!("{}/metrics", app.metrics_address))
             .send()
             .await
             .expect("metrics")
@@ -318,7 +318,7 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
     let dropped = || async {
         let page = app
             .client
-            .get(format!("{}/metrics", app.address))
+            .get(format!("{}/metrics", app.metrics_address))
             .send()
             .await
             .expect("metrics")
@@ -355,7 +355,7 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
     // The socket is gone; the server holds nothing for it.
     let open = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/metrics", app.metrics_address))
         .send()
         .await
         .expect("metrics")
