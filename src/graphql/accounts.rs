@@ -175,11 +175,14 @@ impl SocialAccount {
         })
     }
 
-    /// B5: the windows without analytics, one per disconnect, oldest first.
+    /// B5: the windows without analytics, one per disconnect, oldest first: the 20 most recent.
+    #[graphql(complexity = "GAPS_LIMIT * child_complexity")]
     async fn analytics_gaps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<AnalyticsGap>> {
-        Ok(gql(load(ctx, AnalyticsGapsKey(self.0.id)).await)?
-            .unwrap_or_default()
+        let gaps = gql(load(ctx, AnalyticsGapsKey(self.0.id)).await)?.unwrap_or_default();
+        let skip = gaps.len().saturating_sub(GAPS_LIMIT);
+        Ok(gaps
             .into_iter()
+            .skip(skip)
             .map(|gap| AnalyticsGap {
                 from: gap.from,
                 to: gap.to,
@@ -426,6 +429,9 @@ pub fn cursor_of<T>(cursor: &str, decode: impl FnOnce(&str) -> Option<T>) -> Api
     decode(cursor)
         .ok_or_else(|| ApiError::BadUserInput("`after` is not a cursor of this list".to_owned()))
 }
+
+/// The most analytics gaps one account lists.
+pub const GAPS_LIMIT: usize = 20;
 
 /// A connection costs `first × child` (each of `edges` and `nodes` counts once per row).
 pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {

@@ -13,6 +13,9 @@ use super::{
 };
 use crate::notices;
 
+/// The most accounts the restore list shows: a list costs its length bound in query points.
+pub const RESTORE_LIST_LIMIT: usize = 50;
+
 /// What the dashboard shows the viewer about accounts that need reconnecting.
 pub struct ReconnectStatus(notices::Status);
 
@@ -41,9 +44,22 @@ impl ReconnectStatus {
     }
 
     /// R10: the restore list — accounts that need reconnecting, most urgent first: disconnected
-    /// (longest broken first), then expiring (soonest first), then limited.
+    /// (longest broken first), then expiring (soonest first), then limited. At most 50: the
+    /// most urgent; `accountCount` says how many there are in all.
+    #[graphql(complexity = "RESTORE_LIST_LIMIT * child_complexity")]
     async fn accounts(&self) -> Vec<SocialAccount> {
-        self.0.accounts.iter().cloned().map(SocialAccount).collect()
+        self.0
+            .accounts
+            .iter()
+            .take(RESTORE_LIST_LIMIT)
+            .cloned()
+            .map(SocialAccount)
+            .collect()
+    }
+
+    /// How many accounts need reconnecting (or attention) in all, listed or not.
+    async fn account_count(&self) -> i32 {
+        i32::try_from(self.0.accounts.len()).unwrap_or(i32::MAX)
     }
 
     /// R10: the deep link of the restore list.

@@ -186,8 +186,12 @@ impl ReconnectMutation {
     }
 
     /// Finishes a sign-in with the network's `state` and `code`, for clients that receive the
-    /// callback themselves. The state must be the viewer's.
-    #[graphql(guard = "Authenticated")]
+    /// callback themselves. The state must be the viewer's. It calls the network (the exchange,
+    /// the identity, the assets), so it costs what such a field costs.
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "super::streams::NETWORK_CALL_COST + child_complexity"
+    )]
     async fn complete_reconnect(
         &self,
         ctx: &Context<'_>,

@@ -1,7 +1,7 @@
 //! Streams (R15): a column of the viewer's dashboard fed by one account. A stream of a
 //! disconnected account shows no content and its Reconnect state instead.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -68,19 +68,49 @@ impl From<FeedItem> for StreamItem {
     }
 }
 
+/// What a field that calls a network costs at least, in query-cost points: aliases or repeats of
+/// such a field spend a network app's quota, so the complexity limit and the rate limit must see
+/// them as expensive.
+pub const NETWORK_CALL_COST: usize = 50;
+
+/// The most items one stream shows.
+pub const MAX_ITEMS: usize = 20;
+
+/// The default and largest number of streams one query lists.
+const DEFAULT_STREAMS: i32 = 20;
+const MAX_STREAMS: i32 = 50;
+
+/// The feed of each account, fetched from its network at most once per request whatever the
+/// number of streams, aliases or repeated fields that show it.
+#[derive(Default)]
+pub struct FeedCache(std::sync::Mutex<HashMap<i64, Arc<OnceCell<Option<Vec<StreamItem>>>>>>);
+
+impl FeedCache {
+    fn cell(&self, account_id: i64) -> Arc<OnceCell<Option<Vec<StreamItem>>>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(account_id)
+            .or_default()
+            .clone()
+    }
+}
+
 /// A stream of the viewer's dashboard.
 pub struct Stream {
     stream: streams::Model,
     account: social_accounts::Model,
-    content: Arc<OnceCell<Option<Vec<StreamItem>>>>,
 }
 
 impl Stream {
-    /// The items, fetched from the network once per stream and request; `None` when the network
-    /// did not answer or refused.
-    async fn content(&self, ctx: &Context<'_>) -> ApiResult<&Option<Vec<StreamItem>>> {
-        self.content
-            .get_or_try_init(|| async {
+    /// The items, fetched from the network once per account and request (the request's
+    /// [`FeedCache`]); `None` when the network did not answer or refused.
+    async fn content(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<StreamItem>>> {
+        let cell = match ctx.data_opt::<FeedCache>() {
+            Some(cache) => cache.cell(self.account.id),
+            None => Arc::default(),
+        };
+        cell.get_or_try_init(|| async {
                 let login: social_logins::Model = load(ctx, LoginKey(self.account.social_login_id))
                     .await?
                     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account without login")))?;
@@ -93,7 +123,13 @@ impl Stream {
                     return Ok(None);
                 };
                 match adapter.feed(&token, &self.account.external_id).await {
-                    Ok(items) => Ok(Some(items.into_iter().map(StreamItem::from).collect())),
+                    Ok(items) => Ok(Some(
+                        items
+                            .into_iter()
+                            .take(MAX_ITEMS)
+                            .map(StreamItem::from)
+                            .collect(),
+                    )),
                     Err(error) => {
                         tracing::info!(account.id = self.account.id, %error, "stream content unavailable");
                         Ok(None)
@@ -101,6 +137,7 @@ impl Stream {
                 }
             })
             .await
+            .cloned()
     }
 
     fn disconnected(&self) -> bool {
@@ -143,7 +180,9 @@ impl Stream {
             .await
     }
 
-    /// Live, reconnect required, or unavailable for now.
+    /// Live, reconnect required, or unavailable for now. Asks the network (once per account and
+    /// request).
+    #[graphql(complexity = "NETWORK_CALL_COST")]
     async fn state(&self, ctx: &Context<'_>) -> async_graphql::Result<StreamState> {
         if self.disconnected() {
             return Ok(StreamState::ReconnectRequired);
@@ -154,13 +193,22 @@ impl Stream {
         })
     }
 
-    /// The newest items; null when a reconnect is required or the network did not answer.
+    /// The newest items (at most 20); null when a reconnect is required or the network did not
+    /// answer. Asks the network (once per account and request).
+    #[graphql(complexity = "NETWORK_CALL_COST + MAX_ITEMS * child_complexity")]
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<StreamItem>>> {
         if self.disconnected() {
             return Ok(None);
         }
-        Ok(gql(self.content(ctx).await)?.clone())
+        gql(self.content(ctx).await)
     }
+}
+
+/// A list of streams costs its length bound times each stream.
+fn streams_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let first =
+        usize::try_from(first.unwrap_or(DEFAULT_STREAMS).clamp(1, MAX_STREAMS)).unwrap_or(1);
+    first.saturating_mul(child_complexity.max(1))
 }
 
 /// The `streams` root.
@@ -169,10 +217,24 @@ pub struct StreamsQuery;
 
 #[Object]
 impl StreamsQuery {
-    /// R15: the viewer's streams, over accounts they may still see.
-    #[graphql(guard = "Authenticated")]
-    async fn streams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Stream>> {
+    /// R15: the viewer's streams, over accounts they may still see: the `first` of them (1–50,
+    /// default 20) in the order they were made.
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "streams_cost(first, child_complexity)"
+    )]
+    async fn streams(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<Stream>> {
         gql(async {
+            let first = first.unwrap_or(DEFAULT_STREAMS);
+            if !(1..=MAX_STREAMS).contains(&first) {
+                return Err(ApiError::BadUserInput(format!(
+                    "`first` must be between 1 and {MAX_STREAMS}"
+                )));
+            }
             let viewer = viewer(ctx).await?;
             let db = database(ctx)?;
             let rows = streams::Entity::find()
@@ -189,12 +251,9 @@ impl StreamsQuery {
                         .iter()
                         .find(|account| account.id == stream.social_account_id)?
                         .clone();
-                    Some(Stream {
-                        stream,
-                        account,
-                        content: Arc::default(),
-                    })
+                    Some(Stream { stream, account })
                 })
+                .take(usize::try_from(first).unwrap_or(0))
                 .collect())
         }
         .await)

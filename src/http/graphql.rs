@@ -237,6 +237,7 @@ async fn execute(
     let request = request
         .data(auth)
         .data(loaders::for_request(state.db.clone()))
+        .data(crate::graphql::streams::FeedCache::default())
         .data(rejected.clone());
     let outcome =
         tokio::time::timeout(state.config.request_timeout, state.schema.execute(request)).await;

@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
             post(switches::fail_every),
         )
         .route("/admin/token-endpoint", get(switches::token_endpoint))
+        .route("/admin/api-requests", get(switches::api_requests))
         .route(
             "/admin/token-endpoint/stall-refresh",
             post(switches::stall_refresh),

@@ -120,6 +120,7 @@ pub(super) async fn feed(
     headers: HeaderMap,
 ) -> Result<Response, SandboxError> {
     let network = network_of(&slug)?;
+    state.sandbox.count_feed_request();
     let (token, identity) = authenticate(&state, network, &headers).await?;
     let granted = ids_from_json(&token.granted_asset_ids);
     let held = repo::held_assets(&state.db, &[identity.id]).await?;

@@ -60,6 +60,7 @@ pub struct Switches {
     fail_every: Arc<AtomicU64>,
     token_requests: Arc<AtomicU64>,
     advertised_expires_in: Arc<AtomicU64>,
+    feed_requests: Arc<AtomicU64>,
 }
 
 impl Switches {
@@ -78,6 +79,11 @@ impl Switches {
     /// Waits while refresh answers are held back (the new tokens already issued).
     pub(super) async fn wait_if_refresh_stalled(&self) {
         self.refreshes.pass().await;
+    }
+
+    /// Counts a request to an asset's feed (what a network's app quota would count).
+    pub(super) fn count_feed_request(&self) {
+        self.feed_requests.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The `expires_in` a token answer claims, when a test made the network lie about it.
@@ -121,6 +127,12 @@ pub(super) async fn stall_refresh(State(state): State<AppState>) -> Json<Value> 
 pub(super) async fn resume_refresh(State(state): State<AppState>) -> Json<Value> {
     state.sandbox.refreshes.open();
     Json(json!({ "refreshStalled": false }))
+}
+
+/// `GET /sandbox/admin/api-requests`: how many feed requests the sandbox answered since start (a
+/// network app's quota, for checking that Relink asks once per account and request).
+pub(super) async fn api_requests(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "feed": state.sandbox.feed_requests.load(Ordering::SeqCst) }))
 }
 
 /// `GET /sandbox/admin/token-endpoint`: how many refresh answers are held back right now.

@@ -10,6 +10,7 @@ mod auth;
 mod banner;
 mod cascade_visibility;
 mod cli;
+mod complexity;
 mod connect;
 mod dashboard;
 mod demo;

@@ -33,13 +33,18 @@ async fn count_with(visible: usize) -> (u64, u64, usize) {
     let (_, body) = app
         .graphql_as(
             Some(&token),
-            "{ reconnectStatus { accounts { name } } }",
+            "{ reconnectStatus { accountCount accounts { name } } }",
             json!({}),
         )
         .await;
-    let listed = body["data"]["reconnectStatus"]["accounts"]
+    // The restore list shows the 50 most urgent; the count says how many need attention.
+    let shown = body["data"]["reconnectStatus"]["accounts"]
         .as_array()
         .map_or(0, Vec::len);
+    assert!(shown <= 50, "{shown} listed");
+    let listed = body["data"]["reconnectStatus"]["accountCount"]
+        .as_u64()
+        .unwrap_or_default() as usize;
     (status_statements, list_statements, listed)
 }
 
