@@ -17,6 +17,7 @@ mod m20261129_000011_create_posts_streams_gaps;
 mod m20261202_000012_add_flow_binding;
 mod m20261202_000013_index_events_for_replay;
 mod m20261202_000014_create_webhook_receipts;
+mod m20261202_000015_unique_logins_and_accounts;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_add_flow_binding::Migration),
             Box::new(m20261202_000013_index_events_for_replay::Migration),
             Box::new(m20261202_000014_create_webhook_receipts::Migration),
+            Box::new(m20261202_000015_unique_logins_and_accounts::Migration),
         ]
     }
 }

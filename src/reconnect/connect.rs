@@ -150,10 +150,33 @@ pub async fn apply_connect(
                     Verdict::Limited(reason) => Some(reason),
                     _ => None,
                 };
-                let inserted = repo::insert_account(&txn, draft, user_id, now).await?;
-                outcome.reconnected.push(inserted.clone());
-                known.push(inserted.clone());
-                inserted
+                match repo::insert_account(&txn, draft.clone(), user_id, now).await? {
+                    Some(inserted) => {
+                        outcome.reconnected.push(inserted.clone());
+                        known.push(inserted.clone());
+                        inserted
+                    }
+                    // Another connect added it since this one read: take it like a known one.
+                    None => {
+                        let Some(account) =
+                            repo::find_account(&txn, network, &asset.external_id, owner).await?
+                        else {
+                            continue;
+                        };
+                        let updated = crate::accounts::status::apply_verdict(
+                            &txn,
+                            &account,
+                            verdict,
+                            login.id,
+                            Some(user_id),
+                            now,
+                        )
+                        .await?;
+                        tally(&mut outcome, updated.clone(), verdict);
+                        known.push(updated.clone());
+                        updated
+                    }
+                }
             }
         };
         health.insert(account.id, account.health);

@@ -7,7 +7,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
-    IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set,
+    IntoActiveModel as _, NotSet, QueryFilter as _, QueryOrder as _, Set, sea_query::OnConflict,
 };
 
 use crate::{
@@ -165,7 +165,9 @@ pub async fn find_login(
 }
 
 /// Creates the login of `identity` at `network` for `owner`, connected by `user_id` now (R4); the
-/// caller stores its tokens next.
+/// caller stores its tokens next. When another sign-in created it meanwhile (two connects of one
+/// identity at once), the unique index keeps one and that one is returned: `ON CONFLICT DO
+/// NOTHING`, then read.
 pub async fn insert_login(
     db: &impl ConnectionTrait,
     network: Network,
@@ -175,7 +177,7 @@ pub async fn insert_login(
     now: DateTime<Utc>,
 ) -> Result<social_logins::Model, DbErr> {
     let (organization, user) = owner_columns(owner);
-    social_logins::ActiveModel {
+    let row = social_logins::ActiveModel {
         id: NotSet,
         network: Set(network),
         external_user_id: Set(identity.external_id.clone()),
@@ -201,9 +203,14 @@ pub async fn insert_login(
         refresh_failures: Set(0),
         next_refresh_at: Set(None),
         checked_at: Set(None),
-    }
-    .insert(db)
-    .await
+    };
+    social_logins::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    find_login(db, network, &identity.external_id, owner)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the login of {}", identity.external_id)))
 }
 
 /// The accounts of `owner` whose external id is one of `external_ids` (at any network, so an
@@ -234,16 +241,30 @@ pub async fn accounts_for_connect(
 }
 
 /// Inserts `draft` as a new account (its `id` is ignored) and records it like
-/// [`crate::accounts::status::record_account_change`] does: audit `account.connected`, event `CONNECTED` (B8).
+/// [`crate::accounts::status::record_account_change`] does: audit `account.connected`, event
+/// `CONNECTED` (B8). `None` when the owner holds that asset already (another connect added it
+/// meanwhile: the unique index keeps one, `ON CONFLICT DO NOTHING`).
 pub async fn insert_account(
     db: &impl ConnectionTrait,
     draft: social_accounts::Model,
     user_id: i64,
     now: DateTime<Utc>,
-) -> Result<social_accounts::Model, DbErr> {
+) -> Result<Option<social_accounts::Model>, DbErr> {
+    let (network, external_id) = (draft.network, draft.external_id.clone());
+    let owner = Owner::from_columns(draft.owner_organization_id, draft.owner_user_id)
+        .ok_or_else(|| DbErr::Custom("an account needs one owner".to_owned()))?;
     let mut row = draft.into_active_model().reset_all();
     row.id = NotSet;
-    let account = row.insert(db).await?;
+    let inserted = social_accounts::Entity::insert(row)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    if inserted == 0 {
+        return Ok(None);
+    }
+    let account = find_account(db, network, &external_id, owner)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the account {external_id}")))?;
     crate::accounts::status::record_account_change(
         db,
         &account,
@@ -253,5 +274,24 @@ pub async fn insert_account(
         now,
     )
     .await?;
-    Ok(account)
+    Ok(Some(account))
+}
+
+/// The account of `external_id` at `network` that `owner` holds, if any.
+pub async fn find_account(
+    db: &impl ConnectionTrait,
+    network: Network,
+    external_id: &str,
+    owner: Owner,
+) -> Result<Option<social_accounts::Model>, DbErr> {
+    let owned = match owner {
+        Owner::Organization(org) => social_accounts::Column::OwnerOrganizationId.eq(org),
+        Owner::User(user) => social_accounts::Column::OwnerUserId.eq(user),
+    };
+    social_accounts::Entity::find()
+        .filter(social_accounts::Column::Network.eq(network))
+        .filter(social_accounts::Column::ExternalId.eq(external_id))
+        .filter(owned)
+        .one(db)
+        .await
 }

@@ -329,3 +329,83 @@ async fn a_replayed_connect_callback_connects_nothing_twice() {
     assert_eq!(account_count(&app).await, accounts);
     assert_eq!(event_count(&app).await, events);
 }
+
+#[tokio::test]
+async fn two_connects_of_one_identity_at_once_make_one_login_and_one_account() {
+    let app = TestApp::spawn_demo().await;
+    let org = northwind(&app).await;
+    // Ben starts two connects of LinkedIn (two tabs), signs in as li-ben in both…
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let body = start_body(&app, "ben@northwind.example", "LINKEDIN", Some(&org)).await;
+        let url = body["data"]["startConnect"]["authorizeUrl"]
+            .as_str()
+            .expect("url")
+            .to_owned();
+        let back = sign_in(&app, &url, "li-ben", &[], "allow").await;
+        let pairs: std::collections::HashMap<String, String> = reqwest::Url::parse(&back)
+            .expect("url")
+            .query_pairs()
+            .into_owned()
+            .collect();
+        answers.push(json!({ "state": pairs["state"], "code": pairs["code"] }));
+    }
+    // …and both finish at the same moment.
+    let complete = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { reconnectedAccounts { externalId } userErrors { code } } }";
+    let (first, second) = tokio::join!(
+        app.graphql("ben@northwind.example", complete, answers[0].clone()),
+        app.graphql("ben@northwind.example", complete, answers[1].clone()),
+    );
+    for body in [&first, &second] {
+        assert_eq!(body["errors"], Value::Null, "{body}");
+        assert_eq!(
+            body["data"]["completeReconnect"]["userErrors"],
+            json!([]),
+            "{body}"
+        );
+    }
+    let logins = social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq("li-ben"))
+        .all(&app.db)
+        .await
+        .expect("logins");
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    let profiles = social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq("li-member-ben"))
+        .all(&app.db)
+        .await
+        .expect("accounts");
+    assert_eq!(profiles.len(), 1, "{profiles:?}");
+    assert_eq!(profiles[0].social_login_id, logins[0].id);
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_second_login_or_account_for_one_owner() {
+    use sea_orm::{ActiveModelTrait as _, IntoActiveModel as _};
+    let app = TestApp::spawn_demo().await;
+    let login = social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq("li-ada"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("login");
+    let mut twin = login.clone().into_active_model().reset_all();
+    twin.id = sea_orm::ActiveValue::NotSet;
+    assert!(
+        twin.insert(&app.db).await.is_err(),
+        "a second login of li-ada for Northwind"
+    );
+    let page = account(&app, "li-company-northwind").await;
+    let mut twin = page.clone().into_active_model().reset_all();
+    twin.id = sea_orm::ActiveValue::NotSet;
+    assert!(
+        twin.insert(&app.db).await.is_err(),
+        "a second company page for Northwind"
+    );
+    // The same identity for another owner (a personal login) is fine.
+    let mut personal = login.into_active_model().reset_all();
+    personal.id = sea_orm::ActiveValue::NotSet;
+    personal.owner_organization_id = sea_orm::Set(None);
+    personal.owner_user_id = sea_orm::Set(Some(user_id(&app, "ada@northwind.example").await));
+    assert!(personal.insert(&app.db).await.is_ok());
+}
