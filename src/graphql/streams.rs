@@ -80,13 +80,16 @@ pub const MAX_ITEMS: usize = 20;
 const DEFAULT_STREAMS: i32 = 20;
 const MAX_STREAMS: i32 = 50;
 
+/// One account's feed in one request: fetched once, `None` when the network did not answer.
+type FeedCell = Arc<OnceCell<Option<Vec<StreamItem>>>>;
+
 /// The feed of each account, fetched from its network at most once per request whatever the
 /// number of streams, aliases or repeated fields that show it.
 #[derive(Default)]
-pub struct FeedCache(std::sync::Mutex<HashMap<i64, Arc<OnceCell<Option<Vec<StreamItem>>>>>>);
+pub struct FeedCache(std::sync::Mutex<HashMap<i64, FeedCell>>);
 
 impl FeedCache {
-    fn cell(&self, account_id: i64) -> Arc<OnceCell<Option<Vec<StreamItem>>>> {
+    fn cell(&self, account_id: i64) -> FeedCell {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
