@@ -124,7 +124,7 @@ impl NoticesMutation {
         gql(async {
             let viewer = viewer(ctx).await?;
             let now = clock(ctx)?.now();
-            notices::dismiss_banner(database(ctx)?, viewer.user.id, now).await?;
+            notices::dismiss_banner(database(ctx)?, &viewer.subject, viewer.user.id, now).await?;
             Ok(DismissReconnectBannerPayload {
                 reconnect_status: status(ctx).await?,
                 user_errors: Vec::new(),

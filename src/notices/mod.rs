@@ -143,27 +143,51 @@ pub async fn status(
     })
 }
 
-/// R9: records that the user dismissed the banner at `now`, with its audit entry (B8).
+/// R9: records that the user dismissed the banner at `now`, with its audit entries (B8): one for
+/// each organization whose disconnected accounts the banner was showing them, naming those
+/// accounts, so the organization's admins see who dismissed the warning (a user's own personal
+/// accounts make an entry of their own, without an organization).
 pub async fn dismiss_banner(
     db: &DatabaseConnection,
+    subject: &Subject,
     user_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
+    let disconnected = AccountFilter {
+        health: Some(vec![Health::Disconnected]),
+        ..AccountFilter::default()
+    };
+    let shown = accounts::repo::list_visible(&txn, subject, &disconnected, None, None).await?;
     repo::dismiss(&txn, user_id, now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            organization_id: None,
-            actor_user_id: Some(user_id),
-            action: "banner.dismissed",
-            target_type: "user",
-            target_id: Some(user_id),
-            detail: serde_json::json!({ "returnsAt": crate::clock::after(now, banner_returns_after()) }),
-        },
-        now,
-    )
-    .await?;
+    let mut by_organization: std::collections::BTreeMap<Option<i64>, Vec<i64>> =
+        std::collections::BTreeMap::new();
+    for account in &shown {
+        by_organization
+            .entry(account.owner_organization_id)
+            .or_default()
+            .push(account.id);
+    }
+    if by_organization.is_empty() {
+        // Nothing was disconnected: the dismissal is still the user's act, on record.
+        by_organization.insert(None, Vec::new());
+    }
+    let returns_at = crate::clock::after(now, banner_returns_after());
+    for (organization_id, accounts) in by_organization {
+        audit::record(
+            &txn,
+            audit::Entry {
+                organization_id,
+                actor_user_id: Some(user_id),
+                action: "banner.dismissed",
+                target_type: "user",
+                target_id: Some(user_id),
+                detail: serde_json::json!({ "returnsAt": returns_at, "accounts": accounts }),
+            },
+            now,
+        )
+        .await?;
+    }
     txn.commit().await
 }
 

@@ -143,3 +143,46 @@ async fn a_viewer_who_sees_nothing_disconnected_gets_no_banner() {
         json!({ "bannerVisible": false, "bannerDismissedUntil": null, "badgeCount": 0, "accounts": [] })
     );
 }
+
+#[tokio::test]
+async fn an_admin_reads_in_the_audit_log_who_dismissed_the_warning_and_about_what() {
+    let app = TestApp::spawn_demo().await;
+    app.graphql("dev@northwind.example", DISMISS, json!({}))
+        .await;
+    let org = entity::organizations::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("Northwind Coffee");
+    let org_id = relink::graphql::ids::encode(relink::graphql::ids::Kind::Organization, org.id).0;
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            "query($id: ID!) { auditLog(organizationId: $id, first: 50) { nodes { action actor { name } detail } } }",
+            json!({ "id": org_id }),
+        )
+        .await;
+    let entry = body["data"]["auditLog"]["nodes"]
+        .as_array()
+        .and_then(|nodes| nodes.iter().find(|n| n["action"] == "banner.dismissed"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no dismissal in {body}"));
+    assert_eq!(entry["actor"]["name"], "Dev Patel");
+    // The accounts the banner was warning Dev about: the broken page and group.
+    let page = app.account_id("fb-page-northwind").await;
+    let group = app.account_id("fb-group-lovers").await;
+    let named: Vec<i64> = entry["detail"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    let decode = |id: &str| {
+        relink::graphql::ids::decode_as(relink::graphql::ids::Kind::SocialAccount, id).expect("id")
+    };
+    let mut expected = vec![decode(&page), decode(&group)];
+    expected.sort_unstable();
+    let mut named = named;
+    named.sort_unstable();
+    assert_eq!(named, expected, "{entry}");
+}
