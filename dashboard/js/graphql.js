@@ -38,6 +38,8 @@ export class Client {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
+        // The GraphQL-over-HTTP media type first: errors then come with telling status codes.
+        Accept: "application/graphql-response+json, application/json;q=0.9",
         Authorization: `Bearer ${this.token}`,
       },
       body: JSON.stringify({ query, variables }),

@@ -1,5 +1,9 @@
 //! `/graphql` done by the GraphQL-over-HTTP rules: POST JSON, GET for queries only, no batching,
-//! body limit, timeout, 400 without `data` when nothing ran, a stable code on every error.
+//! body limit, timeout, a stable code on every error, and content negotiation: a client that
+//! accepts `application/graphql-response+json` gets that media type and 400 without `data` when
+//! nothing ran (parse, validation, variables, limits); a client that accepts only
+//! `application/json` (or says nothing) gets `application/json` and 200 for those, as the spec
+//! asks for legacy clients.
 
 use async_graphql::{
     Request as GqlRequest,
@@ -18,6 +22,70 @@ use crate::{
     auth::AuthError,
     graphql::{context::RequestAuth, errors::code, limits::RejectedBeforeExecution, loaders},
 };
+
+/// The media type of a GraphQL response, chosen from the request's `Accept`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    /// `application/graphql-response+json`: HTTP status codes tell what happened.
+    GraphqlResponse,
+    /// `application/json`: the legacy type; request errors still answer 200.
+    Json,
+}
+
+impl Media {
+    /// `application/graphql-response+json` when the client accepts it (a `q=0` refuses it),
+    /// else `application/json` — also for no `Accept` or one that names neither (the spec lets a
+    /// server disregard such a header rather than answer 406).
+    pub fn negotiate(headers: &HeaderMap) -> Self {
+        let accepts_graphql_response = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .any(|entry| {
+                let mut parts = entry.split(';').map(str::trim);
+                let kind = parts.next().unwrap_or_default();
+                let refused = parts.any(|parameter| {
+                    parameter
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                kind.eq_ignore_ascii_case(GRAPHQL_RESPONSE) && !refused
+            });
+        if accepts_graphql_response {
+            Self::GraphqlResponse
+        } else {
+            Self::Json
+        }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Self::GraphqlResponse => GRAPHQL_RESPONSE,
+            Self::Json => "application/json",
+        })
+    }
+
+    /// The status of a request that failed before execution: the spec's 400 for the new media
+    /// type, 200 for legacy `application/json` clients.
+    fn rejected(self) -> StatusCode {
+        match self {
+            Self::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Self::Json => StatusCode::OK,
+        }
+    }
+}
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// Sets the negotiated media type on a JSON response.
+fn with_media(media: Media, mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
 
 /// A JSON error response with one coded error and no `data`.
 pub fn error_response(status: StatusCode, error_code: &str, message: &str) -> Response {
@@ -82,7 +150,18 @@ pub async fn post(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if !is_json(&headers) {
+    let media = Media::negotiate(&headers);
+    with_media(media, post_as(&state, client, &headers, body, media).await)
+}
+
+async fn post_as(
+    state: &AppState,
+    client: std::net::IpAddr,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    media: Media,
+) -> Response {
+    if !is_json(headers) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code::BAD_REQUEST,
@@ -126,6 +205,15 @@ pub async fn post(
             "Batched requests are not supported: send one operation per request.",
         );
     }
+    // A request without a `query` string is not a GraphQL request at all: 400 whatever the
+    // media type (the document errors that follow are the ones legacy clients get with 200).
+    if !value.get("query").is_some_and(serde_json::Value::is_string) {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            code::BAD_REQUEST,
+            "The body must hold the operation as a `query` string.",
+        );
+    }
     let request: GqlRequest = match serde_json::from_value(value) {
         Ok(request) => request,
         Err(_) => {
@@ -136,14 +224,13 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, client, request).await
+    execute(state, headers, client, request, media).await
 }
 
 /// The parameters of a GET request (GraphQL over HTTP: `query`, `operationName`, `variables`).
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetParams {
-    #[serde(default)]
     query: String,
     #[serde(alias = "operation_name")]
     operation_name: Option<String>,
@@ -158,7 +245,21 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
     let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
     let (mut parts, _body) = request.into_parts();
     let headers = parts.headers.clone();
-    let params = Query::<GetParams>::from_request_parts(&mut parts, &state).await;
+    let media = Media::negotiate(&headers);
+    with_media(
+        media,
+        get_as(&state, client, &mut parts, &headers, media).await,
+    )
+}
+
+async fn get_as(
+    state: &AppState,
+    client: std::net::IpAddr,
+    parts: &mut axum::http::request::Parts,
+    headers: &HeaderMap,
+    media: Media,
+) -> Response {
+    let params = Query::<GetParams>::from_request_parts(parts, state).await;
     let usage = "Pass `query` (and optional `variables` as JSON and `operationName`) in the URL.";
     let Ok(Query(params)) = params else {
         return error_response(StatusCode::BAD_REQUEST, code::BAD_REQUEST, usage);
@@ -187,7 +288,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, client, request).await
+    execute(state, headers, client, request, media).await
 }
 
 /// The kind of the operation that would run, when the document parses.
@@ -228,6 +329,7 @@ async fn execute(
     headers: &HeaderMap,
     client: std::net::IpAddr,
     request: GqlRequest,
+    media: Media,
 ) -> Response {
     let auth = match authenticate(state, headers) {
         Ok(auth) => auth.from_client(client),
@@ -261,11 +363,8 @@ async fn execute(
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         return limited;
     } else if rejected.get() {
-        // Nothing ran: GraphQL-over-HTTP says 400, and the body carries no `data`.
-        (
-            StatusCode::BAD_REQUEST,
-            json!({ "errors": response.errors }),
-        )
+        // Nothing ran: the body carries no `data`; 400 for graphql-response+json clients.
+        (media.rejected(), json!({ "errors": response.errors }))
     } else {
         match serde_json::to_value(&response) {
             Ok(body) => (StatusCode::OK, body),

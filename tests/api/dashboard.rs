@@ -1,51 +1,7 @@
-//! The reference dashboard in a real browser (issue: the reference dashboard): `e2e/dashboard.mjs`
-//! drives Debian's headless Chromium through playwright-core against this server. Ignored in a
-//! plain `cargo test` (a fresh machine has no Chromium); `.ci/run` installs both and runs it.
-
-use axum::{Router, extract::Path, routing::post};
+//! The reference dashboard as served: its files, their security headers, the demo sign-in. The
+//! same dashboard in a real browser is `e2e::the_reference_dashboard_works_in_chromium`.
 
 use crate::helpers::TestApp;
-
-#[tokio::test]
-#[ignore = "needs /usr/bin/chromium and `npm ci` in e2e/; .ci/run runs it with --ignored"]
-async fn the_reference_dashboard_works_in_chromium() {
-    let app = TestApp::spawn_with(|config| config.no_demo = false).await;
-    // The script moves the server's clock (the banner's 24 hours) through this side door, which
-    // only the test has.
-    let clock = app.clock.clone();
-    let control = Router::new().route(
-        "/advance/{hours}",
-        post(move |Path(hours): Path<i64>| {
-            let clock = clock.clone();
-            async move {
-                clock.advance(chrono::Duration::hours(hours));
-                "moved"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the control port");
-    let control_url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, control).await });
-
-    let relink_url = app.address.clone();
-    // The browser talks to this test's runtime: run node on a thread of its own.
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/e2e/dashboard.mjs"))
-            .env("RELINK_URL", relink_url)
-            .env("CONTROL_URL", control_url)
-            .status()
-    })
-    .await
-    .expect("join")
-    .expect("run node e2e/dashboard.mjs");
-    assert!(
-        status.success(),
-        "the dashboard e2e script failed: {status}"
-    );
-}
 
 #[tokio::test]
 async fn the_page_and_its_modules_are_served_with_a_strict_policy() {

@@ -172,7 +172,9 @@ impl TestApp {
         }
     }
 
-    /// POSTs a GraphQL request as `email` (or anonymously) and returns status and body.
+    /// POSTs a GraphQL request as `email` (or anonymously) and returns status and body. It
+    /// accepts `application/graphql-response+json`, as the GraphQL-over-HTTP spec asks clients
+    /// to, so a request that fails before execution answers 400.
     pub async fn graphql_as(
         &self,
         token: Option<&str>,
@@ -182,6 +184,10 @@ impl TestApp {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json;q=0.9",
+            )
             .json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);

@@ -445,3 +445,73 @@ async fn metrics_live_on_their_own_listener_and_the_public_one_answers_404() {
     let off = relink::app::App::build(config).await.expect("starts");
     assert_eq!(off.metrics_port(), None);
 }
+
+/// POSTs `query` with this `Accept` header (none when `None`); status, content type and body.
+async fn with_accept(app: &TestApp, accept: Option<&str>, query: &str) -> (u16, String, Value) {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": query }));
+    request = match accept {
+        Some(accept) => request.header("accept", accept),
+        None => request,
+    };
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, response.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn the_response_media_type_and_status_follow_the_accept_header() {
+    let app = TestApp::spawn().await;
+    const NEW: &str = "application/graphql-response+json";
+    // The spec's media type: asked for, answered, with 400 for a document that does not parse.
+    for accept in [
+        NEW,
+        "application/graphql-response+json, application/json;q=0.9",
+    ] {
+        let (status, kind, _) = with_accept(&app, Some(accept), "{ __typename }").await;
+        assert_eq!((status, kind.as_str()), (200, NEW), "{accept}");
+        let (status, kind, body) = with_accept(&app, Some(accept), "{").await;
+        assert_eq!((status, kind.as_str()), (400, NEW), "{accept}");
+        assert!(body.get("data").is_none());
+        let (status, _, body) = with_accept(&app, Some(accept), "{ nope }").await;
+        assert_eq!(
+            (status, first_code(&body)),
+            (400, "GRAPHQL_VALIDATION_FAILED")
+        );
+    }
+    // Legacy clients (application/json, */*, no Accept, or the new type refused with q=0) get
+    // application/json and 200 for the same failures: the spec's SHOULD for them.
+    for accept in [
+        Some("application/json"),
+        Some("*/*"),
+        None,
+        Some("application/graphql-response+json;q=0, application/json"),
+        Some("text/html"),
+    ] {
+        let (status, kind, _) = with_accept(&app, accept, "{ __typename }").await;
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "application/json"),
+            "{accept:?}"
+        );
+        let (status, kind, body) = with_accept(&app, accept, "{").await;
+        assert_eq!(
+            (status, kind.as_str()),
+            (200, "application/json"),
+            "{accept:?}"
+        );
+        assert_eq!(first_code(&body), "GRAPHQL_PARSE_FAILED");
+        assert!(body.get("data").is_none(), "{body}");
+        let (status, _, body) = with_accept(&app, accept, "{ nope }").await;
+        assert_eq!(
+            (status, first_code(&body)),
+            (200, "GRAPHQL_VALIDATION_FAILED")
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod complexity;
 mod connect;
 mod dashboard;
 mod demo;
+mod e2e;
 mod email;
 mod flow_binding;
 mod hostile_time;
