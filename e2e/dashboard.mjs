@@ -150,6 +150,43 @@ try {
   await dev.locator("#notice:not([hidden])").waitFor();
   check((await dev.locator("#notice").textContent()).length > 0, "the refusal is explained");
 
+  step = "a sign-in that comes back to another browser is finished by its starter's dashboard";
+  // Ada starts the reconnect of @northwind in her first browser (which gets the flow cookie)…
+  const authorizeUrl = await page.evaluate(async () => {
+    const call = async (query, variables = {}) => {
+      const answer = await fetch("/graphql", {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${sessionStorage.getItem("relink-token")}`,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await answer.json()).data;
+    };
+    const { socialAccounts } = await call("{ socialAccounts(first: 100) { nodes { id externalId } } }");
+    const x = socialAccounts.nodes.find((node) => node.externalId === "x-northwind");
+    const { startReconnect } = await call(
+      "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl } }",
+      { id: x.id },
+    );
+    return startReconnect.authorizeUrl;
+  });
+  // …but signs in at the network in another browser, where she is signed in to the dashboard too.
+  const otherContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const other = await otherContext.newPage();
+  other.setDefaultTimeout(10_000);
+  other.on("pageerror", (error) => console.error("page error:", error.message));
+  await signIn(other, "Ada Lovelace");
+  await other.goto(authorizeUrl);
+  await other.locator('input[name="identity"][value="x-northwind"]').check();
+  await other.getByRole("button", { name: "Allow" }).click();
+  // No flow cookie here: the callback completed nothing and handed the answer to the page, which
+  // finished it with completeReconnect as Ada, then took the code out of the address bar.
+  await other.locator("#restore-result", { hasText: "Reconnected 1 account(s)" }).waitFor();
+  check(!other.url().includes("code="), `the code left the address bar: ${other.url()}`);
+  await other.locator("#badge").waitFor({ state: "hidden" });
+
   console.log("dashboard e2e: all steps passed");
   await browser.close();
 } catch (error) {

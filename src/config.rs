@@ -269,7 +269,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RELINK_RATE_LIMIT",
-        default_value_t = 20_000,
+        default_value_t = 50_000,
         global = true
     )]
     pub rate_limit: u32,
@@ -278,7 +278,7 @@ pub struct Config {
     #[arg(
         long,
         env = "RELINK_RATE_LIMIT_REFILL",
-        default_value_t = 200,
+        default_value_t = 500,
         global = true
     )]
     pub rate_limit_refill: u32,
@@ -426,8 +426,8 @@ impl Config {
             held_post_grace: Duration::from_secs(24 * 3_600),
             publish_interval: Duration::from_secs(3_600),
             publish_lease: Duration::from_secs(60),
-            rate_limit: 20_000,
-            rate_limit_refill: 200,
+            rate_limit: 50_000,
+            rate_limit_refill: 500,
             ws_keepalive: Duration::from_secs(15),
             ws_max_sockets_per_user: 16,
             ws_max_subscriptions: 32,

@@ -62,12 +62,13 @@ fn mark(ctx: &ExtensionContext<'_>) {
     }
 }
 
-/// Limit errors of async-graphql's validation, by the words of its messages.
+/// Limit errors of async-graphql's parsing and validation, by the words of its messages.
 fn is_limit_error(message: &str) -> bool {
     [
         "too complex",
         "nested too deep",
         "recursive depth",
+        "recursion depth",
         "directives",
     ]
     .iter()
@@ -135,16 +136,31 @@ impl Extension for ErrorCodesExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut error| {
+        let document = next.run(ctx, query, variables).await.map_err(|mut error| {
             mark(ctx);
             // A document that does not parse still cost us the parsing: one point, and an empty
             // bucket answers for it.
             if let Err(mut limited) = charge(ctx, 1) {
                 return limited.remove(0);
             }
-            set_code(&mut error, code::GRAPHQL_PARSE_FAILED);
+            let value = if is_limit_error(&error.message) {
+                code::QUERY_TOO_COMPLEX
+            } else {
+                code::GRAPHQL_PARSE_FAILED
+            };
+            set_code(&mut error, value);
             error
-        })
+        })?;
+        if let Some(refusal) = super::document_size::size(&document).refusal() {
+            mark(ctx);
+            if let Err(mut limited) = charge(ctx, 1) {
+                return Err(limited.remove(0));
+            }
+            let mut error = ServerError::new(refusal, None);
+            set_code(&mut error, code::QUERY_TOO_COMPLEX);
+            return Err(error);
+        }
+        Ok(document)
     }
 
     async fn validation(

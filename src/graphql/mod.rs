@@ -6,6 +6,7 @@ pub mod admin_view;
 pub mod automations;
 pub mod connect;
 pub mod context;
+pub mod document_size;
 pub mod errors;
 pub mod guards;
 pub mod ids;

@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod health;
 pub mod metrics;
 pub mod oauth;
+pub mod playground;
 pub mod socket;
 pub mod subscriptions;
 pub mod webhooks;
@@ -16,7 +17,7 @@ use axum::{
     Router,
     extract::{DefaultBodyLimit, MatchedPath, Request},
     middleware::{self, Next},
-    response::{Html, IntoResponse, Response},
+    response::Response,
     routing::get,
 };
 use sea_orm::DatabaseConnection;
@@ -81,7 +82,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.config.no_playground {
-        router = router.route("/", get(playground));
+        router = router
+            .route("/", get(playground::page))
+            .route("/graphiql/{file}", get(playground::file));
     }
     if state.config.sandbox_enabled() {
         router = router.nest("/sandbox", crate::sandbox::router());
@@ -90,17 +93,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
-}
-
-/// GraphiQL, pointed at `/graphql` (queries, mutations and, later, subscriptions).
-async fn playground() -> impl IntoResponse {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("Relink GraphiQL")
-            .finish(),
-    )
 }
 
 /// One span per request with the matched route (never the query string: it may carry a query
