@@ -494,8 +494,11 @@ async function route({ refresh = false } = {}) {
   const [path, query = ""] = location.hash.slice(1).split("?");
   const name = path.replace(/^\//, "");
   if (name === "social-networks/reauth") {
-    const params = new URLSearchParams(query);
-    app.restoreResult = params.has("state") ? await finishSignIn(params) : resultText(params);
+    // A live refresh keeps the result on show; only a navigation here sets it.
+    if (!refresh) {
+      const params = new URLSearchParams(query);
+      app.restoreResult = params.has("state") ? await finishSignIn(params) : resultText(params);
+    }
     openRestore();
     if (!current) current = "planner";
   } else if (VIEWS[name]) {
