@@ -4,7 +4,7 @@
 // Screenshots of the main screens go to e2e/screenshots/ (not committed).
 
 import { mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const base = process.env.RELINK_URL;
 const control = process.env.CONTROL_URL;
@@ -16,18 +16,7 @@ function check(condition, message) {
   if (!condition) throw new Error(`${step}: ${message}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 
 async function signIn(page, name) {
   await page.goto(`${base}/dashboard`);

@@ -6,7 +6,7 @@
 // Policy is never violated, and it still works: a query with a token answers, and a subscription
 // started in GraphiQL receives a live event.
 
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 
 const base = process.env.RELINK_URL;
 let step = "launch";
@@ -14,18 +14,7 @@ function check(condition, message) {
   if (!condition) throw new Error(`${step}: ${message}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 
 /** Sets the text of one of GraphiQL's CodeMirror editors. */
 async function setEditor(page, selector, text) {

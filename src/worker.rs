@@ -60,13 +60,24 @@ where
     })
 }
 
+/// A task aborted when its handle is dropped: aborting a worker aborts the pass it runs, so
+/// nothing of it outlives the server (a pass on a closed database pool).
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// One pass in a task of its own; what it returned or how it panicked is logged and counted.
 async fn supervised(
     name: &'static str,
     meters: &Meters,
     pass: impl Future<Output = anyhow::Result<()>> + Send + 'static,
 ) {
-    match tokio::spawn(pass).await {
+    let mut running = AbortOnDrop(tokio::spawn(pass));
+    match (&mut running.0).await {
         Ok(Ok(())) => {}
         Ok(Err(error)) => tracing::warn!(
             worker = name,
@@ -126,6 +137,31 @@ mod tests {
         assert_eq!(meters.worker_panics(), vec![("test", 1)]);
         assert!(!worker.is_finished());
         worker.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stopping_a_worker_stops_the_pass_it_runs() {
+        let held = Arc::new(());
+        let inside = held.clone();
+        let worker = spawn_worker(
+            "test",
+            Duration::from_secs(1),
+            Meters::default(),
+            move || {
+                let inside = inside.clone();
+                async move {
+                    let _held = inside;
+                    std::future::pending::<()>().await;
+                    Ok(())
+                }
+            },
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(Arc::strong_count(&held), 3, "a pass is running");
+        worker.abort();
+        let _ = worker.await;
+        tokio::task::yield_now().await;
+        assert_eq!(Arc::strong_count(&held), 1, "nothing of the worker is left");
     }
 
     #[tokio::test(start_paused = true)]

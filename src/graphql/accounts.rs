@@ -435,7 +435,13 @@ pub const GAPS_LIMIT: usize = 20;
 
 /// A connection costs `first × child` (each of `edges` and `nodes` counts once per row).
 pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    let first = usize::try_from(first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)).unwrap_or(1);
+    list_cost(first, DEFAULT_PAGE, MAX_PAGE, child_complexity)
+}
+
+/// A list of at most `first` items (`default` when unset, never more than `max`) costs that
+/// bound times each item.
+pub fn list_cost(first: Option<i32>, default: i32, max: i32, child_complexity: usize) -> usize {
+    let first = usize::try_from(first.unwrap_or(default).clamp(1, max)).unwrap_or(1);
     first.saturating_mul(child_complexity.max(1))
 }
 

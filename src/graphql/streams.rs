@@ -209,9 +209,7 @@ impl Stream {
 
 /// A list of streams costs its length bound times each stream.
 fn streams_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    let first =
-        usize::try_from(first.unwrap_or(DEFAULT_STREAMS).clamp(1, MAX_STREAMS)).unwrap_or(1);
-    first.saturating_mul(child_complexity.max(1))
+    super::accounts::list_cost(first, DEFAULT_STREAMS, MAX_STREAMS, child_complexity)
 }
 
 /// The `streams` root.

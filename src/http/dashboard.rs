@@ -9,7 +9,7 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use entity::{enums::OrgRole, memberships, users};
@@ -45,27 +45,14 @@ fn asset(path: &str) -> Option<(&'static str, &'static str)> {
 }
 
 fn serve(content_type: &'static str, body: &'static str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     // Scripts and styles only from this origin; the page talks to this server only.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
-    );
-    response
+    super::static_file(
+        content_type,
+        body,
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        "no-cache",
+    )
 }
 
 /// `GET /dashboard`: the page. Its routes live in the URL fragment (`#/planner`,

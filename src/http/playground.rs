@@ -58,29 +58,16 @@ fn serve(name: &str) -> Response {
     let Some((_, content_type, body)) = FILES.iter().find(|(file, _, _)| *file == name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let mut response = (*body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // The vendored files change only with a new build: a day in the cache; the page revalidates.
     let cache = if name == "index.html" {
         "no-cache"
     } else {
         "public, max-age=86400"
     };
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    let mut response = super::static_file(content_type, body, POLICY, cache);
+    response
+        .headers_mut()
+        .insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
 }
 

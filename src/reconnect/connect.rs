@@ -103,82 +103,60 @@ pub async fn apply_connect(
         .collect();
     let mut outcome = Outcome::default();
     for asset in assets {
-        let found = known
+        let mut found = known
             .iter()
             .find(|account| account.network == network && account.external_id == asset.external_id)
             .cloned();
-        let account = match found {
-            Some(account) => {
-                let verdict = rules::verdict(&account, identity, granted, |page| {
-                    health.get(&page) == Some(&Health::Connected)
-                });
-                // R5 / R6: an identity without rights on it does not take it from its own login.
-                if matches!(verdict, Verdict::Disconnected(_))
-                    && account.social_login_id != login.id
-                {
-                    continue;
-                }
-                let updated = crate::accounts::status::apply_verdict(
-                    &txn,
-                    &account,
-                    verdict,
-                    login.id,
-                    Some(user_id),
-                    now,
-                )
-                .await?;
-                tally(&mut outcome, updated.clone(), verdict);
-                updated
+        if found.is_none() {
+            let linked = asset.linked_external_id.as_ref().and_then(|page| {
+                known
+                    .iter()
+                    .find(|account| &account.external_id == page)
+                    .map(|account| account.id)
+            });
+            let mut draft = draft(network, asset, owner, login.id, identity, linked, now);
+            let verdict = rules::verdict(&draft, identity, granted, |page| {
+                health.get(&page) == Some(&Health::Connected)
+            });
+            // A page the identity only edits is not added: it could never publish (R6).
+            let (Verdict::Connected | Verdict::Limited(_)) = verdict else {
+                continue;
+            };
+            draft.health = verdict.health();
+            draft.limited_reason = match verdict {
+                Verdict::Limited(reason) => Some(reason),
+                _ => None,
+            };
+            if let Some(inserted) = repo::insert_account(&txn, draft, user_id, now).await? {
+                outcome.reconnected.push(inserted.clone());
+                health.insert(inserted.id, inserted.health);
+                known.push(inserted);
+                continue;
             }
-            None => {
-                let linked = asset.linked_external_id.as_ref().and_then(|page| {
-                    known
-                        .iter()
-                        .find(|account| &account.external_id == page)
-                        .map(|account| account.id)
-                });
-                let mut draft = draft(network, asset, owner, login.id, identity, linked, now);
-                let verdict = rules::verdict(&draft, identity, granted, |page| {
-                    health.get(&page) == Some(&Health::Connected)
-                });
-                // A page the identity only edits is not added: it could never publish (R6).
-                let (Verdict::Connected | Verdict::Limited(_)) = verdict else {
-                    continue;
-                };
-                draft.health = verdict.health();
-                draft.limited_reason = match verdict {
-                    Verdict::Limited(reason) => Some(reason),
-                    _ => None,
-                };
-                match repo::insert_account(&txn, draft.clone(), user_id, now).await? {
-                    Some(inserted) => {
-                        outcome.reconnected.push(inserted.clone());
-                        known.push(inserted.clone());
-                        inserted
-                    }
-                    // Another connect added it since this one read: take it like a known one.
-                    None => {
-                        let Some(account) =
-                            repo::find_account(&txn, network, &asset.external_id, owner).await?
-                        else {
-                            continue;
-                        };
-                        let updated = crate::accounts::status::apply_verdict(
-                            &txn,
-                            &account,
-                            verdict,
-                            login.id,
-                            Some(user_id),
-                            now,
-                        )
-                        .await?;
-                        tally(&mut outcome, updated.clone(), verdict);
-                        known.push(updated.clone());
-                        updated
-                    }
-                }
-            }
+            // Another connect added it since this one read: it is taken like a known one.
+            found = repo::find_account(&txn, network, &asset.external_id, owner).await?;
+            known.extend(found.clone());
+        }
+        let Some(account) = found else {
+            continue;
         };
+        let verdict = rules::verdict(&account, identity, granted, |page| {
+            health.get(&page) == Some(&Health::Connected)
+        });
+        // R5 / R6: an identity without rights on it does not take it from its own login.
+        if matches!(verdict, Verdict::Disconnected(_)) && account.social_login_id != login.id {
+            continue;
+        }
+        let account = crate::accounts::status::apply_verdict(
+            &txn,
+            &account,
+            verdict,
+            login.id,
+            Some(user_id),
+            now,
+        )
+        .await?;
+        tally(&mut outcome, account.clone(), verdict);
         health.insert(account.id, account.health);
     }
     // R7: the login's other accounts ride on these tokens too; what was not granted is out.

@@ -3,7 +3,7 @@
 //! per IP, and `connection_init` has a timer of its own.
 
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
     helpers::TestApp,
@@ -118,14 +118,7 @@ async fn sockets_that_have_not_signed_in_are_capped_per_client() {
 
 /// Opens a socket; the HTTP status when the upgrade is refused.
 async fn upgrade(app: &TestApp) -> Result<(), u16> {
-    let mut request = (app.address.replace("http://", "ws://") + "/graphql")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    match tokio_tungstenite::connect_async(request).await {
+    match tokio_tungstenite::connect_async(crate::subscriptions::upgrade_request(app)).await {
         Ok((socket, _)) => {
             drop(socket);
             Ok(())

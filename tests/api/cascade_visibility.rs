@@ -23,18 +23,7 @@ async fn cleo_reconnecting_through_noras_login_sees_only_her_own_page() {
         "allow",
     )
     .await;
-    let pairs: Vec<(String, String)> = reqwest::Url::parse(&back)
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .expect(name)
-    };
+    let (state, code) = crate::helpers::state_and_code(&back);
     let body = app
         .graphql(
             "cleo@northwind.example",
@@ -45,7 +34,7 @@ async fn cleo_reconnecting_through_noras_login_sees_only_her_own_page() {
                 releasedPosts { body author { name } socialAccount { name } }
                 hiddenAccountCount hiddenReleasedPostCount
                 userErrors { code } } }",
-            json!({ "state": get("state"), "code": get("code") }),
+            json!({ "state": state, "code": code }),
         )
         .await;
     let done = &body["data"]["completeReconnect"];

@@ -343,12 +343,8 @@ async fn two_connects_of_one_identity_at_once_make_one_login_and_one_account() {
             .expect("url")
             .to_owned();
         let back = sign_in(&app, &url, "li-ben", &[], "allow").await;
-        let pairs: std::collections::HashMap<String, String> = reqwest::Url::parse(&back)
-            .expect("url")
-            .query_pairs()
-            .into_owned()
-            .collect();
-        answers.push(json!({ "state": pairs["state"], "code": pairs["code"] }));
+        let (state, code) = crate::helpers::state_and_code(&back);
+        answers.push(json!({ "state": state, "code": code }));
     }
     // …and both finish at the same moment.
     let complete = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { reconnectedAccounts { externalId } userErrors { code } } }";

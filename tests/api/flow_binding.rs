@@ -7,30 +7,11 @@ use sea_orm::EntityTrait as _;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::TestApp,
+    helpers::{TestApp, state_and_code},
     reconnect::{event_count, health, sign_in, start},
 };
 
 const COMPLETE: &str = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { reconnectedAccounts { name } userErrors { code } } }";
-
-/// The `key=value` pairs of the query inside a URL's fragment.
-fn fragment_query(url: &str) -> Vec<(String, String)> {
-    let (_, fragment) = url.split_once('#').expect("fragment");
-    let (_, query) = fragment.split_once('?').expect("query in the fragment");
-    reqwest::Url::parse(&format!("http://x/?{query}"))
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
-        .unwrap_or_else(|| panic!("no {name} in {pairs:?}"))
-}
 
 async fn unspent_attempts(app: &TestApp) -> usize {
     oauth_attempts::Entity::find()
@@ -144,14 +125,7 @@ async fn another_browser_completes_nothing_and_only_the_starter_can_finish_it() 
             )),
             "state and code travel in the fragment: {location}"
         );
-        let pairs = fragment_query(location);
-        let sent: Vec<(String, String)> = reqwest::Url::parse(&back)
-            .expect("url")
-            .query_pairs()
-            .into_owned()
-            .collect();
-        assert_eq!(param(&pairs, "state"), param(&sent, "state"));
-        assert_eq!(param(&pairs, "code"), param(&sent, "code"));
+        assert_eq!(state_and_code(location), state_and_code(&back));
     }
     assert_eq!(
         health(&app, "fb-page-northwind").await,
@@ -161,12 +135,8 @@ async fn another_browser_completes_nothing_and_only_the_starter_can_finish_it() 
     assert_eq!(unspent_attempts(&app).await, 1, "the state is not spent");
 
     // Another signed-in user finishing it from that fragment is refused, and spends nothing.
-    let sent: Vec<(String, String)> = reqwest::Url::parse(&back)
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let variables = json!({ "state": param(&sent, "state"), "code": param(&sent, "code") });
+    let (state, code) = state_and_code(&back);
+    let variables = json!({ "state": state, "code": code });
     let body = app
         .graphql("ben@northwind.example", COMPLETE, variables.clone())
         .await;
@@ -226,13 +196,13 @@ async fn a_connect_started_by_an_attacker_cannot_take_a_victims_pages() {
         .to_str()
         .expect("location")
         .to_owned();
-    let pairs = fragment_query(&location);
+    let (state, code) = state_and_code(&location);
     // Her dashboard tries to finish it as her: the state is Ben's, so nothing happens.
     let body: Value = app
         .graphql(
             "ada@northwind.example",
             COMPLETE,
-            json!({ "state": param(&pairs, "state"), "code": param(&pairs, "code") }),
+            json!({ "state": state, "code": code }),
         )
         .await;
     assert_eq!(

@@ -241,6 +241,23 @@ impl TestApp {
     }
 }
 
+/// The value of `name` in the query of `url` (the part after `?`, wherever it is: a fragment's
+/// query counts too).
+pub fn query_param(url: &str, name: &str) -> String {
+    let query = url.rsplit_once('?').map_or("", |(_, query)| query);
+    reqwest::Url::parse(&format!("http://query.invalid/?{query}"))
+        .expect("a query")
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
+/// The `state` and `code` a network's redirect carries.
+pub fn state_and_code(url: &str) -> (String, String) {
+    (query_param(url, "state"), query_param(url, "code"))
+}
+
 /// The `extensions.code` of the first error.
 pub fn first_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]

@@ -6,7 +6,7 @@ use entity::{enums::Health, events, social_accounts, social_logins};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, first_code};
+use crate::helpers::{TestApp, first_code, state_and_code};
 
 const START: &str = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl expiresAt userErrors { code message } } }";
 
@@ -216,18 +216,7 @@ async fn wrong_identity_through_complete_reconnect_names_both_identities() {
         "allow",
     )
     .await;
-    let query: Vec<(String, String)> = reqwest::Url::parse(&back)
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .expect(name)
-    };
+    let get = |name: &str| crate::helpers::query_param(&back, name);
     let body = app
         .graphql(
             "ada@northwind.example",
@@ -401,18 +390,7 @@ async fn an_expired_denied_foreign_or_unknown_state_changes_nothing() {
     );
 
     // Another user's state through completeReconnect.
-    let query: Vec<(String, String)> = reqwest::Url::parse(&back)
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .expect(name)
-    };
+    let get = |name: &str| crate::helpers::query_param(&back, name);
     let complete = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { userErrors { code } } }";
     let body = app
         .graphql(
@@ -519,23 +497,6 @@ async fn tokens_are_encrypted_at_rest_and_bound_to_their_row() {
     };
     assert!(app.cipher.open(&key, &sealed, &other).is_err());
     assert!(first_code(&json!({})) == "<none>");
-}
-
-/// The `state` and `code` of a network redirect.
-fn state_and_code(url: &str) -> (String, String) {
-    let query: Vec<(String, String)> = reqwest::Url::parse(url)
-        .expect("url")
-        .query_pairs()
-        .into_owned()
-        .collect();
-    let get = |name: &str| {
-        query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-            .expect(name)
-    };
-    (get("state"), get("code"))
 }
 
 #[tokio::test]

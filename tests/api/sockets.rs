@@ -265,7 +265,6 @@ async fn shutdown_closes_every_socket_with_going_away() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
     let app = TestApp::spawn_with(|config| {
         config.ws_keepalive = std::time::Duration::from_millis(200);
         config.ws_max_subscriptions = 100;
@@ -283,13 +282,7 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket.set_recv_buffer_size(4096).expect("small window");
     let stream = socket.connect(address).await.expect("connect");
-    let mut request = (app.address.replace("http://", "ws://") + "/graphql")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
+    let request = crate::subscriptions::upgrade_request(&app);
     let (mut reader, _) =
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await

@@ -10,14 +10,21 @@ use crate::helpers::TestApp;
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-pub(crate) async fn connect(app: &TestApp) -> Socket {
+/// The upgrade request of a `graphql-transport-ws` socket to `app`.
+pub(crate) fn upgrade_request(
+    app: &TestApp,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     let url = app.address.replace("http://", "ws://") + "/graphql";
     let mut request = url.into_client_request().expect("request");
     request.headers_mut().insert(
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    let (socket, response) = tokio_tungstenite::connect_async(request)
+    request
+}
+
+pub(crate) async fn connect(app: &TestApp) -> Socket {
+    let (socket, response) = tokio_tungstenite::connect_async(upgrade_request(app))
         .await
         .expect("upgrade");
     assert_eq!(
