@@ -75,7 +75,7 @@ impl App {
         let cipher = Arc::new(TokenCipher::from_config(&config)?);
         crypto::check_stored(&db, &cipher).await?;
         if demo_loaded && config.sandbox_enabled() {
-            let connected = crate::sandbox::connect_demo_logins(&db, &cipher, clock.now())
+            let connected = crate::demo::connect_sandbox_logins(&db, &cipher, clock.now())
                 .await
                 .context("giving the demo logins sandbox tokens")?;
             tracing::info!(
@@ -139,7 +139,6 @@ impl App {
         let state = AppState {
             stopping: stopping_rx,
             sockets: crate::http::socket::SocketSlots::default(),
-            sandbox: crate::sandbox::Switches::default(),
             meters: meters.clone(),
             bus,
             cipher,
@@ -302,6 +301,16 @@ impl App {
         });
         let db = self.state.db.clone();
         let meters = self.state.meters.clone();
+        // The sandbox network (B9) is mounted beside Relink with state of its own.
+        let sandbox = self.state.config.sandbox_enabled().then(|| {
+            crate::sandbox::router(crate::sandbox::SandboxState {
+                db: self.state.db.clone(),
+                clock: self.state.clock.clone(),
+                public_url: self.state.public_url.clone(),
+                http_client: self.state.http_client.clone(),
+                sandbox: crate::sandbox::Switches::default(),
+            })
+        });
         let metrics = self.metrics_listener.map(|listener| {
             let mut stopped = self.stopping.subscribe();
             let router = http::metrics::router(self.state.clone());
@@ -327,7 +336,8 @@ impl App {
         };
         let server = axum::serve(
             self.listener,
-            http::router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            http::router(self.state, sandbox)
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(signal);
         let deadline = async move {

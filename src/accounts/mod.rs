@@ -61,18 +61,8 @@ pub fn fix_for(reason: DisconnectReason, network: Network, kind: AccountKind) ->
     }
 }
 
-/// The network's name as people know it.
-pub fn network_label(network: Network) -> &'static str {
-    match network {
-        Network::Facebook => "Facebook",
-        Network::Instagram => "Instagram",
-        Network::Linkedin => "LinkedIn",
-        Network::X => "X",
-        Network::Youtube => "YouTube",
-        Network::Tiktok => "TikTok",
-        Network::Pinterest => "Pinterest",
-    }
-}
+/// The network's name as people write it.
+pub use crate::networks::label as network_label;
 
 #[cfg(test)]
 mod tests {

@@ -55,16 +55,15 @@ pub struct AppState {
     pub meters: crate::metrics::Meters,
     /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
     pub http_client: reqwest::Client,
-    /// Switches of the built-in sandbox network (stalled publishing, for tests).
-    pub sandbox: crate::sandbox::Switches,
     /// Open subscription sockets per user (the cap).
     pub sockets: socket::SocketSlots,
     /// Turns true when the server begins to shut down: sockets close with 1001.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
-/// All routes.
-pub fn router(state: AppState) -> Router {
+/// All routes; `sandbox`, the built-in sandbox network's routes when it is on, is mounted at
+/// `/sandbox` (it has state of its own).
+pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
@@ -86,8 +85,8 @@ pub fn router(state: AppState) -> Router {
             .route("/", get(playground::page))
             .route("/graphiql/{file}", get(playground::file));
     }
-    if state.config.sandbox_enabled() {
-        router = router.nest("/sandbox", crate::sandbox::router());
+    if let Some(sandbox) = sandbox {
+        router = router.nest_service("/sandbox", sandbox);
     }
     router
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))

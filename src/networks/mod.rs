@@ -190,6 +190,19 @@ pub fn slug(network: Network) -> &'static str {
     }
 }
 
+/// The network's name as people write it.
+pub fn label(network: Network) -> &'static str {
+    match network {
+        Network::Facebook => "Facebook",
+        Network::Instagram => "Instagram",
+        Network::Linkedin => "LinkedIn",
+        Network::X => "X",
+        Network::Youtube => "YouTube",
+        Network::Tiktok => "TikTok",
+        Network::Pinterest => "Pinterest",
+    }
+}
+
 /// Reads a path segment back.
 pub fn from_slug(slug: &str) -> Option<Network> {
     use sea_orm::Iterable as _;

@@ -12,11 +12,14 @@ use sea_orm::ActiveEnum as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::SandboxState;
 use super::{SandboxError, network_slug, repo, secrets};
-use crate::{db, http::AppState};
+use crate::db;
 
 /// `GET /sandbox/admin/identities`: every identity with the assets it holds and its roles.
-pub(super) async fn identities(State(state): State<AppState>) -> Result<Json<Value>, SandboxError> {
+pub(super) async fn identities(
+    State(state): State<SandboxState>,
+) -> Result<Json<Value>, SandboxError> {
     let identities = repo::identities(&state.db, None).await?;
     let ids: Vec<i64> = identities.iter().map(|identity| identity.id).collect();
     let held = repo::held_assets(&state.db, &ids).await?;
@@ -48,7 +51,7 @@ pub(super) async fn identities(State(state): State<AppState>) -> Result<Json<Val
 
 /// The identities with this external id on any network, or 404.
 async fn named(
-    state: &AppState,
+    state: &SandboxState,
     external_id: &str,
 ) -> Result<Vec<sandbox_identities::Model>, SandboxError> {
     let identities = repo::identities_by_external_id(&state.db, external_id, None).await?;
@@ -62,7 +65,7 @@ async fn named(
 /// then tells Relink the way Facebook tells apps a person removed them: a signed deauthorize
 /// callback. A failing callback is logged and does not undo the revocation.
 pub(super) async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(external_id): Path<String>,
 ) -> Result<Json<Value>, SandboxError> {
     let identities = named(&state, &external_id).await?;
@@ -81,7 +84,7 @@ pub(super) async fn revoke(
 
 /// Posts Facebook's deauthorize callback to Relink; true when it answered 2xx.
 async fn deauthorize(
-    state: &AppState,
+    state: &SandboxState,
     network: Network,
     external_id: &str,
     now: DateTime<Utc>,
@@ -137,7 +140,7 @@ async fn deauthorize(
 /// `POST /sandbox/admin/identities/{external_id}/expire`: every live token of the identity,
 /// access and refresh, expires now (as after a password change).
 pub(super) async fn expire(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(external_id): Path<String>,
 ) -> Result<Json<Value>, SandboxError> {
     let identities = named(&state, &external_id).await?;
@@ -156,7 +159,7 @@ pub(super) struct RoleChange {
 /// `POST /sandbox/admin/assets/{external_id}/roles`: sets or removes an identity's role, as a
 /// page admin does in Facebook's page settings (R6).
 pub(super) async fn set_role(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(external_id): Path<String>,
     Json(change): Json<RoleChange>,
 ) -> Result<Json<Value>, SandboxError> {

@@ -9,12 +9,12 @@ use entity::{enums::Network, sandbox_identities, sandbox_tokens};
 use sea_orm::ActiveEnum as _;
 use serde_json::{Value, json};
 
+use super::SandboxState;
 use super::{SandboxError, ids_from_json, network_of, network_slug, repo, secrets};
-use crate::http::AppState;
 
 /// The live access token of the request and its identity, which must belong to `network`.
 pub(super) async fn authenticate(
-    state: &AppState,
+    state: &SandboxState,
     network: Network,
     headers: &HeaderMap,
 ) -> Result<(sandbox_tokens::Model, sandbox_identities::Model), SandboxError> {
@@ -47,7 +47,7 @@ pub(super) async fn authenticate(
 
 /// `GET /sandbox/{network}/api/me`: the signed-in identity.
 pub(super) async fn me(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, SandboxError> {
@@ -64,7 +64,7 @@ pub(super) async fn me(
 /// still holds a role, with that current role; like Facebook's `me/accounts`, a page whose role
 /// was taken away disappears (R6).
 pub(super) async fn assets(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, SandboxError> {

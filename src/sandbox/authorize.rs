@@ -12,12 +12,12 @@ use chrono::Duration;
 use entity::{enums::Network, sandbox_clients, sandbox_codes};
 use sea_orm::{NotSet, Set};
 
+use super::SandboxState;
 use super::{
     Params, SandboxError,
     error::{found, with_query},
     ids_to_json, network_of, network_title, page, repo, secrets,
 };
-use crate::http::AppState;
 
 /// How long an authorization code may wait for its exchange (RFC 6749 §4.1.2: short).
 const CODE_LIFETIME_MINUTES: i64 = 10;
@@ -63,7 +63,7 @@ impl AuthorizeRequest {
 /// §4.1.2.1), then the rest, which is reported to the redirect_uri. `prompt` is accepted and
 /// needs no handling: the chooser is always shown (R20, B2).
 async fn validate(
-    state: &AppState,
+    state: &SandboxState,
     network: Network,
     params: &Params,
 ) -> Result<AuthorizeRequest, SandboxError> {
@@ -128,7 +128,7 @@ fn protect(mut response: Response) -> Response {
 
 /// `GET /sandbox/{network}/oauth/authorize`: the account chooser with consent.
 pub(super) async fn show(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Response, SandboxError> {
@@ -151,7 +151,7 @@ pub(super) async fn show(
 
 /// `POST /sandbox/{network}/oauth/authorize`: the decision; redirects with a code or an error.
 pub(super) async fn decide(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,

@@ -23,15 +23,32 @@ use axum::{
 use entity::enums::Network;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use crate::{config::Secret, http::AppState};
+use crate::{clock::SharedClock, config::Secret};
 
 pub use error::SandboxError;
 pub use policy::{RefreshPolicy, TokenPolicy, policy};
 pub use seed::{is_empty, seed};
 pub use switches::Switches;
 
-/// The sandbox routes, to be nested at `/sandbox`.
-pub fn router() -> Router<AppState> {
+/// What the sandbox's handlers reach: state of its own, none of Relink's (it is a network of its
+/// own, mounted beside Relink, that happens to share the database file).
+#[derive(Clone)]
+pub struct SandboxState {
+    /// The database (the sandbox's own `sandbox_*` tables).
+    pub db: DatabaseConnection,
+    /// The clock.
+    pub clock: SharedClock,
+    /// Where Relink listens: the only redirect target the sandbox accepts, and where its
+    /// deauthorize callbacks go.
+    pub public_url: std::sync::Arc<str>,
+    /// The client that posts those callbacks.
+    pub http_client: reqwest::Client,
+    /// In-memory switches (stalled answers, failures) a test flips.
+    pub sandbox: Switches,
+}
+
+/// The sandbox routes over `state`, to be nested at `/sandbox`.
+pub fn router<S>(state: SandboxState) -> Router<S> {
     Router::new()
         .route("/admin/identities", get(admin::identities))
         .route(
@@ -77,6 +94,7 @@ pub fn router() -> Router<AppState> {
             "/{network}/api/assets/{external_id}/feed",
             get(publish::feed),
         )
+        .with_state(state)
 }
 
 /// The OAuth client id and secret Relink uses on the sandbox's `network`, if seeded.
@@ -92,65 +110,39 @@ pub async fn client_credentials(
         .map(|client| (client.client_id, Secret::new(client.client_secret))))
 }
 
-/// Gives every connected login without tokens whose identity the sandbox plays real sandbox
-/// tokens (sealed at rest like any other), as if it had just been reconnected: the demo data
-/// then publishes, refreshes and shows streams. A login's recorded expiry is kept, so the demo's
-/// EXPIRING accounts stay so. Returns how many logins got tokens.
-pub async fn connect_demo_logins(
+/// Tokens for the identity `external_user_id` of `network`, as if it had just signed in and
+/// allowed every asset it holds (the demo's connected logins get them at first start); `None`
+/// when the sandbox plays no such identity.
+pub async fn tokens_for(
     db: &DatabaseConnection,
-    cipher: &crate::crypto::TokenCipher,
+    network: Network,
+    external_user_id: &str,
+    scopes: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> anyhow::Result<usize> {
-    use entity::{enums::LoginStatus, social_logins};
-    use sea_orm::{
-        ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set,
+) -> Result<Option<crate::networks::TokenSet>, DbErr> {
+    let Some(identity) = repo::identities_by_external_id(db, external_user_id, Some(network))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
     };
-    let logins = social_logins::Entity::find()
-        .filter(social_logins::Column::Status.eq(LoginStatus::Connected))
-        .filter(social_logins::Column::AccessTokenEnc.is_null())
-        .all(db)
-        .await?;
-    let mut connected = 0;
-    for login in logins {
-        let Some(identity) =
-            repo::identities_by_external_id(db, &login.external_user_id, Some(login.network))
-                .await?
-                .into_iter()
-                .next()
-        else {
-            continue;
-        };
-        let Some(client) = repo::client_of_network(db, login.network).await? else {
-            continue;
-        };
-        let txn = crate::db::begin_write(db).await?;
-        let answer = token::issue_direct(&txn, &client, &identity, &login.scopes, now).await?;
-        let text = |name: &str| answer.get(name).and_then(serde_json::Value::as_str);
-        let tokens = crate::networks::TokenSet {
-            access: Secret::new(text("access_token").unwrap_or_default()),
-            refresh: text("refresh_token").map(Secret::new),
-            expires_in: answer
-                .get("expires_in")
-                .and_then(serde_json::Value::as_i64)
-                .map(crate::networks::token_lifetime),
-            scopes: login.scopes.split(' ').map(str::to_owned).collect(),
-        };
-        if !crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await? {
-            continue;
-        }
-        if login.token_expires_at.is_some() {
-            social_logins::ActiveModel {
-                id: Set(login.id),
-                token_expires_at: Set(login.token_expires_at),
-                ..Default::default()
-            }
-            .update(&txn)
-            .await?;
-        }
-        txn.commit().await?;
-        connected += 1;
-    }
-    Ok(connected)
+    let Some(client) = repo::client_of_network(db, network).await? else {
+        return Ok(None);
+    };
+    let txn = crate::db::begin_write(db).await?;
+    let answer = token::issue_direct(&txn, &client, &identity, scopes, now).await?;
+    txn.commit().await?;
+    let text = |name: &str| answer.get(name).and_then(serde_json::Value::as_str);
+    Ok(Some(crate::networks::TokenSet {
+        access: Secret::new(text("access_token").unwrap_or_default()),
+        refresh: text("refresh_token").map(Secret::new),
+        expires_in: answer
+            .get("expires_in")
+            .and_then(serde_json::Value::as_i64)
+            .map(crate::networks::token_lifetime),
+        scopes: scopes.split(' ').map(str::to_owned).collect(),
+    }))
 }
 
 /// The client id of the sandbox client for `network`.
@@ -167,7 +159,7 @@ pub fn redirect_uri(public_url: &str, network: Network) -> String {
 pub use crate::networks::{from_slug as parse_network, slug as network_slug};
 
 /// The network's name as people write it.
-pub use crate::accounts::network_label as network_title;
+pub use crate::networks::label as network_title;
 
 /// Request parameters as sent (query and form), in order, repeated keys kept.
 #[derive(Debug, Default)]

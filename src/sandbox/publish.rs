@@ -17,8 +17,8 @@ use sea_orm::{
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::SandboxState;
 use super::{SandboxError, api::authenticate, ids_from_json, network_of, network_slug, repo};
-use crate::http::AppState;
 
 /// A post as the publisher sends it.
 #[derive(Debug, Deserialize)]
@@ -32,7 +32,7 @@ pub(super) struct NewPost {
 /// was granted and the identity still has a role on. A key seen before returns the first post
 /// (and counts the request), so a retry after a crash publishes nothing twice.
 pub(super) async fn publish(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     Json(post): Json<NewPost>,
@@ -115,7 +115,7 @@ fn bad_request(description: &str) -> Response {
 /// `GET /sandbox/{network}/api/assets/{external_id}/feed`: the newest posts of an asset the token
 /// may read, as a stream shows them.
 pub(super) async fn feed(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path((slug, asset)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, SandboxError> {
@@ -164,7 +164,9 @@ pub(super) async fn feed(
 
 /// `GET /sandbox/admin/published`: every post that reached the sandbox, with how many publish
 /// requests carried its key.
-pub(super) async fn published(State(state): State<AppState>) -> Result<Json<Value>, SandboxError> {
+pub(super) async fn published(
+    State(state): State<SandboxState>,
+) -> Result<Json<Value>, SandboxError> {
     let posts = sandbox_posts::Entity::find()
         .order_by_asc(sandbox_posts::Column::Id)
         .all(&state.db)

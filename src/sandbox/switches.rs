@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::http::AppState;
+use super::SandboxState;
 
 /// Answers held back while closed: a network that has done its part (recorded a post, rotated
 /// a refresh token) but whose answer has not arrived yet.
@@ -94,13 +94,13 @@ impl Switches {
 
 /// `POST /sandbox/admin/publishing/stall` · `/resume`: hold publish answers back (after the post
 /// is recorded) or let them go.
-pub(super) async fn stall(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn stall(State(state): State<SandboxState>) -> Json<Value> {
     state.sandbox.publishing.close();
     Json(json!({ "stalled": true }))
 }
 
 /// See [`stall`].
-pub(super) async fn resume(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn resume(State(state): State<SandboxState>) -> Json<Value> {
     state.sandbox.publishing.open();
     Json(json!({ "stalled": false }))
 }
@@ -108,7 +108,7 @@ pub(super) async fn resume(State(state): State<AppState>) -> Json<Value> {
 /// `POST /sandbox/admin/token-endpoint/fail-every/{n}`: every nth token request answers 503, as
 /// an overloaded network does (0 turns it off). For refresh storms: nothing may disconnect.
 pub(super) async fn fail_every(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(every): Path<u64>,
 ) -> Json<Value> {
     state.sandbox.fail_every.store(every, Ordering::SeqCst);
@@ -118,25 +118,25 @@ pub(super) async fn fail_every(
 /// `POST /sandbox/admin/token-endpoint/stall-refresh` · `/resume-refresh`: refresh answers are
 /// held back after the new tokens are issued (and a rotated refresh token is dead), so a test can
 /// reconnect the login while the keeper waits for its answer.
-pub(super) async fn stall_refresh(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn stall_refresh(State(state): State<SandboxState>) -> Json<Value> {
     state.sandbox.refreshes.close();
     Json(json!({ "refreshStalled": true }))
 }
 
 /// See [`stall_refresh`].
-pub(super) async fn resume_refresh(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn resume_refresh(State(state): State<SandboxState>) -> Json<Value> {
     state.sandbox.refreshes.open();
     Json(json!({ "refreshStalled": false }))
 }
 
 /// `GET /sandbox/admin/api-requests`: how many feed requests the sandbox answered since start (a
 /// network app's quota, for checking that Relink asks once per account and request).
-pub(super) async fn api_requests(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn api_requests(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({ "feed": state.sandbox.feed_requests.load(Ordering::SeqCst) }))
 }
 
 /// `GET /sandbox/admin/token-endpoint`: how many refresh answers are held back right now.
-pub(super) async fn token_endpoint(State(state): State<AppState>) -> Json<Value> {
+pub(super) async fn token_endpoint(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({
         "refreshStalled": state.sandbox.refreshes.closed.load(Ordering::SeqCst),
         "refreshesWaiting": state.sandbox.refreshes.waiting.load(Ordering::SeqCst),
@@ -147,7 +147,7 @@ pub(super) async fn token_endpoint(State(state): State<AppState>) -> Json<Value>
 /// `expires_in` (0 turns it off), as a network with a bug might: Relink must not believe a
 /// lifetime past what a date can hold.
 pub(super) async fn expires_in(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(seconds): Path<u64>,
 ) -> Json<Value> {
     state

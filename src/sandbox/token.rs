@@ -15,8 +15,9 @@ use entity::{
 use sea_orm::{ConnectionTrait, DbErr, NotSet, Set};
 use serde_json::{Map, Value, json};
 
+use super::SandboxState;
 use super::{Params, SandboxError, client_auth, network_of, policy, repo, secrets};
-use crate::{db, http::AppState};
+use crate::db;
 
 /// What to issue: who, for which client, with which grant and lineage.
 struct Issue<'a> {
@@ -151,7 +152,7 @@ fn form_params(
 
 /// `POST /sandbox/{network}/oauth/token`.
 pub(super) async fn exchange(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
@@ -199,7 +200,7 @@ pub(super) async fn exchange(
 }
 
 async fn code_grant(
-    state: &AppState,
+    state: &SandboxState,
     network: Network,
     client: &sandbox_clients::Model,
     params: &Params,
@@ -261,7 +262,7 @@ async fn code_grant(
 }
 
 async fn refresh_grant(
-    state: &AppState,
+    state: &SandboxState,
     network: Network,
     client: &sandbox_clients::Model,
     params: &Params,
@@ -316,7 +317,7 @@ async fn refresh_grant(
 /// `POST /sandbox/{network}/oauth/revoke` (RFC 7009): always 200 for a well-formed request,
 /// whether or not the token was known. Client credentials, when sent, must be right.
 pub(super) async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<SandboxState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,

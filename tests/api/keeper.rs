@@ -313,7 +313,7 @@ async fn a_refresh_storm_against_a_failing_rotating_network_refreshes_each_login
         .expect("login");
     }
     // Real rotating tokens from the sandbox for every one of them, all expiring in the same minute.
-    relink::sandbox::connect_demo_logins(&app.db, &app.cipher, now)
+    relink::demo::connect_sandbox_logins(&app.db, &app.cipher, now)
         .await
         .expect("tokens");
     let storm = || {
