@@ -1,4 +1,4 @@
-//! Demo data: the Northwind Coffee organization of API.md, and a large synthetic organization for
+//! Demo data: the Northwind Coffee organization of the README's walkthrough, and a large synthetic organization for
 //! tests and benchmarks.
 
 use chrono::{DateTime, Duration, Utc};
@@ -235,7 +235,7 @@ async fn grant(
     Ok(())
 }
 
-/// Loads Northwind Coffee (API.md): four users with every kind of permission, Facebook pages and a
+/// Loads Northwind Coffee (the README's walkthrough): four users with every kind of permission, Facebook pages and a
 /// group behind one login that is disconnected (so the banner shows), an Instagram business
 /// profile linked to a page, LinkedIn and X accounts, and a personal X profile.
 pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {

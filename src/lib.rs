@@ -1,5 +1,5 @@
 //! Relink keeps the social accounts of a social-media dashboard connected: it tracks the health
-//! of every login, tells the right people, and runs the reconnect flow (see `SPEC.md`).
+//! of every login, tells the right people, and runs the reconnect flow (the rules, R1–R20 and B1–B9: `docs/rules.md`).
 
 pub mod access;
 pub mod accounts;

@@ -1,4 +1,4 @@
-//! Per-user rate limit charged by query cost (CHECKLIST: GraphQL limits), like Shopify's leaky
+//! Per-user rate limit charged by query cost (the README's Security section), like Shopify's leaky
 //! bucket: each user has `capacity` points that refill at `refill_per_second`; a request costs
 //! its complexity (at least 1). Driven by the injectable clock, so tests move time instead of
 //! sleeping. Per process: with several replicas a user gets each replica's bucket, which bounds

@@ -1,4 +1,4 @@
-//! Token verification refuses every malformed, forged or mistimed token (CHECKLIST: JWT).
+//! Token verification refuses every malformed, forged or mistimed token (the checklist in the README's Security section: JWT).
 
 use super::*;
 use crate::config::{Config, Secret};

@@ -1,6 +1,6 @@
 //! Tokens at rest: AES-256-GCM with a fresh nonce per write, a key id stored beside each
-//! ciphertext, and the row and column bound in as associated data (CHECKLIST "OAuth and stored
-//! tokens").
+//! ciphertext, and the row and column bound in as associated data (the README's Security
+//! section).
 
 use std::fmt;
 

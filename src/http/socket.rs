@@ -1,5 +1,5 @@
 //! One subscription socket, from upgrade to close: async-graphql speaks the GraphQL protocol, this
-//! loop owns the transport around it (CHECKLIST: subscriptions).
+//! loop owns the transport around it (the README's Security section: subscriptions).
 //!
 //! - Keep-alive: a WebSocket ping every `RELINK_WS_KEEPALIVE`; every browser answers it without
 //!   any help from the page's GraphQL client. A peer silent for two intervals is gone: dropped.

@@ -11,7 +11,7 @@ use axum::{
 use super::AppState;
 use crate::graphql::errors::code;
 
-/// Largest accepted WebSocket message (CHECKLIST: subscriptions).
+/// Largest accepted WebSocket message (the README's Security section: subscriptions).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Whether the request asks to switch to WebSocket.

@@ -1,5 +1,5 @@
 //! The sandbox's simulated identities and assets, matching the Northwind Coffee demo data
-//! (API.md), and one OAuth client per network.
+//! (the README's walkthrough), and one OAuth client per network.
 
 use chrono::{DateTime, Utc};
 use entity::{

@@ -1,6 +1,6 @@
 //! Deny by default, proven from the schema itself: every root field refuses an anonymous caller
 //! unless it is on the public list, and every id-taking field reads another organization's ids
-//! exactly like unknown ids (CHECKLIST: Authorization).
+//! exactly like unknown ids (the README's Security section).
 
 use chrono::Utc;
 use entity::{

@@ -1,4 +1,4 @@
-//! The `relink` binary: `token`, `schema`, `migrate` and `--help` work as API.md says.
+//! The `relink` binary: `token`, `schema`, `migrate` and `--help` work as the README says.
 
 use std::process::Command;
 

@@ -1,4 +1,4 @@
-//! The demo organization answers the README's first query as API.md promises (R3, R4, R8, R9–R11).
+//! The demo organization answers the README's first query as the README promises (R3, R4, R8, R9–R11).
 
 use serde_json::{Value, json};
 

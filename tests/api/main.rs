@@ -28,6 +28,7 @@ mod posts;
 mod processes;
 mod reconnect;
 mod replay;
+mod rules;
 mod sandbox;
 mod schema;
 mod sockets;

@@ -1,4 +1,4 @@
-//! The subscription transport around GraphQL (CHECKLIST: subscriptions): protocol close codes,
+//! The subscription transport around GraphQL (the README's Security section): protocol close codes,
 //! the token's expiry, caps, keep-alive and the drain on shutdown — with real WebSocket clients.
 
 use chrono::Duration;
