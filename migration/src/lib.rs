@@ -1,4 +1,8 @@
 //! Database migrations for Relink, runnable on both SQLite and PostgreSQL.
+#![expect(
+    elided_lifetimes_in_paths,
+    reason = "sea-orm-migration's trait takes `&SchemaManager`; async_trait needs the same spelling"
+)]
 
 pub use sea_orm_migration::prelude::*;
 

@@ -81,7 +81,7 @@ pub struct Viewer {
 }
 
 /// The signed-in viewer, loaded on first use (two lookups: the user, then roles and grants) and
-/// again once it is [`VIEWER_MAX_AGE`] old.
+/// again once it is five seconds old.
 pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     let auth = ctx
         .data::<RequestAuth>()

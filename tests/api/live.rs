@@ -39,7 +39,7 @@ pub(crate) async fn data(socket: &mut Socket) -> Value {
         let message = next(socket).await.expect("message");
         match message["type"].as_str() {
             Some("next") => return message["payload"]["data"].clone(),
-            Some("ping") | Some("pong") => continue,
+            Some("ping" | "pong") => {}
             _ => panic!("unexpected {message}"),
         }
     }

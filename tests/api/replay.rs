@@ -92,7 +92,7 @@ async fn first_error(socket: &mut crate::subscriptions::Socket) -> Value {
     loop {
         let message = next(socket).await.expect("message");
         match message["type"].as_str() {
-            Some("ping") | Some("pong") => continue,
+            Some("ping" | "pong") => {}
             Some("error") => return message["payload"][0].clone(),
             // A refusal of the subscription field itself comes as `next` with `errors`.
             Some("next") if message["payload"]["errors"].is_array() => {

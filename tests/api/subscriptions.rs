@@ -43,7 +43,7 @@ pub(crate) async fn next(socket: &mut Socket) -> Result<Value, Option<u16>> {
         match message {
             Ok(Message::Text(text)) => return Ok(serde_json::from_str(&text).expect("json")),
             Ok(Message::Close(frame)) => return Err(frame.map(|f| u16::from(f.code))),
-            Ok(_) => continue,
+            Ok(_) => {}
             Err(_) => return Err(None),
         }
     }
