@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::{
+    helpers::reconnect_as,
     helpers::{TestApp, first_code},
-    reconnect::reconnect_as,
 };
 
 async fn organization_id(app: &TestApp, email: &str) -> Value {

@@ -4,10 +4,7 @@
 use entity::enums::Health;
 use serde_json::json;
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{health, sign_in, start},
-};
+use crate::helpers::{TestApp, health, sign_in, start};
 
 #[tokio::test]
 async fn cleo_reconnecting_through_noras_login_sees_only_her_own_page() {

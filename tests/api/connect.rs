@@ -15,8 +15,7 @@ use serde_json::{Value, json};
 
 use crate::{
     access::globex,
-    helpers::{TestApp, first_code},
-    reconnect::{callback, event_count, health, sign_in},
+    helpers::{TestApp, callback, event_count, first_code, health, sign_in},
 };
 
 const START: &str = "mutation($network: Network!, $org: ID) { startConnect(input: { network: $network, organizationId: $org }) { authorizeUrl expiresAt userErrors { code message } } }";

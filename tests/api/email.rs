@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
-use crate::{helpers::TestApp, reconnect::reconnect_as};
+use crate::helpers::{TestApp, reconnect_as};
 
 fn outbox(app: &TestApp) -> Vec<String> {
     let dir = app.config.data_dir.join("outbox");

@@ -6,10 +6,7 @@ use entity::{enums::Health, oauth_attempts};
 use sea_orm::EntityTrait as _;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, state_and_code},
-    reconnect::{event_count, health, sign_in, start},
-};
+use crate::helpers::{TestApp, event_count, health, sign_in, start, state_and_code};
 
 const COMPLETE: &str = "mutation($state: String!, $code: String!) { completeReconnect(input: { state: $state, code: $code }) { reconnectedAccounts { name } userErrors { code } } }";
 

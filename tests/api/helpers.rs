@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use entity::{enums::Health, events, social_accounts};
 use relink::{
     app::App,
     auth::TokenKeys,
@@ -12,7 +13,10 @@ use relink::{
     db::StatementCounter,
     demo,
 };
-use sea_orm::{ConnectionTrait as _, Database, DatabaseConnection};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait as _, Database, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _,
+};
 use serde_json::{Value, json};
 
 /// The start of time in tests.
@@ -309,4 +313,93 @@ pub async fn black_hole() -> (String, tokio::task::JoinHandle<()>) {
         }
     });
     (address, held)
+}
+
+// The reconnect flow as a browser goes through it: start, sign in at the sandbox, callback.
+
+const START: &str = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl expiresAt userErrors { code message } } }";
+
+/// Starts a reconnect of the account with this external id as `email`.
+pub async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
+    let id = app.account_id(external_id).await;
+    app.graphql(email, START, json!({ "id": id })).await["data"]["startReconnect"].clone()
+}
+
+/// Signs in at the sandbox as `identity`, unticking `deny`; returns the callback URL.
+pub async fn sign_in(
+    app: &TestApp,
+    authorize_url: &str,
+    identity: &str,
+    deny: &[&str],
+    decision: &str,
+) -> String {
+    let page = app
+        .client
+        .get(authorize_url)
+        .send()
+        .await
+        .expect("authorize page");
+    assert_eq!(page.status(), 200);
+    let mut form: Vec<(&str, &str)> = vec![("identity", identity), ("decision", decision)];
+    form.extend(deny.iter().map(|asset| ("deny", *asset)));
+    let response = app
+        .client
+        .post(authorize_url)
+        .form(&form)
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 302, "{:?}", response.text().await);
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// The whole flow as `email`: start from `account`, allow everything as `identity`, follow the
+/// callback; returns where the callback sends the browser.
+pub async fn reconnect_as(app: &TestApp, email: &str, account: &str, identity: &str) -> String {
+    let started = start(app, email, account).await;
+    let back = sign_in(
+        app,
+        started["authorizeUrl"].as_str().expect("url"),
+        identity,
+        &[],
+        "allow",
+    )
+    .await;
+    callback(app, &back).await
+}
+
+/// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
+pub async fn callback(app: &TestApp, url: &str) -> String {
+    let response = app.browser_get(url).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!(
+            "{}/dashboard#/social-networks/reauth?",
+            app.address
+        )),
+        "{location}"
+    );
+    location
+}
+
+pub async fn health(app: &TestApp, external_id: &str) -> Health {
+    social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq(external_id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("account")
+        .health
+}
+
+pub async fn event_count(app: &TestApp) -> u64 {
+    events::Entity::find().count(&app.db).await.expect("count")
 }

@@ -7,10 +7,7 @@ use entity::{scheduled_posts, social_logins};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{TestApp, first_code},
-    reconnect::{health, reconnect_as},
-};
+use crate::helpers::{TestApp, first_code, health, reconnect_as};
 
 const SCHEDULE: &str = "mutation($ids: [ID!]!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: \"hello\", scheduledAt: $at }) { posts { id } userErrors { code } } }";
 const DRAFT: &str = "mutation($id: ID!, $at: DateTime) { saveDraft(input: { socialAccountId: $id, body: \"draft\", scheduledAt: $at }) { post { id } userErrors { code } } }";

@@ -316,8 +316,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
     }
 
     // Refreshes by outcome, keeper passes and emails sent count what the workers did.
-    crate::reconnect::reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind")
-        .await;
+    crate::helpers::reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     app.clock.advance(chrono::Duration::minutes(115));
     app.keeper.run_once().await.expect("keeper pass");
     let sent = app.postman.run_once().await.expect("email pass");

@@ -6,10 +6,7 @@ use entity::{enums::Health, sandbox_tokens, social_logins};
 use relink::keeper::Refresh;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{health, reconnect_as},
-};
+use crate::helpers::{TestApp, health, reconnect_as};
 
 /// Reconnects the login of `account` as `identity`; returns the login's id.
 async fn reconnect(app: &TestApp, account: &str, identity: &str) -> i64 {

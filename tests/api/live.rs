@@ -6,8 +6,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::{
-    helpers::TestApp,
-    reconnect::{event_count, health},
+    helpers::{TestApp, event_count, health},
     subscriptions::{Socket, connect, next},
 };
 use entity::enums::Health;

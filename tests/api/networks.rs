@@ -5,10 +5,7 @@
 use relink::{app::App, config::Config};
 use serde_json::json;
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{callback, health, sign_in, start},
-};
+use crate::helpers::{TestApp, callback, health, sign_in, start};
 
 async fn spawn_demo_with_networks(toml: &'static str) -> TestApp {
     let app = TestApp::spawn_with(|config| {

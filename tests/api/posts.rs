@@ -7,8 +7,8 @@ use relink::posts::publisher::Attempt;
 use serde_json::{Value, json};
 
 use crate::{
+    helpers::reconnect_as,
     helpers::{TestApp, first_code},
-    reconnect::reconnect_as,
 };
 
 const SCHEDULE: &str = "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { posts { id state scheduledAt } disconnectedAccounts { name viewerCanReconnect lastReconnectedBy { name } } userErrors { code field message } } }";
@@ -204,7 +204,7 @@ async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
         .as_str()
         .expect("url")
         .to_owned();
-    let back = crate::reconnect::sign_in(&app, &url, "x-northwind", &[], "allow").await;
+    let back = crate::helpers::sign_in(&app, &url, "x-northwind", &[], "allow").await;
     let query: std::collections::HashMap<String, String> = reqwest::Url::parse(&back)
         .expect("url")
         .query_pairs()
@@ -497,7 +497,7 @@ async fn an_auth_error_while_publishing_disconnects_the_login_and_holds_the_post
     let outcomes = app.publisher.run_once().await.expect("pass");
     assert_eq!(outcomes[0].1, Attempt::Disconnected, "{outcomes:?}");
     assert_eq!(
-        crate::reconnect::health(&app, "x-northwind").await,
+        crate::helpers::health(&app, "x-northwind").await,
         entity::enums::Health::Disconnected
     );
     let held = post(&app, "ada@northwind.example", &id).await;

@@ -2,103 +2,14 @@
 //! callback (GET), for every rule of the article and every bad input (R3–R8, R18, R20, B2, B8).
 
 use chrono::Duration;
-use entity::{enums::Health, events, social_accounts, social_logins};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, PaginatorTrait as _, QueryFilter as _};
+use entity::{enums::Health, social_accounts, social_logins};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, first_code, state_and_code};
-
-const START: &str = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl expiresAt userErrors { code message } } }";
-
-/// Starts a reconnect of the account with this external id as `email`.
-pub(crate) async fn start(app: &TestApp, email: &str, external_id: &str) -> Value {
-    let id = app.account_id(external_id).await;
-    app.graphql(email, START, json!({ "id": id })).await["data"]["startReconnect"].clone()
-}
-
-/// Signs in at the sandbox as `identity`, unticking `deny`; returns the callback URL.
-pub(crate) async fn sign_in(
-    app: &TestApp,
-    authorize_url: &str,
-    identity: &str,
-    deny: &[&str],
-    decision: &str,
-) -> String {
-    let page = app
-        .client
-        .get(authorize_url)
-        .send()
-        .await
-        .expect("authorize page");
-    assert_eq!(page.status(), 200);
-    let mut form: Vec<(&str, &str)> = vec![("identity", identity), ("decision", decision)];
-    form.extend(deny.iter().map(|asset| ("deny", *asset)));
-    let response = app
-        .client
-        .post(authorize_url)
-        .form(&form)
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(response.status(), 302, "{:?}", response.text().await);
-    response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned()
-}
-
-/// The whole flow as `email`: start from `account`, allow everything as `identity`, follow the
-/// callback; returns where the callback sends the browser.
-pub(crate) async fn reconnect_as(
-    app: &TestApp,
-    email: &str,
-    account: &str,
-    identity: &str,
-) -> String {
-    let started = start(app, email, account).await;
-    let back = sign_in(
-        app,
-        started["authorizeUrl"].as_str().expect("url"),
-        identity,
-        &[],
-        "allow",
-    )
-    .await;
-    callback(app, &back).await
-}
-
-/// Follows the network's redirect to our callback; returns the dashboard URL it redirects to.
-pub(crate) async fn callback(app: &TestApp, url: &str) -> String {
-    let response = app.browser_get(url).await;
-    assert_eq!(response.status(), 303);
-    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    assert!(
-        location.starts_with(&format!(
-            "{}/dashboard#/social-networks/reauth?",
-            app.address
-        )),
-        "{location}"
-    );
-    location
-}
-
-pub(crate) async fn health(app: &TestApp, external_id: &str) -> Health {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq(external_id))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
-        .health
-}
-
-pub(crate) async fn event_count(app: &TestApp) -> u64 {
-    events::Entity::find().count(&app.db).await.expect("count")
-}
+use crate::helpers::{
+    TestApp, callback, event_count, first_code, health, reconnect_as, sign_in, start,
+    state_and_code,
+};
 
 #[tokio::test]
 async fn r7_one_sign_in_reconnects_every_account_of_the_login() {

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::{helpers::TestApp, reconnect::reconnect_as};
+use crate::helpers::{TestApp, reconnect_as};
 
 const STREAMS: &str = "{ streams { title kind state reconnectRequired viewerCanReconnect items { author text } socialAccount { name } } }";
 

@@ -10,10 +10,7 @@ use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{event_count, health, reconnect_as},
-};
+use crate::helpers::{TestApp, event_count, health, reconnect_as};
 
 async fn login(app: &TestApp) -> social_logins::Model {
     social_logins::Entity::find()

@@ -5,10 +5,7 @@ use chrono::Duration;
 use entity::enums::{Health, Network};
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::TestApp,
-    reconnect::{event_count, health, reconnect_as},
-};
+use crate::helpers::{TestApp, event_count, health, reconnect_as};
 
 /// A deauthorize callback for the X identity `x-northwind`, signed with the sandbox X app's
 /// secret, issued `issued_at` (Unix seconds; none when `None`).
