@@ -248,3 +248,47 @@ impl ReconnectMutation {
         .await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::InputType as _;
+
+    use super::*;
+
+    #[test]
+    fn the_callbacks_codes_are_the_user_errors_codes() {
+        let text = || "someone".to_owned();
+        let refusals = [
+            FlowError::NotAllowed,
+            FlowError::ConnectNotAllowed,
+            FlowError::StateInvalid,
+            FlowError::OtherBrowser,
+            FlowError::StateExpired,
+            FlowError::AccessDenied,
+            FlowError::NetworkRefused(text()),
+            FlowError::NetworkUnavailable,
+            FlowError::NetworkNotConfigured,
+            FlowError::Refused(Refusal::WrongIdentity {
+                used: text(),
+                needed: text(),
+            }),
+            FlowError::Refused(Refusal::PageAdminRequired {
+                used: text(),
+                page: text(),
+            }),
+            FlowError::Refused(Refusal::OriginalLoginRequired {
+                used: text(),
+                needed: text(),
+            }),
+        ];
+        for error in refusals {
+            let code = error.code().expect("a user's refusal has a code");
+            let shown = user_error(error).expect("a user error").code.to_value();
+            assert_eq!(
+                shown,
+                async_graphql::Value::Enum(async_graphql::Name::new(code))
+            );
+        }
+        assert_eq!(FlowError::NotFound.code(), None);
+    }
+}

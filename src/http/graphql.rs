@@ -17,11 +17,12 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{AppState, client_ip::ClientIp};
-use crate::{
-    auth::AuthError,
-    graphql::{context::RequestAuth, errors::code, limits::RejectedBeforeExecution, loaders},
+use super::{
+    AppState,
+    answer::{authenticate, error_response, unauthenticated},
+    client_ip::ClientIp,
 };
+use crate::graphql::{errors::code, limits::RejectedBeforeExecution, loaders};
 
 /// The media type of a GraphQL response, chosen from the request's `Accept`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,51 +85,6 @@ fn with_media(media: Media, mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
-    response
-}
-
-/// A JSON error response with one coded error and no `data`.
-pub fn error_response(status: StatusCode, error_code: &str, message: &str) -> Response {
-    let body = json!({ "errors": [{ "message": message, "extensions": { "code": error_code } }] });
-    let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// Reads `Authorization: Bearer …`: no header is an anonymous request; a bad token is refused.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth, AuthError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(RequestAuth::anonymous());
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|text| {
-            text.strip_prefix("Bearer ")
-                .or_else(|| text.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .ok_or(AuthError::Invalid("not a bearer token".to_owned()))?;
-    state
-        .keys
-        .verify(token, state.clock.now())
-        .map(RequestAuth::signed_in)
-}
-
-/// The 401 answer to a refused token.
-pub fn unauthenticated(error: &AuthError) -> Response {
-    tracing::debug!(reason = %error, "dashboard token refused");
-    let message = match error {
-        AuthError::Expired => "The dashboard token has expired; sign in again.",
-        _ => "The dashboard token is not valid; sign in again.",
-    };
-    let mut response = error_response(StatusCode::UNAUTHORIZED, code::UNAUTHENTICATED, message);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
     response
 }
 
@@ -237,11 +193,8 @@ pub struct GetParams {
     variables: Option<String>,
 }
 
-/// `GET /graphql?query=…` (queries only), or the WebSocket upgrade for subscriptions.
+/// `GET /graphql?query=…` (queries only; the router sends WebSocket upgrades elsewhere).
 pub async fn get(State(state): State<AppState>, request: Request) -> Response {
-    if super::subscriptions::is_upgrade(request.headers()) {
-        return super::subscriptions::upgrade(state, request).await;
-    }
     let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
     let (mut parts, _body) = request.into_parts();
     let headers = parts.headers.clone();

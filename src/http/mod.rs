@@ -1,5 +1,6 @@
 //! The HTTP surface: router, shared state, request tracing, GraphiQL and health routes.
 
+pub mod answer;
 pub mod client_ip;
 pub mod dashboard;
 pub mod graphql;
@@ -65,7 +66,7 @@ pub struct AppState {
 /// `/sandbox` (it has state of its own).
 pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
     let mut router = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql", get(graphql_or_socket).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/demo-users", get(dashboard::demo_users))
@@ -92,6 +93,18 @@ pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
         .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
+}
+
+/// `GET /graphql`: a query, or the WebSocket upgrade of a subscription socket.
+async fn graphql_or_socket(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+) -> Response {
+    if subscriptions::is_upgrade(request.headers()) {
+        subscriptions::upgrade(state, request).await
+    } else {
+        graphql::get(axum::extract::State(state), request).await
+    }
 }
 
 /// A file of a page served from the binary, with the headers every such file carries: its type,

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::AppState;
 use crate::{
-    graphql::reconnect::user_error,
     networks,
     reconnect::{self, Finisher, FlowError, Services, finish::Answer},
 };
@@ -82,12 +81,14 @@ pub async fn callback(
             )
         }
         Err(FlowError::OtherBrowser) => hand_off(&params),
-        Err(error) => match user_error(error) {
-            Ok(refusal) => {
-                use async_graphql::InputType as _;
-                format!("result=refused&code={}", refusal.code.to_value())
+        Err(error) => match error.code() {
+            Some(code) => format!("result=refused&code={code}"),
+            None => {
+                if let FlowError::Internal(cause) = &error {
+                    tracing::error!(error = format!("{cause:#}"), "a sign-in failed on our side");
+                }
+                "result=error".to_owned()
             }
-            Err(_) => "result=error".to_owned(),
         },
     };
     // The target is fixed: our own dashboard path, never a URL from the request (no open redirect).

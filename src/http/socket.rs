@@ -24,12 +24,18 @@ use async_graphql::{
     Data,
     http::{ClientMessage, WebSocket as GraphQLSession, WebSocketProtocols, WsMessage},
 };
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::{
+    extract::ws::{CloseFrame, Message, WebSocket},
+    http::{HeaderMap, header},
+};
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 
 use super::AppState;
+
+/// Largest accepted WebSocket message (the README's Security section).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Close codes of the `graphql-transport-ws` protocol (and the WebSocket standard).
 mod close {
@@ -237,10 +243,7 @@ fn read(
         Err(error) if error.to_string().contains("too long") => {
             let _ = control.try_send(Out::Close(
                 close::TOO_BIG,
-                format!(
-                    "Messages are at most {} KiB",
-                    super::subscriptions::MAX_MESSAGE_BYTES / 1024
-                ),
+                format!("Messages are at most {} KiB", MAX_MESSAGE_BYTES / 1024),
             ));
             return None;
         }
@@ -299,7 +302,7 @@ fn init(
         lock(session).refusal = Some((code, reason.to_owned()));
         Err(async_graphql::Error::new(reason))
     };
-    let auth = match super::subscriptions::authenticate_init(state, payload) {
+    let auth = match authenticate_init(state, payload) {
         Ok(auth) => auth,
         Err(error) => {
             tracing::debug!(reason = %error, "subscription connection refused");
@@ -386,4 +389,33 @@ fn too_many_subscriptions(id: &str, max: usize) -> String {
         }],
     })
     .to_string()
+}
+
+/// Checks a `connection_init` payload's token the way HTTP checks the header.
+fn authenticate_init(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<crate::graphql::context::RequestAuth, crate::auth::AuthError> {
+    let auth = super::answer::authenticate(state, &payload_headers(payload))?;
+    if auth.expires_at().is_none() {
+        return Err(crate::auth::AuthError::Invalid(
+            "no token in the connection_init payload".to_owned(),
+        ));
+    }
+    Ok(auth)
+}
+
+/// `{"Authorization": "Bearer …"}` as a header map, so HTTP and WebSocket share one check. A
+/// missing token is refused here: a socket is only for signed-in users.
+fn payload_headers(payload: &serde_json::Value) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let value = payload
+        .get("Authorization")
+        .or_else(|| payload.get("authorization"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("Bearer ");
+    if let Ok(value) = value.parse() {
+        headers.insert(header::AUTHORIZATION, value);
+    }
+    headers
 }

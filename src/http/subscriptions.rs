@@ -8,11 +8,8 @@ use axum::{
     response::{IntoResponse as _, Response},
 };
 
-use super::AppState;
+use super::{AppState, answer::error_response};
 use crate::graphql::errors::code;
-
-/// Largest accepted WebSocket message (the README's Security section: subscriptions).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// Whether the request asks to switch to WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -51,14 +48,14 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
             origin = origin.unwrap_or_default(),
             "subscription socket refused: origin not allowed"
         );
-        return super::graphql::error_response(
+        return error_response(
             StatusCode::FORBIDDEN,
             code::FORBIDDEN,
             "This origin may not open subscription sockets; add it to RELINK_ALLOWED_ORIGINS.",
         );
     }
     if *state.stopping.borrow() {
-        return super::graphql::error_response(
+        return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             code::UNAVAILABLE,
             "Relink is shutting down; connect again in a moment.",
@@ -72,7 +69,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
         state.config.ws_max_anonymous_sockets,
     ) else {
         tracing::warn!(%client, "subscription socket refused: too many not signed in from one client");
-        return super::graphql::error_response(
+        return error_response(
             StatusCode::TOO_MANY_REQUESTS,
             code::RATE_LIMITED,
             "Too many subscription sockets that have not signed in from this address; send connection_init on the open ones first.",
@@ -80,7 +77,7 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
     };
     let (mut parts, _body) = request.into_parts();
     let Some(protocol) = subprotocol(&parts.headers) else {
-        return super::graphql::error_response(
+        return error_response(
             StatusCode::BAD_REQUEST,
             code::BAD_REQUEST,
             "Ask for the `graphql-transport-ws` (or legacy `graphql-ws`) subprotocol.",
@@ -92,8 +89,8 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
     };
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
+        .max_message_size(super::socket::MAX_MESSAGE_BYTES)
+        .max_frame_size(super::socket::MAX_MESSAGE_BYTES)
         .read_buffer_size(4 * 1024)
         .on_upgrade(move |socket| super::socket::serve(socket, state, protocol, unidentified))
 }
@@ -106,33 +103,4 @@ fn subprotocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
         .ok()?
         .split(',')
         .find_map(|offered| offered.trim().parse().ok())
-}
-
-/// Checks a `connection_init` payload's token the way HTTP checks the header.
-pub(super) fn authenticate_init(
-    state: &AppState,
-    payload: &serde_json::Value,
-) -> Result<crate::graphql::context::RequestAuth, crate::auth::AuthError> {
-    let auth = super::graphql::authenticate(state, &payload_headers(payload))?;
-    if auth.expires_at().is_none() {
-        return Err(crate::auth::AuthError::Invalid(
-            "no token in the connection_init payload".to_owned(),
-        ));
-    }
-    Ok(auth)
-}
-
-/// `{"Authorization": "Bearer …"}` as a header map, so HTTP and WebSocket share one check. A
-/// missing token is refused here: a socket is only for signed-in users.
-fn payload_headers(payload: &serde_json::Value) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let value = payload
-        .get("Authorization")
-        .or_else(|| payload.get("authorization"))
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("Bearer ");
-    if let Ok(value) = value.parse() {
-        headers.insert(header::AUTHORIZATION, value);
-    }
-    headers
 }

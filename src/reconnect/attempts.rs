@@ -12,6 +12,35 @@ use crate::{
     crypto::{CryptoError, Slot, TokenCipher},
 };
 
+/// What a sign-in is for, as its attempt records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Bring back an account and, by R7, its login's other accounts.
+    Reconnect,
+    /// Add a network's accounts to an organization or a person (R17).
+    Connect,
+}
+
+impl Kind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reconnect => "RECONNECT",
+            Self::Connect => "CONNECT",
+        }
+    }
+
+    /// The kind of a stored attempt; anything unknown reads as a reconnect, whose checks are
+    /// the stricter (a target account the user may reconnect).
+    pub fn of(attempt: &oauth_attempts::Model) -> Self {
+        if attempt.purpose == Self::Connect.as_str() {
+            Self::Connect
+        } else {
+            Self::Reconnect
+        }
+    }
+}
+
 /// An attempt to record.
 pub struct NewAttempt<'a> {
     /// SHA-256 of the state.
@@ -20,8 +49,8 @@ pub struct NewAttempt<'a> {
     pub flow_hash: String,
     /// Who started it.
     pub user_id: i64,
-    /// `RECONNECT` or `CONNECT`.
-    pub purpose: &'static str,
+    /// What it is for.
+    pub purpose: Kind,
     /// The network.
     pub network: Network,
     /// The account clicked.
@@ -48,7 +77,7 @@ pub async fn insert_attempt(
         id: NotSet,
         state_hash: Set(attempt.state_hash),
         user_id: Set(attempt.user_id),
-        purpose: Set(attempt.purpose.to_owned()),
+        purpose: Set(attempt.purpose.as_str().to_owned()),
         network: Set(attempt.network),
         target_account_id: Set(attempt.target_account_id),
         organization_id: Set(attempt.organization_id),

@@ -21,9 +21,6 @@ use crate::{
     networks::{Asset, Identity, TokenSet},
 };
 
-/// The attempt purpose of a connect.
-pub const PURPOSE: &str = "CONNECT";
-
 /// Starts the sign-in that adds `network`'s accounts: to `organization_id` (its super admins and
 /// admins only; a non-member's or unknown id reads as not found), or to the user personally.
 pub async fn start_connect(
@@ -45,7 +42,7 @@ pub async fn start_connect(
         services,
         subject.user_id,
         Purpose {
-            name: PURPOSE,
+            kind: super::attempts::Kind::Connect,
             network,
             target_account_id: None,
             organization_id,
@@ -202,9 +199,9 @@ pub async fn apply_connect(
     .await?;
     // B6 applies to a connect too: accounts that come back may carry rules.
     outcome.rules_to_review =
-        super::finish::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+        super::follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
     outcome.released_posts =
-        super::finish::release_posts(&txn, &outcome, services.posts, now).await?;
+        super::follow_up::release_posts(&txn, &outcome, services.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,

@@ -10,8 +10,8 @@ use entity::{
 };
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
-use super::{Finisher, FlowError, Outcome, Services, attempts, repo, rules, state_hash};
-use crate::{access, accounts, audit, automations, db, networks::NetworkError};
+use super::{Finisher, FlowError, Outcome, Services, attempts, follow_up, repo, rules, state_hash};
+use crate::{access, accounts, audit, db, networks::NetworkError};
 
 /// What the network sent back to the callback.
 pub enum Answer<'a> {
@@ -95,7 +95,7 @@ pub async fn complete(
         .await
         .map_err(network_error)?;
 
-    if attempt.purpose == super::connect::PURPOSE {
+    if attempts::Kind::of(&attempt) == attempts::Kind::Connect {
         return super::connect::apply_connect(
             services, &attempt, &tokens, &identity, &granted, now,
         )
@@ -194,8 +194,8 @@ pub async fn complete(
             _ => outcome.reconnected.push(updated),
         }
     }
-    outcome.rules_to_review = recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
-    outcome.released_posts = release_posts(&txn, &outcome, services.posts, now).await?;
+    outcome.rules_to_review = follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+    outcome.released_posts = follow_up::release_posts(&txn, &outcome, services.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,
@@ -204,71 +204,4 @@ pub async fn complete(
         "sign-in finished"
     );
     Ok(outcome)
-}
-
-/// B4: releases the held posts of every account that can publish again, in the sign-in's
-/// transaction.
-pub(super) async fn release_posts(
-    db: &impl sea_orm::ConnectionTrait,
-    outcome: &Outcome,
-    settings: crate::posts::Settings,
-    now: DateTime<Utc>,
-) -> Result<Vec<entity::scheduled_posts::Model>, FlowError> {
-    let mut released = Vec::new();
-    for account in outcome
-        .reconnected
-        .iter()
-        .filter(|account| crate::posts::publishable(account.health))
-    {
-        released.extend(crate::posts::release_account(db, account.id, settings, now).await?);
-    }
-    Ok(released)
-}
-
-/// B6: re-checks the automation rules of every account the sign-in touched; returns the flagged.
-pub(super) async fn recheck_rules(
-    db: &impl sea_orm::ConnectionTrait,
-    outcome: &Outcome,
-    scopes: &[String],
-    now: DateTime<Utc>,
-) -> Result<Vec<entity::automation_rules::Model>, FlowError> {
-    let touched: Vec<&social_accounts::Model> = outcome
-        .reconnected
-        .iter()
-        .chain(&outcome.still_disconnected)
-        .collect();
-    let ids: Vec<i64> = touched.iter().map(|account| account.id).collect();
-    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let mut assignees: HashMap<i64, access::Subject> = HashMap::new();
-    let mut flagged = Vec::new();
-    for rule in automations::repo::rules_of_accounts(db, &ids).await? {
-        let Some(account) = touched
-            .iter()
-            .find(|account| account.id == rule.social_account_id)
-        else {
-            continue;
-        };
-        if let Some(assignee) = rule
-            .config
-            .get("assigneeUserId")
-            .and_then(serde_json::Value::as_i64)
-            && !assignees.contains_key(&assignee)
-        {
-            assignees.insert(assignee, accounts::repo::load_subject(db, assignee).await?);
-        }
-        let owner =
-            access::Owner::from_columns(account.owner_organization_id, account.owner_user_id);
-        let problem = automations::problem(&rule, account.health, &scopes, |user| {
-            owner.is_some_and(|owner| {
-                assignees.get(&user).is_some_and(|subject| {
-                    access::may(subject, account.id, owner, access::Action::View)
-                })
-            })
-        });
-        let checked = automations::repo::record_check(db, &rule, problem, now).await?;
-        if checked.needs_review {
-            flagged.push(checked);
-        }
-    }
-    Ok(flagged)
 }

@@ -4,6 +4,7 @@
 pub mod attempts;
 pub mod connect;
 pub mod finish;
+pub mod follow_up;
 pub mod repo;
 pub mod rules;
 pub mod start;
@@ -76,6 +77,29 @@ pub enum FlowError {
     /// A failure of ours.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl FlowError {
+    /// The stable code of a refusal the user can act on (the GraphQL user error's `code`, the
+    /// callback's `code=`); `None` for what is not theirs (unknown ids, our failures).
+    pub fn code(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::NotFound | Self::Internal(_) => return None,
+            Self::NotAllowed => "RECONNECT_NOT_ALLOWED",
+            Self::ConnectNotAllowed => "CONNECT_NOT_ALLOWED",
+            Self::StateInvalid | Self::OtherBrowser => "STATE_INVALID",
+            Self::StateExpired => "STATE_EXPIRED",
+            Self::AccessDenied => "ACCESS_DENIED",
+            Self::NetworkRefused(_) => "NETWORK_REFUSED",
+            Self::NetworkUnavailable => "NETWORK_UNAVAILABLE",
+            Self::NetworkNotConfigured => "NETWORK_NOT_CONFIGURED",
+            Self::Refused(rules::Refusal::WrongIdentity { .. }) => "WRONG_IDENTITY",
+            Self::Refused(rules::Refusal::PageAdminRequired { .. }) => "PAGE_ADMIN_REQUIRED",
+            Self::Refused(rules::Refusal::OriginalLoginRequired { .. }) => {
+                "ORIGINAL_LOGIN_REQUIRED"
+            }
+        })
+    }
 }
 
 impl From<DbErr> for FlowError {

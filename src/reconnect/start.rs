@@ -45,7 +45,7 @@ pub async fn start_reconnect(
         services,
         subject.user_id,
         Purpose {
-            name: "RECONNECT",
+            kind: attempts::Kind::Reconnect,
             network: account.network,
             target_account_id: Some(account.id),
             organization_id: account.owner_organization_id,
@@ -58,8 +58,8 @@ pub async fn start_reconnect(
 /// What a sign-in is started for, as its attempt records it.
 #[derive(Clone, Copy, Debug)]
 pub struct Purpose {
-    /// `RECONNECT` or `CONNECT`: how the callback applies the sign-in.
-    pub name: &'static str,
+    /// How the callback applies the sign-in.
+    pub kind: attempts::Kind,
     /// The network to sign in at.
     pub network: Network,
     /// The account clicked, for a reconnect.
@@ -92,7 +92,7 @@ pub async fn begin(
             state_hash: state_hash(&state),
             flow_hash: state_hash(flow.expose()),
             user_id,
-            purpose: purpose.name,
+            purpose: purpose.kind,
             network: purpose.network,
             target_account_id: purpose.target_account_id,
             organization_id: purpose.organization_id,
