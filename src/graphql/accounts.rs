@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{social_accounts, social_logins};
+use entity::{enums::Health, social_accounts, social_logins};
 
 use super::{
     context::{database, viewer},
@@ -12,6 +12,7 @@ use super::{
     loaders::{
         AnalyticsGapsKey, HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load,
     },
+    pagination::{PageInfo, connection_cost, page},
     people::{Organization, User},
 };
 use crate::{
@@ -160,8 +161,8 @@ impl SocialAccount {
 
     /// R16: the flag of the admin list: RED (disconnected, the red exclamation), YELLOW
     /// (expiring or limited), NONE.
-    async fn flag(&self) -> super::admin_view::AccountFlag {
-        super::admin_view::AccountFlag::of(self.0.health)
+    async fn flag(&self) -> AccountFlag {
+        AccountFlag::of(self.0.health)
     }
 
     /// The disconnect, while disconnected: reason, since when, and the fix (B7).
@@ -205,7 +206,7 @@ impl SocialAccount {
         let Some(org) = self.0.owner_organization_id else {
             return Ok(None);
         };
-        Ok(gql(load(ctx, OrganizationKey(org)).await)?.map(Organization))
+        Ok(gql(load(ctx, OrganizationKey(org)).await)?.map(Organization::from))
     }
 
     /// When the login's access token expires, if it does.
@@ -340,31 +341,6 @@ pub struct SocialAccountEdge {
     pub node: SocialAccount,
 }
 
-impl PageInfo {
-    /// A forward page: its first and last cursors, and whether more rows follow.
-    pub fn forward(has_next_page: bool, start: Option<String>, end: Option<String>) -> Self {
-        Self {
-            has_next_page,
-            has_previous_page: false,
-            start_cursor: start,
-            end_cursor: end,
-        }
-    }
-}
-
-/// Relay paging state.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct PageInfo {
-    /// More rows follow this page.
-    pub has_next_page: bool,
-    /// Rows come before this page (always false: lists page forward).
-    pub has_previous_page: bool,
-    /// Cursor of the first row.
-    pub start_cursor: Option<String>,
-    /// Cursor of the last row; pass it as `after` for the next page.
-    pub end_cursor: Option<String>,
-}
-
 /// A page of social accounts (Relay).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct SocialAccountConnection {
@@ -400,50 +376,30 @@ impl SocialAccountConnection {
     }
 }
 
-/// Largest page.
-pub const MAX_PAGE: i32 = 100;
-const DEFAULT_PAGE: i32 = 20;
-
-/// Reads `first` (1–100, default 20) and `after`.
-pub fn page(first: Option<i32>, after: Option<String>) -> ApiResult<(u64, Option<i64>)> {
-    let limit = page_size(first)?;
-    let after = after
-        .map(|cursor| cursor_of(&cursor, ids::decode_cursor))
-        .transpose()?;
-    Ok((limit, after))
+/// R16: how an account shows in the admin list.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AccountFlag {
+    /// Disconnected: the red exclamation.
+    Red,
+    /// Expiring soon or limited: look at it.
+    Yellow,
+    /// Working.
+    None,
 }
 
-/// Reads `first`: 1–100, default 20.
-pub fn page_size(first: Option<i32>) -> ApiResult<u64> {
-    let first = first.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(ApiError::BadUserInput(format!(
-            "`first` must be between 1 and {MAX_PAGE}"
-        )));
+impl AccountFlag {
+    /// The flag of a health state.
+    pub fn of(health: Health) -> Self {
+        match health {
+            Health::Disconnected => Self::Red,
+            Health::Expiring | Health::Limited => Self::Yellow,
+            Health::Connected => Self::None,
+        }
     }
-    Ok(u64::try_from(first).unwrap_or(20))
-}
-
-/// Reads an `after` cursor with the list's own decoder; anything else is bad input.
-pub fn cursor_of<T>(cursor: &str, decode: impl FnOnce(&str) -> Option<T>) -> ApiResult<T> {
-    decode(cursor)
-        .ok_or_else(|| ApiError::BadUserInput("`after` is not a cursor of this list".to_owned()))
 }
 
 /// The most analytics gaps one account lists.
 pub const GAPS_LIMIT: usize = 20;
-
-/// A connection costs `first × child` (each of `edges` and `nodes` counts once per row).
-pub fn connection_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    list_cost(first, DEFAULT_PAGE, MAX_PAGE, child_complexity)
-}
-
-/// A list of at most `first` items (`default` when unset, never more than `max`) costs that
-/// bound times each item.
-pub fn list_cost(first: Option<i32>, default: i32, max: i32, child_complexity: usize) -> usize {
-    let first = usize::try_from(first.unwrap_or(default).clamp(1, max)).unwrap_or(1);
-    first.saturating_mul(child_complexity.max(1))
-}
 
 /// Roots of this domain.
 #[derive(Default)]

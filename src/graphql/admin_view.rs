@@ -1,7 +1,7 @@
 //! The organization's social-network administration (R16) and its audit log (B8), for its
 //! super admins and admins.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{audit_log, enums::Health};
 use sea_orm::{
@@ -9,37 +9,16 @@ use sea_orm::{
 };
 
 use super::{
-    accounts::{PageInfo, connection_cost, page},
+    accounts::{SocialAccountConnection, SocialAccountFilter},
     context::{database, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
     loaders::{UserKey, load},
-    people::User,
+    pagination::{PageInfo, connection_cost, page},
+    people::{OrgRole, Organization, User},
 };
 use crate::accounts;
-
-/// R16: how an account shows in the admin list.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum AccountFlag {
-    /// Disconnected: the red exclamation.
-    Red,
-    /// Expiring soon or limited: look at it.
-    Yellow,
-    /// Working.
-    None,
-}
-
-impl AccountFlag {
-    /// The flag of a health state.
-    pub fn of(health: Health) -> Self {
-        match health {
-            Health::Disconnected => Self::Red,
-            Health::Expiring | Health::Limited => Self::Yellow,
-            Health::Connected => Self::None,
-        }
-    }
-}
 
 /// R16: the organization's accounts counted by health, for the admin view's summary.
 #[derive(SimpleObject, Clone, Copy, Debug, Default)]
@@ -54,6 +33,70 @@ pub struct HealthCounts {
     pub disconnected: i64,
     /// All of them.
     pub total: i64,
+}
+
+#[ComplexObject]
+impl Organization {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Organization, self.model.id)
+    }
+
+    /// The viewer's role here.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgRole>> {
+        let viewer = gql(viewer(ctx).await)?;
+        Ok(viewer.subject.role_in(self.model.id).map(Into::into))
+    }
+
+    /// R16: the organization's accounts counted by health (the admin view's summary). Admins and
+    /// super admins only.
+    async fn social_account_health(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<HealthCounts> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            if !viewer.subject.is_org_admin(self.model.id) {
+                return Err(ApiError::Forbidden);
+            }
+            health_counts(ctx, self.model.id).await
+        }
+        .await)
+    }
+
+    /// R16, the admin view: every social account of the organization with its health, the
+    /// disconnected ones flagged. Admins and super admins only.
+    #[graphql(complexity = "super::pagination::connection_cost(first, child_complexity)")]
+    async fn social_accounts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<SocialAccountFilter>,
+    ) -> async_graphql::Result<SocialAccountConnection> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            if !viewer.subject.is_org_admin(self.model.id) {
+                return Err(ApiError::Forbidden);
+            }
+            let (limit, after) = page(first, after)?;
+            let mut filter = filter
+                .map(SocialAccountFilter::into_domain)
+                .transpose()?
+                .unwrap_or_default();
+            filter.organization_id = None;
+            let rows = accounts::repo::list_for_organization(
+                database(ctx)?,
+                self.model.id,
+                &filter,
+                after,
+                limit + 1,
+            )
+            .await?;
+            Ok(SocialAccountConnection::from_rows(rows, limit))
+        }
+        .await)
+    }
 }
 
 /// Who did what, when (B8). Details never hold credentials.

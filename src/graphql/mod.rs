@@ -15,6 +15,7 @@ pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod notices;
+pub mod pagination;
 pub mod people;
 pub mod posts;
 pub mod reconnect;

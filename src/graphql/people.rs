@@ -5,13 +5,12 @@ use chrono::{DateTime, Utc};
 use entity::{organizations, users};
 
 use super::{
-    accounts::{SocialAccountConnection, SocialAccountFilter, page},
     context::{database, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
 };
-use crate::{accounts, people};
+use crate::people;
 
 /// An organization role.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -58,76 +57,25 @@ impl From<users::Model> for User {
     }
 }
 
+// Its fields beyond the name are the organization's social-network administration (R16): they
+// live in `admin_view.rs`, which needs the accounts' views (this module does not).
 /// A company workspace.
-#[derive(Clone, Debug)]
-pub struct Organization(pub organizations::Model);
-
-#[Object]
-impl Organization {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::Organization, self.0.id)
-    }
-
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct Organization {
     /// Name.
-    async fn name(&self) -> &str {
-        &self.0.name
-    }
+    pub name: String,
+    /// The row.
+    #[graphql(skip)]
+    pub model: organizations::Model,
+}
 
-    /// The viewer's role here.
-    async fn viewer_role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgRole>> {
-        let viewer = gql(viewer(ctx).await)?;
-        Ok(viewer.subject.role_in(self.0.id).map(Into::into))
-    }
-
-    /// R16: the organization's accounts counted by health (the admin view's summary). Admins and
-    /// super admins only.
-    async fn social_account_health(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<super::admin_view::HealthCounts> {
-        gql(async {
-            let viewer = viewer(ctx).await?;
-            if !viewer.subject.is_org_admin(self.0.id) {
-                return Err(ApiError::Forbidden);
-            }
-            super::admin_view::health_counts(ctx, self.0.id).await
+impl From<organizations::Model> for Organization {
+    fn from(model: organizations::Model) -> Self {
+        Self {
+            name: model.name.clone(),
+            model,
         }
-        .await)
-    }
-
-    /// R16, the admin view: every social account of the organization with its health, the
-    /// disconnected ones flagged. Admins and super admins only.
-    #[graphql(complexity = "super::accounts::connection_cost(first, child_complexity)")]
-    async fn social_accounts(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<SocialAccountFilter>,
-    ) -> async_graphql::Result<SocialAccountConnection> {
-        gql(async {
-            let viewer = viewer(ctx).await?;
-            if !viewer.subject.is_org_admin(self.0.id) {
-                return Err(ApiError::Forbidden);
-            }
-            let (limit, after) = page(first, after)?;
-            let mut filter = filter
-                .map(SocialAccountFilter::into_domain)
-                .transpose()?
-                .unwrap_or_default();
-            filter.organization_id = None;
-            let rows = accounts::repo::list_for_organization(
-                database(ctx)?,
-                self.0.id,
-                &filter,
-                after,
-                limit + 1,
-            )
-            .await?;
-            Ok(SocialAccountConnection::from_rows(rows, limit))
-        }
-        .await)
     }
 }
 
@@ -147,7 +95,10 @@ impl Viewer {
     async fn organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Organization>> {
         gql(async {
             let rows = people::repo::organizations_of(database(ctx)?, self.user.id).await?;
-            Ok(rows.into_iter().map(|(org, _)| Organization(org)).collect())
+            Ok(rows
+                .into_iter()
+                .map(|(org, _)| Organization::from(org))
+                .collect())
         }
         .await)
     }
@@ -194,7 +145,7 @@ pub async fn organization_for_viewer(ctx: &Context<'_>, id: &str) -> ApiResult<O
     }
     people::repo::organization(database(ctx)?, id)
         .await?
-        .map(Organization)
+        .map(Organization::from)
         .ok_or(ApiError::NotFound)
 }
 

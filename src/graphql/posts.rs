@@ -9,15 +9,13 @@ use entity::{scheduled_posts, social_accounts};
 use sea_orm::{ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _};
 
 use super::{
-    accounts::{
-        ConnectionHealth, DisconnectReason, PageInfo, SocialAccount, connection_cost, cursor_of,
-        page_size,
-    },
+    accounts::{ConnectionHealth, DisconnectReason, SocialAccount},
     context::{clock, database, events_committed, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
     loaders::{UserKey, load},
+    pagination::{PageInfo, connection_cost, cursor_of, page_size},
     people::User,
     user_errors::{UserError, UserErrorCode},
 };

@@ -209,7 +209,7 @@ impl Stream {
 
 /// A list of streams costs its length bound times each stream.
 fn streams_cost(first: Option<i32>, child_complexity: usize) -> usize {
-    super::accounts::list_cost(first, DEFAULT_STREAMS, MAX_STREAMS, child_complexity)
+    super::pagination::list_cost(first, DEFAULT_STREAMS, MAX_STREAMS, child_complexity)
 }
 
 /// The `streams` root.
