@@ -41,3 +41,26 @@ pub async fn record(
     .await?;
     Ok(())
 }
+
+/// Up to `limit` entries of `organization_id`, newest first, older than the entry `before` when
+/// given (the audit log's pages).
+pub async fn page(
+    db: &impl ConnectionTrait,
+    organization_id: i64,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<audit_log::Model>, DbErr> {
+    use sea_orm::{
+        ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    };
+    let mut query =
+        audit_log::Entity::find().filter(audit_log::Column::OrganizationId.eq(organization_id));
+    if let Some(before) = before {
+        query = query.filter(audit_log::Column::Id.lt(before));
+    }
+    query
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

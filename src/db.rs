@@ -82,6 +82,12 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("applying migrations")
 }
 
+/// Whether the database answers at all (readiness).
+pub async fn answers(db: &DatabaseConnection) -> bool {
+    use sea_orm::ConnectionTrait as _;
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
 /// True when every migration is applied (readiness).
 pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool, DbErr> {
     Ok(Migrator::get_pending_migrations(db).await?.is_empty())

@@ -325,3 +325,45 @@ pub async fn viewers_of(
     }
     Ok(viewers)
 }
+
+/// The analytics gaps (B5) of these accounts, oldest first.
+pub async fn gaps_of(
+    db: &impl ConnectionTrait,
+    account_ids: &[i64],
+) -> Result<Vec<entity::analytics_gaps::Model>, DbErr> {
+    use entity::analytics_gaps;
+    analytics_gaps::Entity::find()
+        .filter(analytics_gaps::Column::SocialAccountId.is_in(account_ids.iter().copied()))
+        .order_by_asc(analytics_gaps::Column::From)
+        .order_by_asc(analytics_gaps::Column::Id)
+        .all(db)
+        .await
+}
+
+/// R15: the streams of `subject`'s dashboard over accounts they may still see, in the order they
+/// were made, each with its account; at most `limit`.
+pub async fn streams_of(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+    limit: usize,
+) -> Result<Vec<(entity::streams::Model, social_accounts::Model)>, DbErr> {
+    use entity::streams;
+    let rows = streams::Entity::find()
+        .filter(streams::Column::OwnerUserId.eq(subject.user_id))
+        .order_by_asc(streams::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = rows.iter().map(|stream| stream.social_account_id).collect();
+    let visible = visible_by_ids(db, subject, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|stream| {
+            let account = visible
+                .iter()
+                .find(|account| account.id == stream.social_account_id)?
+                .clone();
+            Some((stream, account))
+        })
+        .take(limit)
+        .collect())
+}

@@ -4,9 +4,6 @@
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{audit_log, enums::Health};
-use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-};
 
 use super::{
     accounts::{SocialAccountConnection, SocialAccountFilter},
@@ -209,16 +206,8 @@ impl AuditQuery {
                 return Err(ApiError::Forbidden);
             }
             let (limit, after) = page(first, after)?;
-            let mut query = audit_log::Entity::find()
-                .filter(audit_log::Column::OrganizationId.eq(organization));
-            if let Some(after) = after {
-                query = query.filter(audit_log::Column::Id.lt(after));
-            }
-            let mut rows = query
-                .order_by_desc(audit_log::Column::Id)
-                .limit(limit + 1)
-                .all(database(ctx)?)
-                .await?;
+            let mut rows =
+                crate::audit::page(database(ctx)?, organization, after, limit + 1).await?;
             let has_next_page = rows.len() as u64 > limit;
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             let nodes: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();

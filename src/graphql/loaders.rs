@@ -141,14 +141,7 @@ impl Loader<AnalyticsGapsKey> for Store {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[AnalyticsGapsKey]) -> LoadResult<AnalyticsGapsKey, Self::Value> {
-        use entity::analytics_gaps;
-        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
-        let rows = analytics_gaps::Entity::find()
-            .filter(analytics_gaps::Column::SocialAccountId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(analytics_gaps::Column::From)
-            .order_by_asc(analytics_gaps::Column::Id)
-            .all(&self.db)
-            .await?;
+        let rows = accounts::repo::gaps_of(&self.db, &ids(keys, |k| k.0)).await?;
         let mut found: HashMap<AnalyticsGapsKey, Self::Value> =
             keys.iter().map(|key| (*key, Vec::new())).collect();
         for gap in rows {

@@ -6,7 +6,6 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{scheduled_posts, social_accounts};
-use sea_orm::{ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _};
 
 use super::{
     accounts::{ConnectionHealth, DisconnectReason, SocialAccount},
@@ -20,10 +19,12 @@ use super::{
     user_errors::{UserError, UserErrorCode},
 };
 use crate::{
-    accounts, db,
+    accounts,
     posts::{
+        self,
+        actions::{self, ResolveError},
         compose::{self, Refusal, Resolution},
-        repo::{self, PostFilter},
+        repo::{self, PostAccounts, PostFilter},
     },
 };
 
@@ -298,12 +299,9 @@ impl PostsQuery {
                     if ids.iter().any(|id| !visible.contains_key(id)) {
                         return Err(ApiError::NotFound);
                     }
-                    Condition::all().add(scheduled_posts::Column::SocialAccountId.is_in(ids))
+                    PostAccounts::These(ids)
                 }
-                None => Condition::all().add(
-                    scheduled_posts::Column::SocialAccountId
-                        .in_subquery(accounts::repo::visible_ids(&viewer.subject)),
-                ),
+                None => PostAccounts::VisibleTo(viewer.subject.clone()),
             };
             let domain = PostFilter {
                 accounts: account_condition,
@@ -520,10 +518,8 @@ impl PostsMutation {
         gql(async {
             let viewer = viewer(ctx).await?;
             let accounts = accounts_by_ids(ctx, &input.social_account_ids).await?;
-            let db = database(ctx)?;
-            let txn = db::begin_write(db).await?;
-            let scheduled = compose::schedule(
-                &txn,
+            let scheduled = actions::schedule(
+                database(ctx)?,
                 &viewer.subject,
                 &accounts,
                 &input.body,
@@ -533,7 +529,6 @@ impl PostsMutation {
             .await;
             match scheduled {
                 Ok(posts) => {
-                    txn.commit().await?;
                     let by_id: HashMap<i64, Arc<social_accounts::Model>> = accounts
                         .into_iter()
                         .map(|account| (account.id, Arc::new(account)))
@@ -578,7 +573,7 @@ impl PostsMutation {
             let account = accounts_by_ids(ctx, std::slice::from_ref(&input.social_account_id))
                 .await?
                 .remove(0);
-            let saved = compose::save_draft(
+            let saved = actions::save_draft(
                 database(ctx)?,
                 &viewer.subject,
                 &account,
@@ -628,48 +623,30 @@ impl PostsMutation {
             for id in &input.post_ids {
                 wanted.push(ids::decode_as(Kind::ScheduledPost, id).ok_or(ApiError::NotFound)?);
             }
-            let db = database(ctx)?;
-            let txn = db::begin_write(db).await?;
-            let rows = scheduled_posts::Entity::find()
-                .filter(scheduled_posts::Column::Id.is_in(wanted.iter().copied()))
-                .all(&txn)
-                .await?;
-            let accounts =
-                visible_accounts(ctx, rows.iter().map(|post| post.social_account_id)).await?;
-            let mut posts = Vec::with_capacity(wanted.len());
-            for id in &wanted {
-                // Another organization's post reads exactly like an unknown one.
-                let post = rows
-                    .iter()
-                    .find(|post| post.id == *id)
-                    .ok_or(ApiError::NotFound)?;
-                let account = accounts
-                    .get(&post.social_account_id)
-                    .ok_or(ApiError::NotFound)?;
-                if !posts.iter().any(
-                    |(seen, _): &(scheduled_posts::Model, social_accounts::Model)| {
-                        seen.id == post.id
-                    },
-                ) {
-                    posts.push((post.clone(), (**account).clone()));
-                }
-            }
             let resolution = match input.action {
                 HeldPostAction::PublishNow => Resolution::PublishNow,
                 HeldPostAction::Reschedule => Resolution::Reschedule(input.scheduled_at),
                 HeldPostAction::Draft => Resolution::Draft,
             };
             let now = clock(ctx)?.now();
-            match compose::resolve(&txn, &viewer.subject, &posts, resolution, now).await {
+            match actions::resolve_held(database(ctx)?, &viewer.subject, &wanted, resolution, now)
+                .await
+            {
                 Ok(resolved) => {
-                    txn.commit().await?;
                     events_committed(ctx);
                     Ok(ResolveHeldPostPayload {
-                        posts: with_accounts(resolved, &accounts),
+                        posts: resolved
+                            .into_iter()
+                            .map(|(post, account)| ScheduledPost {
+                                post,
+                                account: Arc::new(account),
+                            })
+                            .collect(),
                         user_errors: Vec::new(),
                     })
                 }
-                Err(error) => Ok(ResolveHeldPostPayload {
+                Err(ResolveError::NotFound) => Err(ApiError::NotFound),
+                Err(ResolveError::Refused(error)) => Ok(ResolveHeldPostPayload {
                     posts: Vec::new(),
                     user_errors: vec![refusal(error)?],
                 }),
@@ -682,9 +659,9 @@ impl PostsMutation {
 /// A post by global id, if the viewer may see its account (for `node`).
 pub async fn post_for_viewer(ctx: &Context<'_>, id: &str) -> ApiResult<ScheduledPost> {
     let id = ids::decode_as(Kind::ScheduledPost, id).ok_or(ApiError::NotFound)?;
-    let post = scheduled_posts::Entity::find_by_id(id)
-        .one(database(ctx)?)
+    let post = posts::repo::by_ids(database(ctx)?, &[id])
         .await?
+        .pop()
         .ok_or(ApiError::NotFound)?;
     let account = visible_accounts(ctx, [post.social_account_id])
         .await?

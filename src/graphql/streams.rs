@@ -6,7 +6,6 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{enums::Health, social_accounts, social_logins, streams};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use tokio::sync::OnceCell;
 
 use super::{
@@ -237,24 +236,11 @@ impl StreamsQuery {
                 )));
             }
             let viewer = viewer(ctx).await?;
-            let db = database(ctx)?;
-            let rows = streams::Entity::find()
-                .filter(streams::Column::OwnerUserId.eq(viewer.user.id))
-                .order_by_asc(streams::Column::Id)
-                .all(db)
-                .await?;
-            let ids: Vec<i64> = rows.iter().map(|stream| stream.social_account_id).collect();
-            let visible = accounts::repo::visible_by_ids(db, &viewer.subject, &ids).await?;
+            let limit = usize::try_from(first).unwrap_or(0);
+            let rows = accounts::repo::streams_of(database(ctx)?, &viewer.subject, limit).await?;
             Ok(rows
                 .into_iter()
-                .filter_map(|stream| {
-                    let account = visible
-                        .iter()
-                        .find(|account| account.id == stream.social_account_id)?
-                        .clone();
-                    Some(Stream { stream, account })
-                })
-                .take(usize::try_from(first).unwrap_or(0))
+                .map(|(stream, account)| Stream { stream, account })
                 .collect())
         }
         .await)

@@ -12,8 +12,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use entity::{enums::OrgRole, memberships, users};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+use entity::enums::OrgRole;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -87,29 +86,13 @@ pub async fn demo_users(State(state): State<AppState>) -> Response {
     if !demo_mode(&state) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let found = async {
-        let people = users::Entity::find()
-            .filter(users::Column::Email.ends_with(DEMO_DOMAIN))
-            .order_by_asc(users::Column::Id)
-            .all(&state.db)
-            .await?;
-        let roles = memberships::Entity::find()
-            .filter(memberships::Column::UserId.is_in(people.iter().map(|user| user.id)))
-            .all(&state.db)
-            .await?;
-        Ok::<_, sea_orm::DbErr>((people, roles))
-    }
-    .await;
-    let Ok((people, roles)) = found else {
+    let Ok(people) = crate::people::repo::users_of_domain(&state.db, DEMO_DOMAIN).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let users: Vec<_> = people
         .iter()
-        .map(|user| {
-            let role = roles
-                .iter()
-                .find(|membership| membership.user_id == user.id)
-                .map_or("member", |membership| role_label(membership.role));
+        .map(|(user, role)| {
+            let role = role.map_or("member", role_label);
             json!({ "email": user.email, "name": user.name, "role": role })
         })
         .collect();

@@ -1,7 +1,6 @@
 //! Liveness and readiness.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
-use sea_orm::ConnectionTrait as _;
 use serde_json::json;
 
 use super::AppState;
@@ -14,7 +13,7 @@ pub async fn health_check() -> impl IntoResponse {
 
 /// `GET /ready`: the database answers and every migration is applied.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let database = state.db.execute_unprepared("SELECT 1").await.is_ok();
+    let database = db::answers(&state.db).await;
     let migrated = database && db::migrations_applied(&state.db).await.unwrap_or(false);
     let status = if database && migrated {
         StatusCode::OK

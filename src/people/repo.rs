@@ -107,3 +107,31 @@ pub async fn share_an_organization(
         .await?
         .is_some())
 }
+
+/// The users whose email ends with `domain` (the demo organization's), oldest first, each with
+/// their role in their first organization (`None` without a membership).
+pub async fn users_of_domain(
+    db: &impl ConnectionTrait,
+    domain: &str,
+) -> Result<Vec<(users::Model, Option<entity::enums::OrgRole>)>, DbErr> {
+    let people = users::Entity::find()
+        .filter(users::Column::Email.ends_with(domain))
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await?;
+    let roles = memberships::Entity::find()
+        .filter(memberships::Column::UserId.is_in(people.iter().map(|user| user.id)))
+        .order_by_asc(memberships::Column::OrganizationId)
+        .all(db)
+        .await?;
+    Ok(people
+        .into_iter()
+        .map(|user| {
+            let role = roles
+                .iter()
+                .find(|membership| membership.user_id == user.id)
+                .map(|membership| membership.role);
+            (user, role)
+        })
+        .collect())
+}

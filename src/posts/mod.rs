@@ -1,6 +1,7 @@
 //! Held work (R13, R14, B4): posts written in the composer, held while their account cannot
 //! publish, released in order when it can again, and published exactly once by the publisher.
 
+pub mod actions;
 pub mod compose;
 pub mod publisher;
 pub mod repo;

@@ -182,15 +182,23 @@ pub async fn failed(
 /// What the planner lists.
 #[derive(Clone, Debug)]
 pub struct PostFilter {
-    /// Which accounts' posts: a condition on `social_account_id` (the viewer's visible accounts
-    /// as a subquery, or the ones the filter names, already checked).
-    pub accounts: Condition,
+    /// Which accounts' posts.
+    pub accounts: PostAccounts,
     /// Only these states; all when empty.
     pub states: Vec<PostState>,
     /// Scheduled at or after.
     pub from: Option<DateTime<Utc>>,
     /// Scheduled before.
     pub to: Option<DateTime<Utc>>,
+}
+
+/// Whose posts a planner page shows.
+#[derive(Clone, Debug)]
+pub enum PostAccounts {
+    /// Every account the subject may see (filtered in the database by a subquery).
+    VisibleTo(crate::access::Subject),
+    /// These accounts, already checked to be visible.
+    These(Vec<i64>),
 }
 
 /// One page of posts in planner order (scheduled time, then id), after the cursor `after`.
@@ -200,7 +208,14 @@ pub async fn page(
     after: Option<(Option<DateTime<Utc>>, i64)>,
     limit: u64,
 ) -> Result<Vec<scheduled_posts::Model>, DbErr> {
-    let mut query = scheduled_posts::Entity::find().filter(filter.accounts.clone());
+    let accounts = match &filter.accounts {
+        PostAccounts::VisibleTo(subject) => scheduled_posts::Column::SocialAccountId
+            .in_subquery(crate::accounts::repo::visible_ids(subject)),
+        PostAccounts::These(ids) => {
+            scheduled_posts::Column::SocialAccountId.is_in(ids.iter().copied())
+        }
+    };
+    let mut query = scheduled_posts::Entity::find().filter(accounts);
     if !filter.states.is_empty() {
         query = query.filter(scheduled_posts::Column::State.is_in(filter.states.iter().copied()));
     }
@@ -260,6 +275,17 @@ pub async fn held_counts(
         .filter(scheduled_posts::Column::State.eq(PostState::Held))
         .group_by(scheduled_posts::Column::SocialAccountId)
         .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The posts with these ids (unknown ones left out).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<scheduled_posts::Model>, DbErr> {
+    scheduled_posts::Entity::find()
+        .filter(scheduled_posts::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await
 }
