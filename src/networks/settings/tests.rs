@@ -1,0 +1,123 @@
+//! The networks file refused or read, case by case.
+
+use super::*;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn facebook(settings: &[NetworkSettings]) -> Option<&NetworkSettings> {
+    settings.iter().find(|s| s.network == Network::Facebook)
+}
+
+#[test]
+fn without_a_file_the_sandbox_plays_every_network_or_none() {
+    use sea_orm::Iterable as _;
+    let all = resolve("", true, no_env).expect("valid");
+    assert_eq!(all.len(), Network::iter().count());
+    assert!(
+        all.iter()
+            .all(|s| s.mode == Mode::Sandbox && s.live.is_none())
+    );
+    assert_eq!(
+        facebook(&all).expect("valid").scopes,
+        default_scopes(Network::Facebook)
+    );
+    assert!(resolve("", false, no_env).expect("valid").is_empty());
+}
+
+#[test]
+fn a_live_network_takes_its_secret_from_the_environment_and_defaults_its_endpoints() {
+    let text = r#"
+        [facebook]
+        mode = "live"
+        client_id = "1234"
+        client_secret_env = "FB_SECRET"
+        scopes = ["pages_show_list"]
+        [x]
+        mode = "off"
+    "#;
+    let env = |name: &str| (name == "FB_SECRET").then(|| "app-secret-value".to_owned());
+    let settings = resolve(text, true, env).expect("valid");
+    let fb = facebook(&settings).expect("valid");
+    assert_eq!(fb.mode, Mode::Live);
+    assert_eq!(fb.scopes, ["pages_show_list"]);
+    let live = fb.live.as_ref().expect("valid");
+    assert_eq!(live.client_id, "1234");
+    assert_eq!(live.client_secret.expose(), "app-secret-value");
+    assert!(live.token_url.starts_with("https://graph.facebook.com/"));
+    assert!(
+        !settings.iter().any(|s| s.network == Network::X),
+        "x is off"
+    );
+    let shown = format!("{settings:?}");
+    assert!(!shown.contains("app-secret-value"), "{shown}");
+}
+
+#[test]
+fn every_mistake_is_refused_with_the_field_to_fix() {
+    let env = |name: &str| (name == "SET").then(|| "s".to_owned());
+    let cases = [
+        (
+            "[myspace]\nmode = \"live\"",
+            true,
+            "unknown network `myspace`",
+        ),
+        ("[facebook]\nmode = \"sometimes\"", true, "unknown variant"),
+        (
+            "[facebook]\nmode = \"live\"\nclient_id = \"1\"\ncolor = \"blue\"",
+            true,
+            "unknown field",
+        ),
+        (
+            "[facebook]\nmode = \"live\"\nclient_secret_env = \"SET\"",
+            true,
+            "needs `client_id`",
+        ),
+        (
+            "[facebook]\nmode = \"live\"\nclient_id = \"1\"",
+            true,
+            "needs `client_secret_env`",
+        ),
+        (
+            "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"UNSET\"",
+            true,
+            "UNSET is not set",
+        ),
+        (
+            "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"\ntoken_url = \"http://graph.example.com/token\"",
+            true,
+            "`token_url` must use https",
+        ),
+        (
+            "[facebook]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"\napi_url = \"not a url\"",
+            true,
+            "`api_url` is not a URL",
+        ),
+        (
+            "[facebook]\nmode = \"sandbox\"",
+            false,
+            "the sandbox is off",
+        ),
+        (
+            "[facebook]\nmode = \"sandbox\"\nclient_id = \"1\"",
+            true,
+            "`client_id` applies to mode \"live\" only",
+        ),
+        ("[facebook]\nscopes = []", true, "scopes must be non-empty"),
+    ];
+    for (text, sandbox_on, expected) in cases {
+        let error = resolve(text, sandbox_on, env).expect_err("refused");
+        assert!(error.to_string().contains(expected), "{text}: {error}");
+        assert!(error.to_string().starts_with("RELINK_NETWORKS_FILE: "));
+    }
+}
+
+#[test]
+fn plain_http_is_allowed_on_loopback_only() {
+    assert!(check_url("x", "token_url", "http://127.0.0.1:9000/token").is_ok());
+    assert!(check_url("x", "token_url", "http://localhost:9000/token").is_ok());
+    assert!(check_url("x", "token_url", "http://[::1]:9000/token").is_ok());
+    assert!(check_url("x", "token_url", "http://10.0.0.1/token").is_err());
+    assert!(check_url("x", "token_url", "ftp://example.com/token").is_err());
+}
