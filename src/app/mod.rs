@@ -1,5 +1,10 @@
 //! `App::build` wires the parts and binds the listener (port 0 in tests); `run_until_stopped` serves.
 
+mod parts;
+mod workers;
+
+pub use parts::shutdown_signal;
+
 use std::{future::Future, sync::Arc};
 
 use anyhow::Context as _;
@@ -18,18 +23,10 @@ use crate::{
     http::{self, AppState},
     keeper::{self, Keeper},
     mail::Mailer,
-    networks::{
-        self, Networks,
-        sandbox::SandboxAdapter,
-        settings::{Mode, NetworkSettings},
-    },
+    networks::{self},
     notices::email::Postman,
     posts::publisher::Publisher,
-    worker::{spawn_forever, spawn_worker},
 };
-
-/// How often events older than the retention window are deleted.
-const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 /// A built server, listening, not yet serving.
 pub struct App {
@@ -87,7 +84,7 @@ impl App {
             .await
             .with_context(|| format!("RELINK_ADDR: cannot listen on {}", config.addr))?;
         let bound = listener.local_addr().context("reading the bound address")?;
-        let metrics_listener = bind_metrics(config.metrics_addr.0).await;
+        let metrics_listener = parts::bind_metrics(config.metrics_addr.0).await;
         let public_url: Arc<str> = config
             .public_url
             .clone()
@@ -106,7 +103,8 @@ impl App {
             config.sandbox_enabled(),
             |name| std::env::var(name).ok(),
         )?;
-        let networks = configured_networks(&settings, &db, &public_url, &http_client).await?;
+        let networks =
+            parts::configured_networks(&settings, &db, &public_url, &http_client).await?;
         let meters = crate::metrics::Meters::default();
         let mailer = Mailer::from_config(&config, meters.clone())?;
         let bus = EventBus::default();
@@ -257,48 +255,7 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let grace = self.state.config.shutdown_grace;
-        let config = &self.state.config;
-        let meters = &self.state.meters;
-        let relay = spawn_forever("relay", meters.clone(), {
-            let (bus, db) = (self.state.bus.clone(), self.state.db.clone());
-            move || bus.clone().run_relay(db.clone())
-        });
-        let keeper = spawn_worker("keeper", config.keeper_interval, meters.clone(), {
-            let keeper = self.keeper.clone();
-            move || {
-                let keeper = keeper.clone();
-                async move { keeper.run_once().await }
-            }
-        });
-        let postman = spawn_worker("postman", config.keeper_interval, meters.clone(), {
-            let postman = self.postman.clone();
-            move || {
-                let postman = postman.clone();
-                async move { postman.run_once().await.map(drop) }
-            }
-        });
-        let pruner = spawn_worker("pruner", PRUNE_INTERVAL, meters.clone(), {
-            let (db, clock, retention) = (
-                self.state.db.clone(),
-                self.state.clock.clone(),
-                config.event_retention(),
-            );
-            move || {
-                let (db, now) = (db.clone(), clock.now());
-                async move {
-                    crate::events::prune(&db, now, retention).await?;
-                    crate::accounts::deauthorize::prune_receipts(&db, now).await?;
-                    Ok(())
-                }
-            }
-        });
-        let publisher = spawn_worker("publisher", config.publish_interval, meters.clone(), {
-            let publisher = self.publisher.clone();
-            move || {
-                let publisher = publisher.clone();
-                async move { publisher.run_once().await.map(drop) }
-            }
-        });
+        let workers = self.spawn_workers();
         let db = self.state.db.clone();
         let meters = self.state.meters.clone();
         // The sandbox network (B9) is mounted beside Relink with state of its own.
@@ -311,21 +268,9 @@ impl App {
                 sandbox: crate::sandbox::Switches::default(),
             })
         });
-        let metrics = self.metrics_listener.map(|listener| {
-            let mut stopped = self.stopping.subscribe();
-            let router = http::metrics::router(self.state.clone());
-            tokio::spawn(async move {
-                let shutdown = async move {
-                    let _ = stopped.wait_for(|stopping| *stopping).await;
-                };
-                if let Err(error) = axum::serve(listener, router)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-                {
-                    tracing::warn!(%error, "the metrics listener stopped");
-                }
-            })
-        });
+        let metrics = self
+            .metrics_listener
+            .map(|listener| parts::serve_metrics(listener, self.state.clone(), &self.stopping));
         let stopping = self.stopping;
         let mut stopped = stopping.subscribe();
         let signal = async move {
@@ -356,90 +301,14 @@ impl App {
             result = drained => result?,
             () = deadline => tracing::warn!(?grace, "grace period over; dropping unfinished requests"),
         }
-        relay.abort();
-        keeper.abort();
-        postman.abort();
-        publisher.abort();
-        pruner.abort();
+        for worker in workers {
+            worker.abort();
+        }
         if let Some(metrics) = metrics {
             metrics.abort();
         }
         db.close().await.context("closing the database pool")?;
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-/// The adapter of every configured network: the sandbox's (B9) with its own client credentials,
-/// or a live network's with the app from the networks file.
-async fn configured_networks(
-    settings: &[NetworkSettings],
-    db: &DatabaseConnection,
-    public_url: &str,
-    http: &reqwest::Client,
-) -> anyhow::Result<Networks> {
-    let mut networks = Networks::default();
-    for setting in settings {
-        match setting.mode {
-            Mode::Sandbox => {
-                let (client_id, secret) = crate::sandbox::client_credentials(db, setting.network)
-                    .await?
-                    .with_context(|| format!("the sandbox has no app for {:?}", setting.network))?;
-                networks.insert(Arc::new(SandboxAdapter::new(
-                    setting.network,
-                    public_url,
-                    client_id,
-                    secret,
-                    setting.scopes.clone(),
-                    http.clone(),
-                )));
-            }
-            // Live adapters (each network's own identity and asset API on top of the shared OAuth
-            // part) slot in here; until one exists, say so before serving rather than at the
-            // first sign-in.
-            Mode::Live | Mode::Off => anyhow::bail!(
-                "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
-                 for that network's API yet; use mode \"sandbox\" or \"off\"",
-                networks::slug(setting.network)
-            ),
-        }
-    }
-    Ok(networks)
-}
-
-/// Binds the metrics listener (`RELINK_METRICS_ADDR`). Metrics are worth a warning, not a
-/// refused start: when the address is taken, Relink serves without them.
-async fn bind_metrics(addr: Option<std::net::SocketAddr>) -> Option<TcpListener> {
-    let addr = addr?;
-    match TcpListener::bind(addr).await {
-        Ok(listener) => Some(listener),
-        Err(error) => {
-            tracing::warn!(%addr, %error, "RELINK_METRICS_ADDR: cannot listen; serving without /metrics");
-            None
-        }
-    }
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
     }
 }

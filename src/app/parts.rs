@@ -1,0 +1,109 @@
+//! The parts `App` is built from that need the outside world: the network adapters of the
+//! networks file, the metrics listener, and the signals that stop the server.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::networks::{
+    self, Networks,
+    sandbox::SandboxAdapter,
+    settings::{Mode, NetworkSettings},
+};
+
+/// Serves `/metrics` on its own listener until the server stops.
+pub(super) fn serve_metrics(
+    listener: TcpListener,
+    state: crate::http::AppState,
+    stopping: &tokio::sync::watch::Sender<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let mut stopped = stopping.subscribe();
+    let router = crate::http::metrics::router(state);
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+        };
+        if let Err(error) = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::warn!(%error, "the metrics listener stopped");
+        }
+    })
+}
+
+/// The adapter of every configured network: the sandbox's (B9) with its own client credentials,
+/// or a live network's with the app from the networks file.
+pub(super) async fn configured_networks(
+    settings: &[NetworkSettings],
+    db: &DatabaseConnection,
+    public_url: &str,
+    http: &reqwest::Client,
+) -> anyhow::Result<Networks> {
+    let mut networks = Networks::default();
+    for setting in settings {
+        match setting.mode {
+            Mode::Sandbox => {
+                let (client_id, secret) = crate::sandbox::client_credentials(db, setting.network)
+                    .await?
+                    .with_context(|| format!("the sandbox has no app for {:?}", setting.network))?;
+                networks.insert(Arc::new(SandboxAdapter::new(
+                    setting.network,
+                    public_url,
+                    client_id,
+                    secret,
+                    setting.scopes.clone(),
+                    http.clone(),
+                )));
+            }
+            // Live adapters (each network's own identity and asset API on top of the shared OAuth
+            // part) slot in here; until one exists, say so before serving rather than at the
+            // first sign-in.
+            Mode::Live | Mode::Off => anyhow::bail!(
+                "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
+                 for that network's API yet; use mode \"sandbox\" or \"off\"",
+                networks::slug(setting.network)
+            ),
+        }
+    }
+    Ok(networks)
+}
+
+/// Binds the metrics listener (`RELINK_METRICS_ADDR`). Metrics are worth a warning, not a
+/// refused start: when the address is taken, Relink serves without them.
+pub(super) async fn bind_metrics(addr: Option<std::net::SocketAddr>) -> Option<TcpListener> {
+    let addr = addr?;
+    match TcpListener::bind(addr).await {
+        Ok(listener) => Some(listener),
+        Err(error) => {
+            tracing::warn!(%addr, %error, "RELINK_METRICS_ADDR: cannot listen; serving without /metrics");
+            None
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
