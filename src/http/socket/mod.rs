@@ -15,7 +15,7 @@
 //! - On shutdown every socket is closed with 1001, so clients reconnect to another replica.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashSet,
     sync::{Arc, Mutex, PoisonError},
     time::Instant,
 };
@@ -31,6 +31,10 @@ use axum::{
 use chrono::{DateTime, Utc};
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
+
+mod slots;
+
+pub use slots::{Slot, SocketSlots};
 
 use super::AppState;
 
@@ -54,44 +58,6 @@ enum Out {
     Text(String),
     Ping,
     Close(u16, String),
-}
-
-/// Open sockets per user, for the cap.
-#[derive(Clone, Default)]
-pub struct SocketSlots(Arc<Mutex<HashMap<String, usize>>>);
-
-/// One user's socket slot, given back when dropped.
-pub struct Slot {
-    slots: SocketSlots,
-    user: String,
-}
-
-impl SocketSlots {
-    /// Takes a slot for `user` unless they already hold `max`.
-    pub fn acquire(&self, user: &str, max: usize) -> Option<Slot> {
-        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = open.entry(user.to_owned()).or_insert(0);
-        if *count >= max {
-            return None;
-        }
-        *count += 1;
-        Some(Slot {
-            slots: self.clone(),
-            user: user.to_owned(),
-        })
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut open = self.slots.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.user) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.user);
-            }
-        }
-    }
 }
 
 /// What the reader, the init callback and the writer share about one socket.

@@ -1,8 +1,16 @@
 //! Views and roots for social accounts and logins. Tokens have no path into these types.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{enums::Health, social_accounts, social_logins};
+use entity::{social_accounts, social_logins};
+
+mod kinds;
+mod list;
+
+pub use kinds::{
+    AccountFlag, AccountKind, ConnectionHealth, DisconnectReason, LimitedReason, Network,
+};
+pub use list::{SocialAccountConnection, SocialAccountEdge, SocialAccountFilter};
 
 use super::{
     context::{database, viewer},
@@ -12,74 +20,13 @@ use super::{
     loaders::{
         AnalyticsGapsKey, HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load,
     },
-    pagination::{PageInfo, connection_cost, page},
+    pagination::{connection_cost, page},
     people::{Organization, User},
 };
 use crate::{
     access::{self, Action, Owner},
     accounts::{self, AccountFilter},
 };
-
-/// A social network.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::Network")]
-pub enum Network {
-    Facebook,
-    Instagram,
-    Linkedin,
-    X,
-    Youtube,
-    Tiktok,
-    Pinterest,
-}
-
-/// What kind of thing a social account is at its network.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::AccountKind")]
-pub enum AccountKind {
-    Profile,
-    Page,
-    Group,
-    BusinessProfile,
-    CompanyPage,
-    Channel,
-}
-
-/// How well an account is connected.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::Health")]
-pub enum ConnectionHealth {
-    /// Working.
-    Connected,
-    /// Working, but its token runs out soon and cannot be refreshed: reconnect before then.
-    Expiring,
-    /// Connected with reduced function (R18: an Instagram profile without its page).
-    Limited,
-    /// Not working: posts are held, streams and analytics stop (R1).
-    Disconnected,
-}
-
-/// Why an account was disconnected (B7).
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::DisconnectReason")]
-pub enum DisconnectReason {
-    TokenExpired,
-    TokenRevoked,
-    PasswordChanged,
-    ScopeMissing,
-    PageRoleLost,
-    AppDeauthorized,
-    DisconnectedByAdmin,
-    Unknown,
-}
-
-/// Why an account is limited.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::LimitedReason")]
-pub enum LimitedReason {
-    /// R18: the Instagram business profile's linked Facebook page is not authorized.
-    LinkedPageNotAuthorized,
-}
 
 /// A disconnect: why, since when, and what fixes it.
 #[derive(SimpleObject, Clone, Debug)]
@@ -299,102 +246,6 @@ impl SocialLogin {
     /// When it was first connected.
     async fn connected_at(&self) -> DateTime<Utc> {
         self.0.connected_at
-    }
-}
-
-/// Which accounts to list.
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct SocialAccountFilter {
-    /// Only these health states.
-    pub health: Option<Vec<ConnectionHealth>>,
-    /// Only these networks.
-    pub network: Option<Vec<Network>>,
-    /// Only accounts of this organization.
-    pub organization_id: Option<ID>,
-}
-
-impl SocialAccountFilter {
-    /// The domain filter; an organization id that is not one reads as unknown.
-    pub fn into_domain(self) -> ApiResult<AccountFilter> {
-        let organization_id = match self.organization_id {
-            Some(id) => Some(ids::decode_as(Kind::Organization, &id).ok_or(ApiError::NotFound)?),
-            None => None,
-        };
-        Ok(AccountFilter {
-            health: self
-                .health
-                .map(|list| list.into_iter().map(Into::into).collect()),
-            network: self
-                .network
-                .map(|list| list.into_iter().map(Into::into).collect()),
-            organization_id,
-        })
-    }
-}
-
-/// An edge of a [`SocialAccountConnection`].
-#[derive(SimpleObject, Clone, Debug)]
-pub struct SocialAccountEdge {
-    /// Where this edge sits, for `after`.
-    pub cursor: String,
-    /// The account.
-    pub node: SocialAccount,
-}
-
-/// A page of social accounts (Relay).
-#[derive(SimpleObject, Clone, Debug)]
-pub struct SocialAccountConnection {
-    /// The edges.
-    pub edges: Vec<SocialAccountEdge>,
-    /// The accounts, without cursors.
-    pub nodes: Vec<SocialAccount>,
-    /// Paging state.
-    pub page_info: PageInfo,
-}
-
-impl SocialAccountConnection {
-    /// Builds a page from up to `limit + 1` rows (the extra row says there is a next page).
-    pub fn from_rows(mut rows: Vec<social_accounts::Model>, limit: u64) -> Self {
-        let has_next_page = rows.len() as u64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let edges: Vec<SocialAccountEdge> = rows
-            .into_iter()
-            .map(|row| SocialAccountEdge {
-                cursor: ids::cursor(row.id),
-                node: SocialAccount(row),
-            })
-            .collect();
-        Self {
-            nodes: edges.iter().map(|edge| edge.node.clone()).collect(),
-            page_info: PageInfo::forward(
-                has_next_page,
-                edges.first().map(|edge| edge.cursor.clone()),
-                edges.last().map(|edge| edge.cursor.clone()),
-            ),
-            edges,
-        }
-    }
-}
-
-/// R16: how an account shows in the admin list.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum AccountFlag {
-    /// Disconnected: the red exclamation.
-    Red,
-    /// Expiring soon or limited: look at it.
-    Yellow,
-    /// Working.
-    None,
-}
-
-impl AccountFlag {
-    /// The flag of a health state.
-    pub fn of(health: Health) -> Self {
-        match health {
-            Health::Disconnected => Self::Red,
-            Health::Expiring | Health::Limited => Self::Yellow,
-            Health::Connected => Self::None,
-        }
     }
 }
 
