@@ -1,17 +1,18 @@
-//! Finishing a sign-in: the state is checked and spent, the code exchanged with the attempt's
-//! verifier, the identity and grants fetched, the rules applied, all in one transaction.
+//! Finishing a sign-in, as a short pipeline: the state is checked and spent ([`spend`]), the
+//! network asked who signed in and what they granted ([`ask_network`]), then a reconnect's rules
+//! are applied in one transaction ([`reconnect`]) — or a connect's (`connect::apply_connect`).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use entity::{
-    enums::{Health, Network},
-    social_accounts, social_logins,
-};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+use entity::{enums::Network, oauth_attempts, social_accounts, social_logins};
 
 use super::{Finisher, FlowError, Outcome, Services, attempts, follow_up, repo, rules, state_hash};
-use crate::{access, accounts, audit, db, networks::NetworkError};
+use crate::{
+    access::{self, Subject},
+    accounts, audit, db,
+    networks::{Asset, Identity, NetworkAdapter, NetworkError, TokenSet},
+};
 
 /// What the network sent back to the callback.
 pub enum Answer<'a> {
@@ -19,6 +20,16 @@ pub enum Answer<'a> {
     Code(&'a str),
     /// The network's error (`access_denied` when the person said no).
     Error(&'a str),
+}
+
+/// What the network said about a finished sign-in: the tokens, who signed in, what they granted.
+pub struct SignIn {
+    /// The new tokens.
+    pub tokens: TokenSet,
+    /// The identity that signed in.
+    pub identity: Identity,
+    /// The assets it granted, with its roles.
+    pub granted: Vec<Asset>,
 }
 
 fn network_error(error: NetworkError) -> FlowError {
@@ -47,10 +58,42 @@ pub async fn complete(
     finisher: Finisher<'_>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
+    let (attempt, code) = spend(services, network, state, answer, finisher, now).await?;
+    let adapter = services
+        .networks
+        .get(attempt.network)
+        .ok_or(FlowError::NetworkNotConfigured)?;
+    let sign_in = ask_network(services, adapter.as_ref(), &attempt, code).await?;
+    match attempts::Kind::of(&attempt) {
+        attempts::Kind::Connect => {
+            super::connect::apply_connect(
+                services,
+                &attempt,
+                &sign_in.tokens,
+                &sign_in.identity,
+                &sign_in.granted,
+                now,
+            )
+            .await
+        }
+        attempts::Kind::Reconnect => reconnect(services, &attempt, &sign_in, adapter, now).await,
+    }
+}
+
+/// Checks the state against its attempt and spends it, once; returns the attempt and the code.
+/// A finisher who may not finish it (another browser, another user, another network's path)
+/// spends nothing.
+async fn spend<'a>(
+    services: Services<'_>,
+    network: Option<Network>,
+    state: &str,
+    answer: Answer<'a>,
+    finisher: Finisher<'_>,
+    now: DateTime<Utc>,
+) -> Result<(oauth_attempts::Model, &'a str), FlowError> {
     let attempt = attempts::attempt_by_state(services.db, &state_hash(state))
         .await?
         .ok_or(FlowError::StateInvalid)?;
-    // Another network's path or another user's state: refuse without spending it.
     if network.is_some_and(|network| network != attempt.network) {
         return Err(FlowError::StateInvalid);
     }
@@ -70,17 +113,22 @@ pub async fn complete(
     if attempt.expires_at <= now {
         return Err(FlowError::StateExpired);
     }
-    let code = match answer {
-        Answer::Code(code) => code,
-        Answer::Error("access_denied") => return Err(FlowError::AccessDenied),
-        Answer::Error(other) => return Err(FlowError::NetworkRefused(other.to_owned())),
-    };
-    let network = attempt.network;
-    let adapter = services
-        .networks
-        .get(network)
-        .ok_or(FlowError::NetworkNotConfigured)?;
-    let verifier = attempts::open_verifier(services.cipher, &attempt)
+    match answer {
+        Answer::Code(code) => Ok((attempt, code)),
+        Answer::Error("access_denied") => Err(FlowError::AccessDenied),
+        Answer::Error(other) => Err(FlowError::NetworkRefused(other.to_owned())),
+    }
+}
+
+/// Exchanges the code with the attempt's PKCE verifier and asks who signed in and what they
+/// granted.
+async fn ask_network(
+    services: Services<'_>,
+    adapter: &dyn NetworkAdapter,
+    attempt: &oauth_attempts::Model,
+    code: &str,
+) -> Result<SignIn, FlowError> {
+    let verifier = attempts::open_verifier(services.cipher, attempt)
         .map_err(|error| FlowError::Internal(anyhow::anyhow!("attempt verifier: {error}")))?;
     let tokens = adapter
         .exchange_code(code, &verifier)
@@ -94,74 +142,57 @@ pub async fn complete(
         .assets(&tokens.access)
         .await
         .map_err(network_error)?;
+    Ok(SignIn {
+        tokens,
+        identity,
+        granted,
+    })
+}
 
-    if attempts::Kind::of(&attempt) == attempts::Kind::Connect {
-        return super::connect::apply_connect(
-            services, &attempt, &tokens, &identity, &granted, now,
-        )
-        .await;
-    }
+/// A reconnect: the starter's permission checked again, the article's rules planned (R5, R6, R7,
+/// R18, B2) and applied in one transaction, with the follow-ups (B4, B6). A refused plan changes
+/// nothing and gives the tokens back to the network.
+async fn reconnect(
+    services: Services<'_>,
+    attempt: &oauth_attempts::Model,
+    sign_in: &SignIn,
+    adapter: Arc<dyn NetworkAdapter>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, FlowError> {
     let user_id = attempt.user_id;
-    let target_id = attempt.target_account_id.ok_or(FlowError::NotFound)?;
     let txn = db::begin_write(services.db).await?;
-    // Permission is checked again: it may have been taken away since the start.
-    let subject = accounts::repo::load_subject(&txn, user_id).await?;
-    let target = accounts::repo::find_visible(&txn, &subject, target_id)
-        .await?
-        .ok_or(FlowError::NotAllowed)?;
-    let login = social_logins::Entity::find_by_id(target.social_login_id)
-        .one(&txn)
-        .await?
-        .ok_or(FlowError::NotFound)?;
-    let siblings = social_accounts::Entity::find()
-        .filter(social_accounts::Column::SocialLoginId.eq(login.id))
-        .all(&txn)
-        .await?;
-    let owners = siblings.iter().filter_map(|account| {
-        access::Owner::from_columns(account.owner_organization_id, account.owner_user_id)
-            .map(|owner| (account.id, owner))
-    });
-    if !access::may_reconnect_login(&subject, owners) {
+    let (subject, target, login, siblings) = target_of(&txn, attempt).await?;
+    if !access::may_reconnect_login(&subject, owners(&siblings)) {
         return Err(FlowError::NotAllowed);
     }
-    let linked: Vec<i64> = siblings
-        .iter()
-        .filter_map(|account| account.linked_account_id)
-        .collect();
-    let linked_health: HashMap<i64, Health> = social_accounts::Entity::find()
-        .filter(social_accounts::Column::Id.is_in(linked))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|page| (page.id, page.health))
-        .collect();
-    let plan = rules::plan(&target, &login, &siblings, &identity, &granted, |page| {
-        linked_health.get(&page) == Some(&Health::Connected)
-    })
-    .map_err(FlowError::Refused);
-    let plan = match plan {
+    let linked_health = repo::health_of_linked(&txn, &siblings).await?;
+    let planned = rules::plan(
+        &target,
+        &login,
+        &siblings,
+        &sign_in.identity,
+        &sign_in.granted,
+        |page| linked_health.get(&page) == Some(&entity::enums::Health::Connected),
+    );
+    let plan = match planned {
         Ok(plan) => plan,
         Err(refusal) => {
             // B2: nothing changes here, and the tokens of the wrong sign-in are given back.
             drop(txn);
-            for token in std::iter::once(&tokens.access).chain(tokens.refresh.as_ref()) {
-                if let Err(error) = adapter.revoke(token).await {
-                    tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
-                }
-            }
-            return Err(refusal);
+            give_back(adapter.as_ref(), &sign_in.tokens).await;
+            return Err(FlowError::Refused(refusal));
         }
     };
-
     let login = match plan.target {
         rules::Target::SameLogin => login,
         rules::Target::OtherIdentity => {
-            repo::login_for_identity(&txn, &login, &identity, user_id, now).await?
+            repo::login_for_identity(&txn, &login, &sign_in.identity, user_id, now).await?
         }
     };
     // A refresh of the keeper may have written the login since it was read: the sign-in wins.
     let login =
-        repo::store_sign_in_tokens(&txn, services.cipher, &login, &tokens, user_id, now).await?;
+        repo::store_sign_in_tokens(&txn, services.cipher, &login, &sign_in.tokens, user_id, now)
+            .await?;
     audit::record(
         &txn,
         audit::Entry {
@@ -170,7 +201,7 @@ pub async fn complete(
             action: "login.reconnected",
             target_type: "social_login",
             target_id: Some(login.id),
-            detail: serde_json::json!({ "identity": identity.external_id, "network": network, "accounts": plan.accounts.len() }),
+            detail: serde_json::json!({ "identity": sign_in.identity.external_id, "network": attempt.network, "accounts": plan.accounts.len() }),
         },
         now,
     )
@@ -180,21 +211,16 @@ pub async fn complete(
         let Some(account) = siblings.iter().find(|account| account.id == account_id) else {
             continue;
         };
-        let updated = crate::accounts::status::apply_verdict(
-            &txn,
-            account,
-            verdict,
-            login.id,
-            Some(user_id),
-            now,
-        )
-        .await?;
+        let updated =
+            accounts::status::apply_verdict(&txn, account, verdict, login.id, Some(user_id), now)
+                .await?;
         match verdict {
             rules::Verdict::Disconnected(_) => outcome.still_disconnected.push(updated),
             _ => outcome.reconnected.push(updated),
         }
     }
-    outcome.rules_to_review = follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+    outcome.rules_to_review =
+        follow_up::recheck_rules(&txn, &outcome, &sign_in.tokens.scopes, now).await?;
     outcome.released_posts = follow_up::release_posts(&txn, &outcome, services.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
@@ -204,4 +230,46 @@ pub async fn complete(
         "sign-in finished"
     );
     Ok(outcome)
+}
+
+/// The reconnect's target as the starter may still see it (else `NotAllowed`: the right may have
+/// been taken away since the start), with its login and every account of that login.
+async fn target_of(
+    txn: &impl sea_orm::ConnectionTrait,
+    attempt: &oauth_attempts::Model,
+) -> Result<
+    (
+        Subject,
+        social_accounts::Model,
+        social_logins::Model,
+        Vec<social_accounts::Model>,
+    ),
+    FlowError,
+> {
+    let target_id = attempt.target_account_id.ok_or(FlowError::NotFound)?;
+    let subject = accounts::repo::load_subject(txn, attempt.user_id).await?;
+    let target = accounts::repo::find_visible(txn, &subject, target_id)
+        .await?
+        .ok_or(FlowError::NotAllowed)?;
+    let (login, siblings) = repo::login_with_accounts(txn, target.social_login_id)
+        .await?
+        .ok_or(FlowError::NotFound)?;
+    Ok((subject, target, login, siblings))
+}
+
+/// Each account's owner, for R8's "permission on one is enough".
+fn owners(accounts: &[social_accounts::Model]) -> impl Iterator<Item = (i64, access::Owner)> + '_ {
+    accounts.iter().filter_map(|account| {
+        access::Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+            .map(|owner| (account.id, owner))
+    })
+}
+
+/// Revokes the tokens of a refused sign-in at the network; a failure is logged, not fatal.
+async fn give_back(adapter: &dyn NetworkAdapter, tokens: &TokenSet) {
+    for token in std::iter::once(&tokens.access).chain(tokens.refresh.as_ref()) {
+        if let Err(error) = adapter.revoke(token).await {
+            tracing::warn!(%error, "could not revoke the tokens of a refused sign-in");
+        }
+    }
 }

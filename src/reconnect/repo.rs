@@ -295,3 +295,36 @@ pub async fn find_account(
         .one(db)
         .await
 }
+
+/// The login `login_id` with every account of it, if it exists.
+pub async fn login_with_accounts(
+    db: &impl ConnectionTrait,
+    login_id: i64,
+) -> Result<Option<(social_logins::Model, Vec<social_accounts::Model>)>, DbErr> {
+    let Some(login) = social_logins::Entity::find_by_id(login_id).one(db).await? else {
+        return Ok(None);
+    };
+    let accounts = social_accounts::Entity::find()
+        .filter(social_accounts::Column::SocialLoginId.eq(login.id))
+        .all(db)
+        .await?;
+    Ok(Some((login, accounts)))
+}
+
+/// The health of the accounts `accounts` are linked to (an Instagram profile's page, R18), by id.
+pub async fn health_of_linked(
+    db: &impl ConnectionTrait,
+    accounts: &[social_accounts::Model],
+) -> Result<std::collections::HashMap<i64, entity::enums::Health>, DbErr> {
+    let linked: Vec<i64> = accounts
+        .iter()
+        .filter_map(|account| account.linked_account_id)
+        .collect();
+    Ok(social_accounts::Entity::find()
+        .filter(social_accounts::Column::Id.is_in(linked))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|page| (page.id, page.health))
+        .collect())
+}
