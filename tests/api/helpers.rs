@@ -202,6 +202,28 @@ impl TestApp {
         (status, response.json().await.expect("json body"))
     }
 
+    /// The page the metrics listener serves.
+    pub async fn metrics_page(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.metrics_address))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
+    /// The value of the metric whose line starts with `name` (labels included).
+    pub async fn metric(&self, name: &str) -> f64 {
+        self.metrics_page()
+            .await
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name}"))
+    }
+
     /// Keeps a `relink_flow` cookie from a response, as a browser's cookie jar would.
     pub fn keep_flow_cookie(&self, headers: &reqwest::header::HeaderMap) {
         for value in headers.get_all("set-cookie") {

@@ -320,15 +320,7 @@ async fn metrics_are_served_in_prometheus_text_format() {
     app.clock.advance(chrono::Duration::minutes(115));
     app.keeper.run_once().await.expect("keeper pass");
     let sent = app.postman.run_once().await.expect("email pass");
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let text = app.metrics_page().await;
     let emails = format!(
         "relink_emails_sent_total {}",
         sent.disconnects + sent.recoveries

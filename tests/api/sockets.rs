@@ -224,21 +224,7 @@ async fn the_server_pings_and_drops_a_client_that_stops_answering() {
     }
     // A client that never reads never answers: the server drops it; the reading one stays.
     let silent = subscribe(&app, "dev@northwind.example", BANNER, json!({})).await;
-    let sockets = || async {
-        let page = app
-            .client
-            .get(format!("{}/metrics", app.metrics_address))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("body");
-        page.lines()
-            .find_map(|line| line.strip_prefix("relink_subscription_sockets "))
-            .and_then(|n| n.parse::<i64>().ok())
-            .expect("gauge")
-    };
+    let sockets = || async { app.metric("relink_subscription_sockets").await as i64 };
     assert_eq!(sockets().await, 2);
     while sockets().await > 1 {
         // Keep answering on the reading socket while the silent one times out.
@@ -309,19 +295,8 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
         .await;
     }
     let dropped = || async {
-        let page = app
-            .client
-            .get(format!("{}/metrics", app.metrics_address))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        page.lines()
-            .find_map(|line| line.strip_prefix("relink_subscription_slow_readers_dropped_total "))
-            .and_then(|n| n.parse::<u64>().ok())
-            .expect("counter")
+        app.metric("relink_subscription_slow_readers_dropped_total")
+            .await as u64
     };
     // Events pile up for it (each asks the people who may reconnect, and tells every subscriber).
     let page = app.account_id("fb-page-northwind").await;
@@ -346,20 +321,7 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
         );
     }
     // The socket is gone; the server holds nothing for it.
-    let open = app
-        .client
-        .get(format!("{}/metrics", app.metrics_address))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    assert!(
-        open.lines()
-            .any(|line| line == "relink_subscription_sockets 0"),
-        "{open}"
-    );
+    assert_eq!(app.metric("relink_subscription_sockets").await, 0.0);
 }
 
 #[tokio::test]
