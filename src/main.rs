@@ -10,11 +10,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use relink::{
-    app::{self, App},
     auth::TokenKeys,
     clock::{Clock as _, SystemClock},
     config::{Config, parse_duration},
-    db, graphql, people, telemetry,
+    db, graphql, people,
+    server::{self, Server},
+    telemetry,
 };
 
 /// Relink keeps the social accounts of a social-media dashboard connected.
@@ -72,13 +73,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let app = App::build(config).await?;
+            let app = Server::build(config).await?;
             tracing::info!(
                 port = app.port(),
                 metrics_port = app.metrics_port(),
                 "serving GraphQL at /graphql and GraphiQL at /"
             );
-            app.run_until_stopped(app::shutdown_signal()).await
+            app.run_until_stopped(server::shutdown_signal()).await
         }
         Command::Migrate => {
             let (db, _) = db::connect(&config).await?;

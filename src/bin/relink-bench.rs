@@ -14,7 +14,7 @@ use std::{
 
 use anyhow::Context as _;
 use clap::Parser;
-use relink::{app::App, clock::SystemClock, config::Config, demo};
+use relink::{clock::SystemClock, config::Config, demo, server::Server};
 use serde_json::json;
 
 #[derive(Parser, Debug)]
@@ -186,7 +186,7 @@ async fn main() -> anyhow::Result<()> {
     // Throughput is the point here: one user hammers the server, so no rate limit.
     config.rate_limit = 0;
     config.database_url = args.database_url.clone().map(relink::config::DatabaseUrl);
-    let app = App::build_with_clock(config, Arc::new(SystemClock)).await?;
+    let app = Server::build_with_clock(config, Arc::new(SystemClock)).await?;
     let now = chrono::Utc::now();
     let email = demo::seed_load(app.db(), now, args.accounts, args.visible).await?;
     let user = relink::people::repo::user_by_email(app.db(), &email)

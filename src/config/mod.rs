@@ -4,8 +4,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Args;
 
+mod settings;
 mod values;
 
+pub use settings::{KeeperSettings, PostSettings, Settings};
 pub use values::{
     DatabaseUrl, LogFormat, MetricsAddr, SandboxMode, Secret, parse_duration, parse_metrics_addr,
 };
@@ -279,21 +281,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// The held-work settings (B4).
-    pub fn posts(&self) -> crate::posts::Settings {
-        crate::posts::Settings {
-            grace: chrono::Duration::from_std(self.held_post_grace)
-                .unwrap_or(chrono::Duration::MAX),
-            lease: chrono::Duration::from_std(self.publish_lease)
-                .unwrap_or(chrono::Duration::seconds(60)),
-        }
-    }
-
-    /// How long events are kept to resume from.
-    pub fn event_retention(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.event_retention).unwrap_or(chrono::Duration::days(7))
-    }
-
     /// Whether the sandbox network is on.
     pub fn sandbox_enabled(&self) -> bool {
         match self.sandbox {

@@ -9,7 +9,7 @@ use super::{
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
-    reconnect::{bind_to_browser, services, user_error},
+    reconnect::{bind_to_browser, user_error},
     user_errors::UserError,
 };
 use crate::reconnect;
@@ -59,7 +59,7 @@ impl ConnectMutation {
             };
             let now = clock(ctx)?.now();
             let started = reconnect::connect::start_connect(
-                services(ctx)?,
+                super::context::app(ctx)?,
                 &viewer.subject,
                 input.network.into(),
                 organization_id,

@@ -1,4 +1,5 @@
-//! Per-request context: who is asking (loaded once, lazily) and the services resolvers use.
+//! Per-request context: who is asking (loaded once, lazily) and the application context
+//! resolvers call the use cases with.
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Mutex;
 
 use super::errors::{ApiError, ApiResult};
-use crate::{access::Subject, accounts, auth::Claims, clock::SharedClock, people};
+use crate::{access::Subject, accounts, app::App, auth::Claims, clock::SharedClock, people};
 
 /// The caller of one request (or of one subscription socket): the verified token's claims, or
 /// nobody.
@@ -108,29 +109,26 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     Ok(viewer)
 }
 
-/// A service the schema was built with; missing, it is our bug (INTERNAL), named in the log.
-pub fn service<'a, T: std::any::Any + Send + Sync>(ctx: &Context<'a>) -> ApiResult<&'a T> {
-    ctx.data::<T>().map_err(|_| {
-        ApiError::Internal(anyhow::anyhow!(
-            "no {} in the schema data",
-            std::any::type_name::<T>()
-        ))
+/// The application context the schema was built with; missing, it is our bug (INTERNAL).
+pub fn app<'a>(ctx: &Context<'a>) -> ApiResult<&'a App> {
+    ctx.data::<App>().map_err(|_| {
+        ApiError::Internal(anyhow::anyhow!("no application context in the schema data"))
     })
 }
 
 /// The database pool.
 pub fn database<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
-    service(ctx)
+    Ok(&app(ctx)?.db)
 }
 
 /// The clock.
 pub fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
-    service(ctx)
+    Ok(&app(ctx)?.clock)
 }
 
 /// Tells the event relay that this request committed events.
 pub fn events_committed(ctx: &Context<'_>) {
-    if let Ok(bus) = ctx.data::<crate::events::EventBus>() {
-        bus.wake();
+    if let Ok(app) = app(ctx) {
+        app.bus.wake();
     }
 }

@@ -79,16 +79,16 @@ fn is_limit_error(message: &str) -> bool {
 /// before any resolver runs; an empty bucket answers `RATE_LIMITED` with `retryAfter` (seconds),
 /// which HTTP turns into 429.
 fn charge(ctx: &ExtensionContext<'_>, complexity: usize) -> Result<(), Vec<ServerError>> {
-    let (Some(limiter), Some(clock), Some(key)) = (
-        ctx.data_opt::<Arc<crate::ratelimit::RateLimiter>>(),
-        ctx.data_opt::<crate::clock::SharedClock>(),
+    // No context (the SDL's schema) or no caller (an in-process call): nothing to charge.
+    let (Some(app), Some(key)) = (
+        ctx.data_opt::<crate::app::App>(),
         ctx.data_opt::<super::context::RequestAuth>()
             .and_then(super::context::RequestAuth::rate_key),
     ) else {
         return Ok(());
     };
-    limiter
-        .charge(&key, complexity, clock.now())
+    app.rate_limiter
+        .charge(&key, complexity, app.now())
         .map_err(|wait| {
             mark(ctx);
             let seconds = wait.num_seconds() + i64::from(wait.subsec_nanos() > 0);

@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::{
     accounts::{DisconnectReason, SocialAccount},
-    context::{clock, database, service, viewer},
+    context::{app, clock, database, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -189,10 +189,6 @@ fn event_stream(
     )
 }
 
-/// How long events are kept to resume from (`RELINK_EVENT_RETENTION`).
-#[derive(Clone, Copy, Debug)]
-pub struct EventRetention(pub chrono::Duration);
-
 /// `after` names an event older than the retention window: reload, then subscribe from now.
 fn cursor_expired() -> async_graphql::Error {
     use async_graphql::ErrorExtensions as _;
@@ -232,7 +228,7 @@ impl Subscription {
             None => None,
         };
         let db = gql(database(ctx))?.clone();
-        let bus = gql(service::<EventBus>(ctx))?.clone();
+        let bus = gql(app(ctx))?.bus.clone();
         let start = match after {
             Some(id) => {
                 let after = id.parse::<i64>().map_err(|_| {
@@ -240,7 +236,7 @@ impl Subscription {
                         "`after` is not an event id".to_owned(),
                     ))
                 })?;
-                let retention = gql(service::<EventRetention>(ctx))?.0;
+                let retention = gql(app(ctx))?.settings.event_retention;
                 let now = gql(clock(ctx))?.now();
                 if !crate::events::cursor_is_fresh(&db, after, now, retention)
                     .await
@@ -276,7 +272,7 @@ impl Subscription {
         let viewer = gql(viewer(ctx).await)?;
         let db = gql(database(ctx))?.clone();
         let clock: SharedClock = gql(clock(ctx))?.clone();
-        let bus = gql(service::<EventBus>(ctx))?.clone();
+        let bus = gql(app(ctx))?.bus.clone();
         let user_id = viewer.user.id;
         let start = bus
             .published()

@@ -24,11 +24,8 @@ pub mod streams;
 pub mod user_errors;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
-use sea_orm::DatabaseConnection;
 
-use std::sync::Arc;
-
-use crate::{clock::SharedClock, crypto::TokenCipher, events::EventBus, networks::Networks};
+use crate::app::App;
 
 /// The query root, merged from one object per domain.
 #[derive(MergedObject, Default)]
@@ -56,65 +53,23 @@ pub struct Mutation(
 /// The schema type.
 pub type RelinkSchema = Schema<Query, Mutation, live::Subscription>;
 
-/// Limits applied to every request.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// Deepest accepted query.
-    pub max_depth: usize,
-    /// Highest accepted cost.
-    pub max_complexity: usize,
-    /// Refuse introspection and field suggestions.
-    pub no_introspection: bool,
-}
-
 /// The one schema builder: the server, the tests and `relink schema` all start here.
 pub fn schema_builder() -> SchemaBuilder<Query, Mutation, live::Subscription> {
     Schema::build(Query::default(), Mutation::default(), live::Subscription)
 }
 
-/// What resolvers reach through the schema data.
-pub struct Services {
-    /// The database pool.
-    pub db: DatabaseConnection,
-    /// The clock.
-    pub clock: SharedClock,
-    /// Seals tokens and verifiers at rest.
-    pub cipher: Arc<TokenCipher>,
-    /// The network adapters.
-    pub networks: Networks,
-    /// The event bus.
-    pub bus: EventBus,
-    /// Where emails go.
-    pub mailer: crate::mail::Mailer,
-    /// Where browsers reach this server (links in emails).
-    pub public_url: Arc<str>,
-    /// Held work settings (B4).
-    pub posts: crate::posts::Settings,
-    /// The per-user rate limit by query cost.
-    pub rate_limiter: Arc<crate::ratelimit::RateLimiter>,
-    /// How long events are kept to resume from.
-    pub event_retention: live::EventRetention,
-}
-
-/// The schema the server runs, with its services and limits.
-pub fn build_schema(services: Services, limits: Limits) -> RelinkSchema {
+/// The schema the server runs: the context as its one piece of data, and the configured limits
+/// on depth, cost and introspection.
+pub fn build_schema(app: App) -> RelinkSchema {
+    let config = app.config.clone();
     let mut builder = schema_builder()
-        .data(services.db)
-        .data(services.clock)
-        .data(services.cipher)
-        .data(services.networks)
-        .data(services.bus)
-        .data(services.mailer)
-        .data(services.public_url)
-        .data(services.posts)
-        .data(services.rate_limiter)
-        .data(services.event_retention)
+        .data(app)
         .extension(limits::ErrorCodes)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
         .limit_recursive_depth(32)
         .limit_directives(8);
-    if limits.no_introspection {
+    if config.no_introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()

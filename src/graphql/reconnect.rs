@@ -6,17 +6,13 @@ use chrono::{DateTime, Utc};
 use super::{
     accounts::SocialAccount,
     automations::AutomationRule,
-    context::{clock, database, events_committed, service, viewer},
+    context::{app, clock, events_committed, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
     user_errors::{UserError, UserErrorCode},
 };
-use crate::{
-    crypto::TokenCipher,
-    networks::Networks,
-    reconnect::{self, Finisher, FlowError, Services, finish::Answer, rules::Refusal},
-};
+use crate::reconnect::{self, Finisher, FlowError, finish::Answer, rules::Refusal};
 
 /// Which account to reconnect.
 #[derive(InputObject)]
@@ -66,20 +62,10 @@ pub struct CompleteReconnectPayload {
     pub user_errors: Vec<UserError>,
 }
 
-/// The flow's services from the schema data.
-pub(super) fn services<'a>(ctx: &Context<'a>) -> ApiResult<Services<'a>> {
-    Ok(Services {
-        db: database(ctx)?,
-        cipher: service::<std::sync::Arc<TokenCipher>>(ctx)?,
-        networks: service::<Networks>(ctx)?,
-        posts: *service::<crate::posts::Settings>(ctx)?,
-    })
-}
-
 /// Sets the `relink_flow` cookie on the HTTP response of a started sign-in, so the OAuth callback
 /// completes it only in this browser (`Secure` when the public URL is https).
 pub(super) fn bind_to_browser(ctx: &Context<'_>, flow: &crate::config::Secret) -> ApiResult<()> {
-    let secure = service::<std::sync::Arc<str>>(ctx)?.starts_with("https://");
+    let secure = app(ctx)?.public_url.starts_with("https://");
     ctx.append_http_header("set-cookie", reconnect::flow_set_cookie(flow, secure));
     Ok(())
 }
@@ -165,8 +151,7 @@ impl ReconnectMutation {
             let account = ids::decode_as(Kind::SocialAccount, &input.social_account_id)
                 .ok_or(ApiError::NotFound)?;
             let now = clock(ctx)?.now();
-            match reconnect::start::start_reconnect(services(ctx)?, &viewer.subject, account, now)
-                .await
+            match reconnect::start::start_reconnect(app(ctx)?, &viewer.subject, account, now).await
             {
                 Ok(started) => Ok(StartReconnectPayload {
                     authorize_url: {
@@ -201,7 +186,7 @@ impl ReconnectMutation {
             let viewer = viewer(ctx).await?;
             let now = clock(ctx)?.now();
             let finished = reconnect::finish::complete(
-                services(ctx)?,
+                app(ctx)?,
                 None,
                 &input.state,
                 Answer::Code(&input.code),

@@ -4,15 +4,12 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
     accounts::account_for_viewer,
-    context::{clock, database, events_committed, service, viewer},
+    context::{app, clock, database, events_committed, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     people::User,
 };
-use crate::{
-    mail::Mailer,
-    notices::{self, email::RequestError},
-};
+use crate::notices::{self, email::RequestError};
 
 /// Which account to ask about.
 #[derive(InputObject)]
@@ -51,8 +48,8 @@ impl RequestMutation {
             let account = account_for_viewer(ctx, &input.social_account_id).await?.0;
             let asked = notices::email::request_reconnect(
                 database(ctx)?,
-                service::<Mailer>(ctx)?,
-                service::<std::sync::Arc<str>>(ctx)?,
+                &app(ctx)?.mailer,
+                &app(ctx)?.public_url,
                 &viewer.user,
                 &account,
                 input.message.as_deref(),

@@ -10,17 +10,13 @@ use tokio::sync::OnceCell;
 
 use super::{
     accounts::SocialAccount,
-    context::{database, service, viewer},
+    context::{app, database, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
     loaders::{LoginKey, load},
 };
-use crate::{
-    accounts,
-    crypto::TokenCipher,
-    networks::{FeedItem, Networks},
-};
+use crate::{accounts, networks::FeedItem};
 
 /// What a stream shows.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -116,11 +112,12 @@ impl Stream {
                 let login: social_logins::Model = load(ctx, LoginKey(self.account.social_login_id))
                     .await?
                     .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("account without login")))?;
-                let token = service::<Arc<TokenCipher>>(ctx)?
+                let token = app(ctx)?
+                    .cipher
                     .access_token(&login)
                     .map_err(|error| ApiError::Internal(error.into()))?;
                 let (Some(token), Some(adapter)) =
-                    (token, service::<Networks>(ctx)?.get(self.account.network))
+                    (token, app(ctx)?.networks.get(self.account.network))
                 else {
                     return Ok(None);
                 };

@@ -7,7 +7,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::AppState;
+use crate::app::App;
 use crate::{
     auth::AuthError,
     graphql::{context::RequestAuth, errors::code},
@@ -24,7 +24,7 @@ pub fn error_response(status: StatusCode, error_code: &str, message: &str) -> Re
 }
 
 /// Reads `Authorization: Bearer …`: no header is an anonymous request; a bad token is refused.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth, AuthError> {
+pub fn authenticate(app: &App, headers: &HeaderMap) -> Result<RequestAuth, AuthError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(RequestAuth::anonymous());
     };
@@ -37,9 +37,8 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<RequestAuth
         })
         .map(str::trim)
         .ok_or(AuthError::Invalid("not a bearer token".to_owned()))?;
-    state
-        .keys
-        .verify(token, state.clock.now())
+    app.keys
+        .verify(token, app.clock.now())
         .map(RequestAuth::signed_in)
 }
 

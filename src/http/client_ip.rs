@@ -9,18 +9,18 @@ use axum::{
     http::{HeaderMap, request::Parts},
 };
 
-use super::AppState;
+use super::HttpState;
 
 /// The client's address, as an extractor.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
+impl FromRequestParts<HttpState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &HttpState,
     ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
@@ -29,7 +29,7 @@ impl FromRequestParts<AppState> for ClientIp {
         Ok(Self(resolve(
             peer.unwrap_or(IpAddr::from([0, 0, 0, 0])),
             &parts.headers,
-            &state.config.trusted_proxies,
+            &state.app.config.trusted_proxies,
         )))
     }
 }

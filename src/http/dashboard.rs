@@ -16,7 +16,7 @@ use entity::enums::OrgRole;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use crate::app::App;
 
 /// The demo's organization: its users may get a token from the page.
 const DEMO_DOMAIN: &str = "@northwind.example";
@@ -69,8 +69,8 @@ pub async fn file(Path(path): Path<String>) -> Response {
     }
 }
 
-fn demo_mode(state: &AppState) -> bool {
-    !state.config.no_demo && state.config.sandbox_enabled() && state.keys.can_issue()
+fn demo_mode(app: &App) -> bool {
+    !app.config.no_demo && app.config.sandbox_enabled() && app.keys.can_issue()
 }
 
 fn role_label(role: OrgRole) -> &'static str {
@@ -82,11 +82,11 @@ fn role_label(role: OrgRole) -> &'static str {
 }
 
 /// `GET /dashboard/demo-users`: the demo organization's users, to sign in with one click.
-pub async fn demo_users(State(state): State<AppState>) -> Response {
-    if !demo_mode(&state) {
+pub async fn demo_users(State(app): State<App>) -> Response {
+    if !demo_mode(&app) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let Ok(people) = crate::people::repo::users_of_domain(&state.db, DEMO_DOMAIN).await else {
+    let Ok(people) = crate::people::repo::users_of_domain(&app.db, DEMO_DOMAIN).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let users: Vec<_> = people
@@ -106,20 +106,17 @@ pub struct DemoSignIn {
 }
 
 /// `POST /dashboard/demo-token`: a 12-hour dashboard token for a demo user.
-pub async fn demo_token(
-    State(state): State<AppState>,
-    Json(sign_in): Json<DemoSignIn>,
-) -> Response {
-    if !demo_mode(&state) || !sign_in.email.ends_with(DEMO_DOMAIN) {
+pub async fn demo_token(State(app): State<App>, Json(sign_in): Json<DemoSignIn>) -> Response {
+    if !demo_mode(&app) || !sign_in.email.ends_with(DEMO_DOMAIN) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let user = crate::people::repo::user_by_email(&state.db, &sign_in.email).await;
+    let user = crate::people::repo::user_by_email(&app.db, &sign_in.email).await;
     let Ok(Some(user)) = user else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match state.keys.issue(
+    match app.keys.issue(
         &user.external_subject,
-        state.clock.now(),
+        app.clock.now(),
         chrono::Duration::hours(12),
     ) {
         Ok(token) => {

@@ -18,7 +18,7 @@ use axum::{
 use serde_json::json;
 
 use super::{
-    AppState,
+    HttpState,
     answer::{authenticate, error_response, unauthenticated},
     client_ip::ClientIp,
 };
@@ -101,7 +101,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// `POST /graphql`.
 pub async fn post(
-    State(state): State<AppState>,
+    State(state): State<HttpState>,
     ClientIp(client): ClientIp,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -111,7 +111,7 @@ pub async fn post(
 }
 
 async fn post_as(
-    state: &AppState,
+    state: &HttpState,
     client: std::net::IpAddr,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -132,7 +132,7 @@ async fn post_as(
                 code::BAD_REQUEST,
                 &format!(
                     "The request body is larger than {} bytes.",
-                    state.config.body_limit_bytes
+                    state.app.config.body_limit_bytes
                 ),
             );
         }
@@ -194,8 +194,8 @@ pub struct GetParams {
 }
 
 /// `GET /graphql?query=…` (queries only; the router sends WebSocket upgrades elsewhere).
-pub async fn get(State(state): State<AppState>, request: Request) -> Response {
-    let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
+pub async fn get(State(state): State<HttpState>, request: Request) -> Response {
+    let client = super::client_ip::of_request(&request, &state.app.config.trusted_proxies);
     let (mut parts, _body) = request.into_parts();
     let headers = parts.headers.clone();
     let media = Media::negotiate(&headers);
@@ -206,7 +206,7 @@ pub async fn get(State(state): State<AppState>, request: Request) -> Response {
 }
 
 async fn get_as(
-    state: &AppState,
+    state: &HttpState,
     client: std::net::IpAddr,
     parts: &mut axum::http::request::Parts,
     headers: &HeaderMap,
@@ -278,26 +278,29 @@ fn rate_limited(response: &async_graphql::Response) -> Option<u64> {
 }
 
 async fn execute(
-    state: &AppState,
+    state: &HttpState,
     headers: &HeaderMap,
     client: std::net::IpAddr,
     request: GqlRequest,
     media: Media,
 ) -> Response {
-    let auth = match authenticate(state, headers) {
+    let auth = match authenticate(&state.app, headers) {
         Ok(auth) => auth.from_client(client),
         Err(error) => return unauthenticated(&error),
     };
     let rejected = RejectedBeforeExecution::default();
     let request = request
         .data(auth)
-        .data(loaders::for_request(state.db.clone()))
+        .data(loaders::for_request(state.app.db.clone()))
         .data(crate::graphql::streams::FeedCache::default())
         .data(rejected.clone());
-    let outcome =
-        tokio::time::timeout(state.config.request_timeout, state.schema.execute(request)).await;
+    let outcome = tokio::time::timeout(
+        state.app.config.request_timeout,
+        state.schema.execute(request),
+    )
+    .await;
     let Ok(response) = outcome else {
-        tracing::warn!(timeout = ?state.config.request_timeout, "GraphQL request timed out");
+        tracing::warn!(timeout = ?state.app.config.request_timeout, "GraphQL request timed out");
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             code::TIMEOUT,

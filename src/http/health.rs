@@ -3,7 +3,7 @@
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
 
-use super::AppState;
+use crate::app::App;
 use crate::db;
 
 /// `GET /health_check`: the process is up.
@@ -12,9 +12,9 @@ pub async fn health_check() -> impl IntoResponse {
 }
 
 /// `GET /ready`: the database answers and every migration is applied.
-pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    let database = db::answers(&state.db).await;
-    let migrated = database && db::migrations_applied(&state.db).await.unwrap_or(false);
+pub async fn ready(State(app): State<App>) -> impl IntoResponse {
+    let database = db::answers(&app.db).await;
+    let migrated = database && db::migrations_applied(&app.db).await.unwrap_or(false);
     let status = if database && migrated {
         StatusCode::OK
     } else {

@@ -6,19 +6,19 @@ use std::fmt::Write as _;
 use axum::{extract::State, http::header, response::IntoResponse};
 use entity::enums::Health;
 
-use super::AppState;
+use crate::app::App;
 
 /// The metrics listener's routes: `/metrics`, nothing else.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(app: App) -> axum::Router {
     axum::Router::new()
         .route("/metrics", axum::routing::get(metrics))
-        .with_state(state)
+        .with_state(app)
 }
 
 /// The metrics page.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
     let mut out = String::new();
-    let by_health = crate::accounts::repo::count_by_health(&state.db, None).await;
+    let by_health = crate::accounts::repo::count_by_health(&app.db, None).await;
     let _ = writeln!(
         out,
         "# HELP relink_accounts Social accounts by connection health.\n# TYPE relink_accounts gauge"
@@ -40,14 +40,14 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         }
         Err(error) => tracing::warn!(%error, "metrics: cannot count accounts"),
     }
-    let meters = &state.meters;
+    let meters = &app.meters;
     let (emails_sent, emails_failed) = meters.emails();
     let lines = [
         (
             "relink_events_published_total",
             "counter",
             "Events the relay broadcast since start.",
-            state.bus.sent() as i64,
+            app.bus.sent() as i64,
         ),
         (
             "relink_subscription_sockets",
@@ -89,7 +89,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "relink_sql_statements_total",
             "counter",
             "SQL statements run since start.",
-            state.statements.get() as i64,
+            app.statements.get() as i64,
         ),
     ];
     for (name, kind, help, value) in lines {

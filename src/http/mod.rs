@@ -12,59 +12,43 @@ pub mod socket;
 pub mod subscriptions;
 pub mod webhooks;
 
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, MatchedPath, Request},
+    extract::{DefaultBodyLimit, FromRef, MatchedPath, Request},
     middleware::{self, Next},
     response::Response,
     routing::get,
 };
-use sea_orm::DatabaseConnection;
 use tracing::Instrument as _;
 
-use crate::{
-    auth::TokenKeys, clock::SharedClock, config::Config, db::StatementCounter,
-    graphql::RelinkSchema,
-};
+use crate::{app::App, graphql::RelinkSchema};
 
-/// What every handler can reach.
+/// What the HTTP edge holds: the application context, and the pieces only a transport has
+/// (the schema, the socket slots, the shutdown signal). Handlers that need the context alone
+/// extract `State<App>` (axum's `FromRef`).
 #[derive(Clone)]
-pub struct AppState {
-    /// Settings.
-    pub config: Arc<Config>,
-    /// The database pool.
-    pub db: DatabaseConnection,
-    /// The GraphQL schema, with its services and limits.
+pub struct HttpState {
+    /// The application context.
+    pub app: App,
+    /// The GraphQL schema, with the context and limits.
     pub schema: RelinkSchema,
-    /// Dashboard token keys.
-    pub keys: Arc<TokenKeys>,
-    /// The clock.
-    pub clock: SharedClock,
-    /// SQL statements run so far.
-    pub statements: StatementCounter,
-    /// Where browsers and networks reach this server, without a trailing slash.
-    pub public_url: Arc<str>,
-    /// Seals tokens at rest.
-    pub cipher: Arc<crate::crypto::TokenCipher>,
-    /// The network adapters.
-    pub networks: crate::networks::Networks,
-    /// The event bus (outbox relay).
-    pub bus: crate::events::EventBus,
-    /// Counters of the HTTP layer.
-    pub meters: crate::metrics::Meters,
-    /// The one outbound HTTP client: no redirects, timeouts (STYLE 12).
-    pub http_client: reqwest::Client,
     /// Open subscription sockets per user (the cap).
     pub sockets: socket::SocketSlots,
     /// Turns true when the server begins to shut down: sockets close with 1001.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
+impl FromRef<HttpState> for App {
+    fn from_ref(state: &HttpState) -> Self {
+        state.app.clone()
+    }
+}
+
 /// All routes; `sandbox`, the built-in sandbox network's routes when it is on, is mounted at
 /// `/sandbox` (it has state of its own).
-pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
+pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_or_socket).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
@@ -81,7 +65,7 @@ pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
         )
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
-    if !state.config.no_playground {
+    if !state.app.config.no_playground {
         router = router
             .route("/", get(playground::page))
             .route("/graphiql/{file}", get(playground::file));
@@ -90,14 +74,14 @@ pub fn router(state: AppState, sandbox: Option<Router>) -> Router {
         router = router.nest_service("/sandbox", sandbox);
     }
     router
-        .layer(DefaultBodyLimit::max(state.config.body_limit_bytes))
+        .layer(DefaultBodyLimit::max(state.app.config.body_limit_bytes))
         .layer(middleware::from_fn(trace_request))
         .with_state(state)
 }
 
 /// `GET /graphql`: a query, or the WebSocket upgrade of a subscription socket.
 async fn graphql_or_socket(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::State(state): axum::extract::State<HttpState>,
     request: Request,
 ) -> Response {
     if subscriptions::is_upgrade(request.headers()) {

@@ -8,10 +8,10 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::AppState;
 use crate::{
+    app::App,
     networks,
-    reconnect::{self, Finisher, FlowError, Services, finish::Answer},
+    reconnect::{self, Finisher, FlowError, finish::Answer},
 };
 
 /// The callback's query.
@@ -31,19 +31,13 @@ const MAX_PARAM_LEN: usize = 2_048;
 /// `state` and `code` in the URL fragment, where a signed-in dashboard finishes with
 /// `completeReconnect`, which requires the user who started it.
 pub async fn callback(
-    State(state): State<AppState>,
+    State(app): State<App>,
     Path(network): Path<String>,
     headers: HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Response {
     let Some(network) = networks::from_slug(&network) else {
         return StatusCode::NOT_FOUND.into_response();
-    };
-    let services = Services {
-        db: &state.db,
-        cipher: &state.cipher,
-        networks: &state.networks,
-        posts: state.config.posts(),
     };
     let answer = match (&params.code, &params.error) {
         (_, Some(error)) => Answer::Error(error),
@@ -56,15 +50,15 @@ pub async fn callback(
         .filter_map(|value| value.to_str().ok())
         .find_map(reconnect::flow_from_cookies);
     let outcome = reconnect::finish::complete(
-        services,
+        &app,
         Some(network),
         params.state.as_deref().unwrap_or_default(),
         answer,
         Finisher::Browser(flow),
-        state.clock.now(),
+        app.clock.now(),
     )
     .await;
-    state.bus.wake();
+    app.bus.wake();
     let result = match outcome {
         Ok(outcome) => {
             // B4: what the reconnect released, so the page can say it.
@@ -92,11 +86,7 @@ pub async fn callback(
         },
     };
     // The target is fixed: our own dashboard path, never a URL from the request (no open redirect).
-    let location = format!(
-        "{}{}?{result}",
-        state.public_url,
-        crate::notices::REAUTH_PATH
-    );
+    let location = format!("{}{}?{result}", app.public_url, crate::notices::REAUTH_PATH);
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(&location) {

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse as _, Response},
 };
 
-use super::{AppState, answer::error_response};
+use super::{HttpState, answer::error_response};
 use crate::graphql::errors::code;
 
 /// Whether the request asks to switch to WebSocket.
@@ -21,16 +21,17 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 
 /// Whether a browser page of `origin` may open a socket: the public URL's origin or one listed in
 /// `RELINK_ALLOWED_ORIGINS` (a page elsewhere must not ride on a user's session, CSWSH).
-pub fn origin_allowed(state: &AppState, origin: Option<&str>) -> bool {
+pub fn origin_allowed(state: &HttpState, origin: Option<&str>) -> bool {
     let Some(origin) = origin else { return true };
     let origin = origin.trim_end_matches('/');
-    let public = state.public_url.as_ref();
+    let public = state.app.public_url.as_ref();
     // The origin of the public URL: scheme, host and port, without a path.
     let public_origin = public.split_once("://").map_or(public, |(scheme, rest)| {
         &public[..scheme.len() + 3 + rest.find('/').unwrap_or(rest.len())]
     });
     public_origin == origin
         || state
+            .app
             .config
             .allowed_origins
             .iter()
@@ -38,7 +39,7 @@ pub fn origin_allowed(state: &AppState, origin: Option<&str>) -> bool {
 }
 
 /// Upgrades to a GraphQL WebSocket whose `connection_init` must carry a valid dashboard token.
-pub async fn upgrade(state: AppState, request: Request) -> Response {
+pub async fn upgrade(state: HttpState, request: Request) -> Response {
     let origin = request
         .headers()
         .get(header::ORIGIN)
@@ -63,10 +64,10 @@ pub async fn upgrade(state: AppState, request: Request) -> Response {
     }
     // Sockets that have not signed in yet are capped per client: they cost memory and a task
     // before anyone is known.
-    let client = super::client_ip::of_request(&request, &state.config.trusted_proxies);
+    let client = super::client_ip::of_request(&request, &state.app.config.trusted_proxies);
     let Some(unidentified) = state.sockets.acquire(
         &format!("ip:{client}"),
-        state.config.ws_max_anonymous_sockets,
+        state.app.config.ws_max_anonymous_sockets,
     ) else {
         tracing::warn!(%client, "subscription socket refused: too many not signed in from one client");
         return error_response(

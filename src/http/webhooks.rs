@@ -11,7 +11,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use crate::app::App;
 use crate::{
     accounts::deauthorize::{self, Refused},
     networks::{self, signed_request},
@@ -25,12 +25,11 @@ pub struct DeauthorizeForm {
 
 /// Verifies the signature with the network app's secret and disconnects that identity's logins.
 pub async fn deauthorize(
-    State(state): State<AppState>,
+    State(app): State<App>,
     Path(network): Path<String>,
     Form(form): Form<DeauthorizeForm>,
 ) -> Response {
-    let Some(adapter) =
-        networks::from_slug(&network).and_then(|network| state.networks.get(network))
+    let Some(adapter) = networks::from_slug(&network).and_then(|network| app.networks.get(network))
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -48,17 +47,17 @@ pub async fn deauthorize(
     let signature_hash =
         crate::reconnect::state_hash(signed_request::signature(&form.signed_request));
     let changed = deauthorize::deauthorize(
-        &state.db,
+        &app.db,
         adapter.network(),
         &payload.user_id,
         payload.issued_at,
         signature_hash,
-        state.clock.now(),
+        app.clock.now(),
     )
     .await;
     match changed {
         Ok(changed) => {
-            state.bus.wake();
+            app.bus.wake();
             (
                 StatusCode::OK,
                 Json(json!({ "disconnected": changed.len() })),

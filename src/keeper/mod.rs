@@ -15,20 +15,14 @@ use entity::{
     enums::{DisconnectReason, Health},
     social_accounts, social_logins,
 };
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Set,
-};
+use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 use tokio::sync::Mutex;
 
 use crate::{
     accounts::{disconnect, status::record_account_change},
-    clock::{SharedClock, after, before},
-    crypto::TokenCipher,
+    app::App,
+    clock::{after, before},
     db,
-    events::EventBus,
-    metrics::Meters,
-    networks::Networks,
 };
 
 /// What taking a login's lease found.
@@ -45,29 +39,10 @@ enum Leased<T> {
     Held(Box<social_logins::Model>),
 }
 
-/// Settings of the keeper.
-#[derive(Clone, Copy, Debug)]
-pub struct Settings {
-    /// Refresh this long before expiry.
-    pub refresh_margin: Duration,
-    /// Warn this long before a token that cannot be refreshed runs out.
-    pub expiry_warning: Duration,
-    /// How long one refresh may hold its lease.
-    pub lease: Duration,
-    /// Probe a token that carries no expiry when it was last seen working this long ago.
-    pub probe_interval: Duration,
-}
-
 /// The keeper of one process.
 #[derive(Clone)]
 pub struct Keeper {
-    db: DatabaseConnection,
-    cipher: Arc<TokenCipher>,
-    networks: Networks,
-    bus: EventBus,
-    clock: SharedClock,
-    settings: Settings,
-    meters: Meters,
+    app: App,
     locks: Arc<Mutex<HashMap<i64, Arc<Mutex<()>>>>>,
 }
 
@@ -78,24 +53,10 @@ pub fn backoff(failures: i32) -> Duration {
 }
 
 impl Keeper {
-    /// A keeper over these services.
-    pub fn new(
-        db: DatabaseConnection,
-        cipher: Arc<TokenCipher>,
-        networks: Networks,
-        bus: EventBus,
-        clock: SharedClock,
-        settings: Settings,
-        meters: Meters,
-    ) -> Self {
+    /// A keeper over the context.
+    pub fn new(app: App) -> Self {
         Self {
-            db,
-            cipher,
-            networks,
-            bus,
-            clock,
-            settings,
-            meters,
+            app,
             locks: Arc::default(),
         }
     }
@@ -115,7 +76,7 @@ impl Keeper {
         early: impl Fn(&social_logins::Model) -> Option<T>,
     ) -> anyhow::Result<Leased<T>> {
         let Some(login) = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
+            .one(&self.app.db)
             .await?
         else {
             return Ok(Leased::NotFound);
@@ -126,16 +87,23 @@ impl Keeper {
         if login.next_refresh_at.is_some_and(|at| at > now) {
             return Ok(Leased::BackingOff);
         }
-        if !repo::take_lease(&self.db, login.id, now, after(now, self.settings.lease)).await? {
+        if !repo::take_lease(
+            &self.app.db,
+            login.id,
+            now,
+            after(now, self.app.settings.keeper.lease),
+        )
+        .await?
+        {
             return Ok(Leased::Busy);
         }
         let again = social_logins::Entity::find_by_id(login_id)
-            .one(&self.db)
+            .one(&self.app.db)
             .await?;
         match again.map(|login| (early(&login), login)) {
             Some((None, login)) => Ok(Leased::Held(Box::new(login))),
             Some((Some(outcome), _)) => {
-                repo::release_lease(&self.db, login_id).await?;
+                repo::release_lease(&self.app.db, login_id).await?;
                 Ok(Leased::Early(outcome))
             }
             None => Ok(Leased::NotFound),
@@ -145,20 +113,22 @@ impl Keeper {
     /// One pass: refresh what is due, warn about what will run out, disconnect what has, probe
     /// tokens without expiry that were not seen working lately.
     pub async fn run_once(&self) -> anyhow::Result<()> {
-        let now = self.clock.now();
+        let now = self.app.clock.now();
         let horizon = after(
             now,
-            self.settings
+            self.app
+                .settings
+                .keeper
                 .expiry_warning
-                .max(self.settings.refresh_margin),
+                .max(self.app.settings.keeper.refresh_margin),
         );
-        for login in repo::expiring_before(&self.db, horizon).await? {
+        for login in repo::expiring_before(&self.app.db, horizon).await? {
             let refreshable = login.refresh_token_enc.is_some();
             if refreshable && self.due(&login, now) {
                 self.refresh_login(login.id).await?;
             } else if !refreshable && login.token_expires_at.is_some_and(|at| at <= now) {
                 disconnect::disconnect_login(
-                    &self.db,
+                    &self.app.db,
                     login.id,
                     DisconnectReason::TokenExpired,
                     None,
@@ -166,17 +136,20 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.bus.wake();
+                self.app.bus.wake();
             } else if !refreshable {
                 self.warn_expiring(&login, now).await?;
             }
         }
-        for login in
-            repo::unchecked_since(&self.db, before(now, self.settings.probe_interval)).await?
+        for login in repo::unchecked_since(
+            &self.app.db,
+            before(now, self.app.settings.keeper.probe_interval),
+        )
+        .await?
         {
             self.probe_login(login.id).await?;
         }
-        self.meters.keeper_pass();
+        self.app.meters.keeper_pass();
         Ok(())
     }
 
@@ -187,7 +160,7 @@ impl Keeper {
         login: &social_logins::Model,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let txn = db::begin_write(&self.db).await?;
+        let txn = db::begin_write(&self.app.db).await?;
         let accounts = social_accounts::Entity::find()
             .filter(social_accounts::Column::SocialLoginId.eq(login.id))
             .filter(social_accounts::Column::Health.eq(Health::Connected))
@@ -206,7 +179,7 @@ impl Keeper {
         }
         txn.commit().await?;
         if !accounts.is_empty() {
-            self.bus.wake();
+            self.app.bus.wake();
         }
         Ok(())
     }

@@ -33,7 +33,7 @@ impl Keeper {
             && login.token_expires_at.is_none()
             && login
                 .checked_at
-                .is_none_or(|at| at <= before(now, self.settings.probe_interval))
+                .is_none_or(|at| at <= before(now, self.app.settings.keeper.probe_interval))
     }
 
     /// Probes one login whose token carries no expiry (Facebook page tokens, for one): asks the
@@ -41,14 +41,14 @@ impl Keeper {
     /// without a deauthorize callback. Single flight like a refresh: the same lock and lease.
     pub async fn probe_login(&self, login_id: i64) -> anyhow::Result<Probe> {
         let outcome = self.probe_login_once(login_id).await?;
-        self.meters.probe(outcome as usize);
+        self.app.meters.probe(outcome as usize);
         Ok(outcome)
     }
 
     async fn probe_login_once(&self, login_id: i64) -> anyhow::Result<Probe> {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
-        let now = self.clock.now();
+        let now = self.app.clock.now();
         let login = match self
             .lease(login_id, now, |login| {
                 (!self.probe_due(login, now)).then_some(Probe::NotDue)
@@ -62,21 +62,21 @@ impl Keeper {
             Leased::Busy => return Ok(Probe::Busy),
         };
         let (Some(access_token), Some(adapter)) = (
-            self.cipher.access_token(&login)?,
-            self.networks.get(login.network),
+            self.app.cipher.access_token(&login)?,
+            self.app.networks.get(login.network),
         ) else {
-            repo::release_lease(&self.db, login.id).await?;
+            repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Probe::Deferred);
         };
         match adapter.identity(&access_token).await {
             Ok(_) => {
-                repo::checked(&self.db, login.id, now).await?;
+                repo::checked(&self.app.db, login.id, now).await?;
                 Ok(Probe::Working)
             }
             Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
-                repo::release_lease(&self.db, login.id).await?;
+                repo::release_lease(&self.app.db, login.id).await?;
                 disconnect::disconnect_login(
-                    &self.db,
+                    &self.app.db,
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
@@ -84,13 +84,13 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.bus.wake();
+                self.app.bus.wake();
                 Ok(Probe::Disconnected)
             }
             Err(error) => {
                 tracing::warn!(login.id = login.id, %error, "token probe failed for now; backing off");
                 repo::defer(
-                    &self.db,
+                    &self.app.db,
                     &login,
                     after(now, backoff(login.refresh_failures)),
                 )

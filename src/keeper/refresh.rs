@@ -33,7 +33,7 @@ impl Keeper {
     /// Whether a person's sign-in wrote `read` since it was read (its tokens replaced ours).
     async fn superseded(&self, read: &social_logins::Model) -> anyhow::Result<bool> {
         Ok(social_logins::Entity::find_by_id(read.id)
-            .one(&self.db)
+            .one(&self.app.db)
             .await?
             .is_some_and(|now| {
                 now.version != read.version && now.status == entity::enums::LoginStatus::Connected
@@ -43,7 +43,7 @@ impl Keeper {
     pub(super) fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
         login
             .token_expires_at
-            .is_some_and(|at| at <= after(now, self.settings.refresh_margin))
+            .is_some_and(|at| at <= after(now, self.app.settings.keeper.refresh_margin))
     }
 
     /// Refreshes one login if it is due: one caller per process at a time, one process at a
@@ -51,14 +51,14 @@ impl Keeper {
     /// is not repeated.
     pub async fn refresh_login(&self, login_id: i64) -> anyhow::Result<Refresh> {
         let outcome = self.refresh_login_once(login_id).await?;
-        self.meters.refresh(outcome as usize);
+        self.app.meters.refresh(outcome as usize);
         Ok(outcome)
     }
 
     async fn refresh_login_once(&self, login_id: i64) -> anyhow::Result<Refresh> {
         let lock = self.lock_for(login_id).await;
         let _held = lock.lock().await;
-        let now = self.clock.now();
+        let now = self.app.clock.now();
         let login = match self
             .lease(login_id, now, |login| {
                 if login.status != entity::enums::LoginStatus::Connected || !self.due(login, now) {
@@ -77,24 +77,31 @@ impl Keeper {
             Leased::BackingOff => return Ok(Refresh::Deferred),
             Leased::Busy => return Ok(Refresh::Busy),
         };
-        let Some(refresh_token) = self.cipher.refresh_token(&login)? else {
-            repo::release_lease(&self.db, login.id).await?;
+        let Some(refresh_token) = self.app.cipher.refresh_token(&login)? else {
+            repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Refresh::NotRefreshable);
         };
-        let Some(adapter) = self.networks.get(login.network) else {
-            repo::release_lease(&self.db, login.id).await?;
+        let Some(adapter) = self.app.networks.get(login.network) else {
+            repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Refresh::Deferred);
         };
         match adapter.refresh(&refresh_token).await {
             Ok(tokens) => {
-                let txn = db::begin_write(&self.db).await?;
-                if !reconnect::repo::store_tokens(&txn, &self.cipher, &login, &tokens, None, now)
-                    .await?
+                let txn = db::begin_write(&self.app.db).await?;
+                if !reconnect::repo::store_tokens(
+                    &txn,
+                    &self.app.cipher,
+                    &login,
+                    &tokens,
+                    None,
+                    now,
+                )
+                .await?
                 {
                     // The login was written since it was read under the lease (a sign-in): its
                     // tokens are newer than ours. Ours are revoked rather than left valid.
                     drop(txn);
-                    repo::release_lease(&self.db, login.id).await?;
+                    repo::release_lease(&self.app.db, login.id).await?;
                     for token in std::iter::once(&tokens.access).chain(tokens.refresh.as_ref()) {
                         if let Err(error) = adapter.revoke(token).await {
                             tracing::warn!(login.id = login.id, %error, "could not revoke superseded tokens");
@@ -120,14 +127,14 @@ impl Keeper {
                 Ok(Refresh::Refreshed)
             }
             Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
-                repo::release_lease(&self.db, login.id).await?;
+                repo::release_lease(&self.app.db, login.id).await?;
                 let reason = if login.refresh_expires_at.is_some_and(|at| at <= now) {
                     DisconnectReason::TokenExpired
                 } else {
                     DisconnectReason::TokenRevoked
                 };
                 let changed = disconnect::disconnect_login(
-                    &self.db,
+                    &self.app.db,
                     login.id,
                     reason,
                     None,
@@ -135,7 +142,7 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.bus.wake();
+                self.app.bus.wake();
                 if changed.is_empty() && self.superseded(&login).await? {
                     return Ok(Refresh::Superseded);
                 }
@@ -145,13 +152,13 @@ impl Keeper {
                 // B1: a network that is down or slow never disconnects anyone.
                 tracing::warn!(login.id = login.id, %error, "refresh failed for now; backing off");
                 repo::defer(
-                    &self.db,
+                    &self.app.db,
                     &login,
                     after(now, backoff(login.refresh_failures)),
                 )
                 .await?;
                 audit::record(
-                    &self.db,
+                    &self.app.db,
                     audit::Entry {
                         organization_id: login.owner_organization_id,
                         actor_user_id: None,

@@ -282,30 +282,18 @@ pub async fn request_reconnect(
 /// The email worker of one process.
 #[derive(Clone)]
 pub struct Postman {
-    db: DatabaseConnection,
-    mailer: Mailer,
-    public_url: std::sync::Arc<str>,
-    clock: crate::clock::SharedClock,
+    app: crate::app::App,
 }
 
 impl Postman {
-    /// A postman over these services.
-    pub fn new(
-        db: DatabaseConnection,
-        mailer: Mailer,
-        public_url: std::sync::Arc<str>,
-        clock: crate::clock::SharedClock,
-    ) -> Self {
-        Self {
-            db,
-            mailer,
-            public_url,
-            clock,
-        }
+    /// A postman over the context.
+    pub fn new(app: crate::app::App) -> Self {
+        Self { app }
     }
 
     /// One pass.
     pub async fn run_once(&self) -> anyhow::Result<Sent> {
-        send_due(&self.db, &self.mailer, &self.public_url, self.clock.now()).await
+        let app = &self.app;
+        send_due(&app.db, &app.mailer, &app.public_url, app.now()).await
     }
 }

@@ -6,23 +6,12 @@ pub mod compose;
 pub mod publisher;
 pub mod repo;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::{enums::Health, enums::PostState, scheduled_posts};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, QueryFilter as _, QueryOrder as _,
     sea_query::Expr,
 };
-
-/// Settings of held work.
-#[derive(Clone, Copy, Debug)]
-pub struct Settings {
-    /// B4: a held post whose time passed more than this before the reconnect is not published
-    /// late; it waits for a person in `NEEDS_RESCHEDULE`.
-    pub grace: Duration,
-    /// How long one publish attempt may hold a post before another worker may retry it (with the
-    /// same idempotency key, so the network sees one post).
-    pub lease: Duration,
-}
 
 /// Whether an account in this health can publish: connected, or connected and expiring soon.
 /// Disconnected and limited (R18) accounts hold their posts.
@@ -59,7 +48,7 @@ pub async fn hold_account(
 pub async fn release_account(
     db: &impl ConnectionTrait,
     account_id: i64,
-    settings: Settings,
+    settings: crate::config::PostSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<scheduled_posts::Model>, DbErr> {
     let held = scheduled_posts::Entity::find()

@@ -5,21 +5,17 @@
 //! answers with the post it already has. Posts of accounts that cannot publish are held, never
 //! failed; an auth error from the network disconnects the login through the keeper's path.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use entity::{enums::DisconnectReason, scheduled_posts, social_accounts, social_logins};
-use sea_orm::{DatabaseConnection, EntityTrait as _};
+use sea_orm::EntityTrait as _;
 
-use super::{Settings, publishable, repo};
+use super::{publishable, repo};
 use crate::{
     accounts::{disconnect, status::record_account_event},
-    clock::SharedClock,
-    crypto::TokenCipher,
+    app::App,
     db,
-    events::EventBus,
     keeper::backoff,
-    networks::{NetworkError, Networks},
+    networks::NetworkError,
 };
 
 /// What one attempt at one post did.
@@ -42,32 +38,13 @@ pub enum Attempt {
 /// The publisher of one process.
 #[derive(Clone)]
 pub struct Publisher {
-    db: DatabaseConnection,
-    cipher: Arc<TokenCipher>,
-    networks: Networks,
-    bus: EventBus,
-    clock: SharedClock,
-    settings: Settings,
+    app: App,
 }
 
 impl Publisher {
-    /// A publisher over these services.
-    pub fn new(
-        db: DatabaseConnection,
-        cipher: Arc<TokenCipher>,
-        networks: Networks,
-        bus: EventBus,
-        clock: SharedClock,
-        settings: Settings,
-    ) -> Self {
-        Self {
-            db,
-            cipher,
-            networks,
-            bus,
-            clock,
-            settings,
-        }
+    /// A publisher over the context.
+    pub fn new(app: App) -> Self {
+        Self { app }
     }
 
     /// One pass: every due post, oldest scheduled time first (a released backlog goes out in
@@ -75,8 +52,8 @@ impl Publisher {
     pub async fn run_once(&self) -> anyhow::Result<Vec<(i64, Attempt)>> {
         let mut outcomes = Vec::new();
         loop {
-            let now = self.clock.now();
-            let due = repo::due(&self.db, now, 50).await?;
+            let now = self.app.clock.now();
+            let due = repo::due(&self.app.db, now, 50).await?;
             if due.is_empty() {
                 break;
             }
@@ -100,34 +77,34 @@ impl Publisher {
         now: DateTime<Utc>,
     ) -> anyhow::Result<Attempt> {
         if !repo::claim(
-            &self.db,
+            &self.app.db,
             post,
             now,
-            crate::clock::after(now, self.settings.lease),
+            crate::clock::after(now, self.app.settings.posts.lease),
         )
         .await?
         {
             return Ok(Attempt::Taken);
         }
         let account = social_accounts::Entity::find_by_id(post.social_account_id)
-            .one(&self.db)
+            .one(&self.app.db)
             .await?
             .ok_or_else(|| anyhow::anyhow!("post {} without its account", post.id))?;
         let login = social_logins::Entity::find_by_id(account.social_login_id)
-            .one(&self.db)
+            .one(&self.app.db)
             .await?
             .ok_or_else(|| anyhow::anyhow!("account {} without its login", account.id))?;
         let usable = match (
             publishable(account.health),
-            self.cipher.access_token(&login)?,
-            self.networks.get(account.network),
+            self.app.cipher.access_token(&login)?,
+            self.app.networks.get(account.network),
         ) {
             (true, Some(token), Some(adapter)) => Some((token, adapter)),
             _ => None,
         };
         let Some((token, adapter)) = usable else {
             // Cannot publish (or no token to publish with): hold it with its account's others.
-            let txn = db::begin_write(&self.db).await?;
+            let txn = db::begin_write(&self.app.db).await?;
             super::hold_account(&txn, account.id, now).await?;
             txn.commit().await?;
             return Ok(Attempt::Held);
@@ -142,8 +119,8 @@ impl Publisher {
             .await
         {
             Ok(external_id) => {
-                let now = self.clock.now();
-                let txn = db::begin_write(&self.db).await?;
+                let now = self.app.clock.now();
+                let txn = db::begin_write(&self.app.db).await?;
                 if repo::published(&txn, post.id, &external_id, now).await? == 1 {
                     record_account_event(
                         &txn,
@@ -157,13 +134,13 @@ impl Publisher {
                     .await?;
                 }
                 txn.commit().await?;
-                self.bus.wake();
+                self.app.bus.wake();
                 Ok(Attempt::Published)
             }
             Err(NetworkError::InvalidToken | NetworkError::Refused(_)) => {
                 // The keeper's path: the login and all its accounts, once; their posts are held.
                 disconnect::disconnect_login(
-                    &self.db,
+                    &self.app.db,
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
@@ -171,16 +148,16 @@ impl Publisher {
                     now,
                 )
                 .await?;
-                let txn = db::begin_write(&self.db).await?;
+                let txn = db::begin_write(&self.app.db).await?;
                 super::hold_account(&txn, account.id, now).await?;
                 txn.commit().await?;
-                self.bus.wake();
+                self.app.bus.wake();
                 Ok(Attempt::Disconnected)
             }
             Err(NetworkError::Unavailable(reason)) => {
                 tracing::warn!(post.id = post.id, %reason, "publishing failed for now; backing off");
                 repo::defer(
-                    &self.db,
+                    &self.app.db,
                     post.id,
                     crate::clock::after(now, backoff(post.attempts)),
                     now,
@@ -190,7 +167,7 @@ impl Publisher {
             }
             Err(NetworkError::Protocol(reason)) => {
                 tracing::warn!(post.id = post.id, %reason, "the network refused the post");
-                repo::failed(&self.db, post.id, &reason, now).await?;
+                repo::failed(&self.app.db, post.id, &reason, now).await?;
                 Ok(Attempt::Failed)
             }
         }

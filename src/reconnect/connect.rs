@@ -11,20 +11,22 @@ use entity::{
 };
 
 use super::{
-    FlowError, Outcome, Services, repo,
+    FlowError, Outcome, repo,
     rules::{self, Verdict},
     start::{self, Purpose, Started},
 };
 use crate::{
     access::{Owner, Subject},
-    accounts, audit, db,
+    accounts,
+    app::App,
+    audit, db,
     networks::{Asset, Identity, TokenSet},
 };
 
 /// Starts the sign-in that adds `network`'s accounts: to `organization_id` (its super admins and
 /// admins only; a non-member's or unknown id reads as not found), or to the user personally.
 pub async fn start_connect(
-    services: Services<'_>,
+    app: &App,
     subject: &Subject,
     network: Network,
     organization_id: Option<i64>,
@@ -39,7 +41,7 @@ pub async fn start_connect(
         }
     }
     start::begin(
-        services,
+        app,
         subject.user_id,
         Purpose {
             kind: super::attempts::Kind::Connect,
@@ -57,7 +59,7 @@ pub async fn start_connect(
 /// verdict. A refused asset is not added, and an account of another login that the identity may
 /// not run stays untouched on its own login.
 pub async fn apply_connect(
-    services: Services<'_>,
+    app: &App,
     attempt: &oauth_attempts::Model,
     tokens: &TokenSet,
     identity: &Identity,
@@ -69,7 +71,7 @@ pub async fn apply_connect(
     let owner = attempt
         .organization_id
         .map_or(Owner::User(user_id), Owner::Organization);
-    let txn = db::begin_write(services.db).await?;
+    let txn = db::begin_write(&app.db).await?;
     // Permission is checked again: the admin role may have been taken away since the start.
     if let Owner::Organization(org) = owner {
         let subject = accounts::repo::load_subject(&txn, user_id).await?;
@@ -83,8 +85,7 @@ pub async fn apply_connect(
         Some(login) => login,
         None => repo::insert_login(&txn, network, owner, identity, user_id, now).await?,
     };
-    let login =
-        repo::store_sign_in_tokens(&txn, services.cipher, &login, tokens, user_id, now).await?;
+    let login = repo::store_sign_in_tokens(&txn, &app.cipher, &login, tokens, user_id, now).await?;
 
     let assets = ordered(granted);
     let wanted: Vec<String> = assets
@@ -201,7 +202,7 @@ pub async fn apply_connect(
     outcome.rules_to_review =
         super::follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
     outcome.released_posts =
-        super::follow_up::release_posts(&txn, &outcome, services.posts, now).await?;
+        super::follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,

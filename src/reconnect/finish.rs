@@ -7,10 +7,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use entity::{enums::Network, oauth_attempts, social_accounts, social_logins};
 
-use super::{Finisher, FlowError, Outcome, Services, attempts, follow_up, repo, rules, state_hash};
+use super::{Finisher, FlowError, Outcome, attempts, follow_up, repo, rules, state_hash};
 use crate::{
     access::{self, Subject},
-    accounts, audit, db,
+    accounts,
+    app::App,
+    audit, db,
     networks::{Asset, Identity, NetworkAdapter, NetworkError, TokenSet},
 };
 
@@ -51,23 +53,23 @@ fn network_error(error: NetworkError) -> FlowError {
 /// `completeReconnect` passes the signed-in user (the state must be theirs). A refusal of the
 /// finisher spends nothing, so the rightful one can still finish.
 pub async fn complete(
-    services: Services<'_>,
+    app: &App,
     network: Option<Network>,
     state: &str,
     answer: Answer<'_>,
     finisher: Finisher<'_>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
-    let (attempt, code) = spend(services, network, state, answer, finisher, now).await?;
-    let adapter = services
+    let (attempt, code) = spend(app, network, state, answer, finisher, now).await?;
+    let adapter = app
         .networks
         .get(attempt.network)
         .ok_or(FlowError::NetworkNotConfigured)?;
-    let sign_in = ask_network(services, adapter.as_ref(), &attempt, code).await?;
+    let sign_in = ask_network(app, adapter.as_ref(), &attempt, code).await?;
     match attempts::Kind::of(&attempt) {
         attempts::Kind::Connect => {
             super::connect::apply_connect(
-                services,
+                app,
                 &attempt,
                 &sign_in.tokens,
                 &sign_in.identity,
@@ -76,7 +78,7 @@ pub async fn complete(
             )
             .await
         }
-        attempts::Kind::Reconnect => reconnect(services, &attempt, &sign_in, adapter, now).await,
+        attempts::Kind::Reconnect => reconnect(app, &attempt, &sign_in, adapter, now).await,
     }
 }
 
@@ -84,14 +86,14 @@ pub async fn complete(
 /// A finisher who may not finish it (another browser, another user, another network's path)
 /// spends nothing.
 async fn spend<'a>(
-    services: Services<'_>,
+    app: &App,
     network: Option<Network>,
     state: &str,
     answer: Answer<'a>,
     finisher: Finisher<'_>,
     now: DateTime<Utc>,
 ) -> Result<(oauth_attempts::Model, &'a str), FlowError> {
-    let attempt = attempts::attempt_by_state(services.db, &state_hash(state))
+    let attempt = attempts::attempt_by_state(&app.db, &state_hash(state))
         .await?
         .ok_or(FlowError::StateInvalid)?;
     if network.is_some_and(|network| network != attempt.network) {
@@ -107,7 +109,7 @@ async fn spend<'a>(
         }
         _ => {}
     }
-    if !attempts::claim_attempt(services.db, attempt.id, now).await? {
+    if !attempts::claim_attempt(&app.db, attempt.id, now).await? {
         return Err(FlowError::StateInvalid);
     }
     if attempt.expires_at <= now {
@@ -123,12 +125,12 @@ async fn spend<'a>(
 /// Exchanges the code with the attempt's PKCE verifier and asks who signed in and what they
 /// granted.
 async fn ask_network(
-    services: Services<'_>,
+    app: &App,
     adapter: &dyn NetworkAdapter,
     attempt: &oauth_attempts::Model,
     code: &str,
 ) -> Result<SignIn, FlowError> {
-    let verifier = attempts::open_verifier(services.cipher, attempt)
+    let verifier = attempts::open_verifier(&app.cipher, attempt)
         .map_err(|error| FlowError::Internal(anyhow::anyhow!("attempt verifier: {error}")))?;
     let tokens = adapter
         .exchange_code(code, &verifier)
@@ -153,14 +155,14 @@ async fn ask_network(
 /// R18, B2) and applied in one transaction, with the follow-ups (B4, B6). A refused plan changes
 /// nothing and gives the tokens back to the network.
 async fn reconnect(
-    services: Services<'_>,
+    app: &App,
     attempt: &oauth_attempts::Model,
     sign_in: &SignIn,
     adapter: Arc<dyn NetworkAdapter>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
     let user_id = attempt.user_id;
-    let txn = db::begin_write(services.db).await?;
+    let txn = db::begin_write(&app.db).await?;
     let (subject, target, login, siblings) = target_of(&txn, attempt).await?;
     if !access::may_reconnect_login(&subject, owners(&siblings)) {
         return Err(FlowError::NotAllowed);
@@ -191,7 +193,7 @@ async fn reconnect(
     };
     // A refresh of the keeper may have written the login since it was read: the sign-in wins.
     let login =
-        repo::store_sign_in_tokens(&txn, services.cipher, &login, &sign_in.tokens, user_id, now)
+        repo::store_sign_in_tokens(&txn, &app.cipher, &login, &sign_in.tokens, user_id, now)
             .await?;
     audit::record(
         &txn,
@@ -221,7 +223,8 @@ async fn reconnect(
     }
     outcome.rules_to_review =
         follow_up::recheck_rules(&txn, &outcome, &sign_in.tokens.scopes, now).await?;
-    outcome.released_posts = follow_up::release_posts(&txn, &outcome, services.posts, now).await?;
+    outcome.released_posts =
+        follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
     txn.commit().await?;
     tracing::info!(
         login.id = login.id,

@@ -15,7 +15,7 @@ use crate::{access, accounts, automations};
 pub async fn release_posts(
     db: &impl sea_orm::ConnectionTrait,
     outcome: &Outcome,
-    settings: crate::posts::Settings,
+    settings: crate::config::PostSettings,
     now: DateTime<Utc>,
 ) -> Result<Vec<entity::scheduled_posts::Model>, FlowError> {
     let mut released = Vec::new();

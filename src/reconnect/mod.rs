@@ -12,27 +12,12 @@ pub mod start;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Duration;
 use entity::social_accounts;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use sha2::{Digest as _, Sha256};
-
-use crate::{crypto::TokenCipher, networks::Networks};
 
 /// How long a started sign-in may take.
 pub fn attempt_lifetime() -> Duration {
     Duration::minutes(10)
-}
-
-/// What the flow needs.
-#[derive(Clone, Copy)]
-pub struct Services<'a> {
-    /// The database.
-    pub db: &'a DatabaseConnection,
-    /// Seals tokens and verifiers at rest.
-    pub cipher: &'a TokenCipher,
-    /// The network adapters.
-    pub networks: &'a Networks,
-    /// Held posts: the grace window of their release (B4).
-    pub posts: crate::posts::Settings,
 }
 
 /// Why a step of the flow refused; each maps to a stable user-error code.

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Utc};
 use entity::enums::Network;
 
-use super::{FlowError, Services, attempt_lifetime, attempts, random_secret, state_hash};
+use super::{FlowError, attempt_lifetime, attempts, random_secret, state_hash};
 use crate::{
     access::{self, Subject},
-    accounts, db,
+    accounts,
+    app::App,
+    db,
     networks::oauth::pkce_pair,
 };
 
@@ -25,15 +27,15 @@ pub struct Started {
 
 /// Starts the sign-in that reconnects `account_id` (and, by R7, everything of its login).
 pub async fn start_reconnect(
-    services: Services<'_>,
+    app: &App,
     subject: &Subject,
     account_id: i64,
     now: DateTime<Utc>,
 ) -> Result<Started, FlowError> {
-    let account = accounts::repo::find_visible(services.db, subject, account_id)
+    let account = accounts::repo::find_visible(&app.db, subject, account_id)
         .await?
         .ok_or(FlowError::NotFound)?;
-    let siblings = accounts::repo::account_owners_by_login(services.db, &[account.social_login_id])
+    let siblings = accounts::repo::account_owners_by_login(&app.db, &[account.social_login_id])
         .await?
         .remove(&account.social_login_id)
         .unwrap_or_default();
@@ -42,7 +44,7 @@ pub async fn start_reconnect(
         return Err(FlowError::NotAllowed);
     }
     begin(
-        services,
+        app,
         subject.user_id,
         Purpose {
             kind: attempts::Kind::Reconnect,
@@ -71,12 +73,12 @@ pub struct Purpose {
 /// Makes a state and a PKCE pair, records the attempt (hashed state, sealed verifier, ten
 /// minutes) and returns the network's sign-in URL. Permission is the caller's to check first.
 pub async fn begin(
-    services: Services<'_>,
+    app: &App,
     user_id: i64,
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<Started, FlowError> {
-    let adapter = services
+    let adapter = app
         .networks
         .get(purpose.network)
         .ok_or(FlowError::NetworkNotConfigured)?;
@@ -84,10 +86,10 @@ pub async fn begin(
     let flow = crate::config::Secret::new(random_secret());
     let (challenge, verifier) = pkce_pair();
     let expires_at = crate::clock::after(now, attempt_lifetime());
-    let txn = db::begin_write(services.db).await?;
+    let txn = db::begin_write(&app.db).await?;
     attempts::insert_attempt(
         &txn,
-        services.cipher,
+        &app.cipher,
         attempts::NewAttempt {
             state_hash: state_hash(&state),
             flow_hash: state_hash(flow.expose()),

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use relink::{app::App, clock::Clock as _, config::Config};
+use relink::{clock::Clock as _, config::Config, server::Server};
 
 fn relink() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_relink"));
@@ -23,7 +23,7 @@ async fn relink_token_prints_a_working_token_for_a_user_of_the_database() {
     let mut config = Config::for_tests(dir.path().to_path_buf());
     config.jwt_secret = None; // generated into the data folder at first start
     config.no_demo = false;
-    let app = App::build(config.clone()).await.expect("build");
+    let app = Server::build(config.clone()).await.expect("build");
     let keys = app.keys();
     drop(app);
 
@@ -163,7 +163,7 @@ async fn the_server_refuses_to_start_with_keys_that_cannot_read_stored_tokens() 
     use sea_orm::{ActiveModelTrait as _, EntityTrait as _, Set};
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config::for_tests(dir.path().to_path_buf());
-    let app = App::build(config.clone()).await.expect("build");
+    let app = Server::build(config.clone()).await.expect("build");
     relink::demo::seed(app.db(), relink::clock::SystemClock.now())
         .await
         .expect("seed");
@@ -196,14 +196,14 @@ async fn the_server_refuses_to_start_with_keys_that_cannot_read_stored_tokens() 
         "k1:{}",
         "A".repeat(43) + "="
     )));
-    let refused = App::build(wrong).await.err().expect("refused");
+    let refused = Server::build(wrong).await.err().expect("refused");
     let message = format!("{refused:#}");
     assert!(
         message.contains("RELINK_TOKEN_KEYS") && message.contains("refuses to start"),
         "{message}"
     );
     assert!(
-        App::build(config).await.is_ok(),
+        Server::build(config).await.is_ok(),
         "the right key still starts"
     );
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use entity::{enums::Health, events, social_accounts};
 use relink::{
-    app::App,
     auth::TokenKeys,
     clock::ManualClock,
     config::{Config, DatabaseUrl},
     db::StatementCounter,
     demo,
+    server::Server,
 };
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, Database, DatabaseConnection, EntityTrait as _,
@@ -112,7 +112,7 @@ impl TestApp {
     }
 
     async fn start(config: Config, clock: ManualClock) -> Self {
-        let app = App::build_with_clock(config.clone(), Arc::new(clock.clone()))
+        let app = Server::build_with_clock(config.clone(), Arc::new(clock.clone()))
             .await
             .expect("build app");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -428,12 +428,12 @@ async fn metrics_live_on_their_own_listener_and_the_public_one_answers_404() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = relink::config::Config::for_tests(dir.path().to_path_buf());
     config.metrics_addr = relink::config::MetricsAddr(Some(taken.local_addr().expect("addr")));
-    let built = relink::app::App::build(config.clone())
+    let built = relink::server::Server::build(config.clone())
         .await
         .expect("starts anyway");
     assert_eq!(built.metrics_port(), None);
     config.metrics_addr = relink::config::parse_metrics_addr("off").expect("off");
-    let off = relink::app::App::build(config).await.expect("starts");
+    let off = relink::server::Server::build(config).await.expect("starts");
     assert_eq!(off.metrics_port(), None);
 }
 

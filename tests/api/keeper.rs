@@ -123,9 +123,10 @@ async fn a_network_that_is_down_never_disconnects() {
     config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     config.public_url = Some(hole);
     config.network_timeout = std::time::Duration::from_millis(300);
-    let broken = relink::app::App::build_with_clock(config, std::sync::Arc::new(app.clock.clone()))
-        .await
-        .expect("replica");
+    let broken =
+        relink::server::Server::build_with_clock(config, std::sync::Arc::new(app.clock.clone()))
+            .await
+            .expect("replica");
     app.clock.advance(Duration::minutes(115));
     let keeper = broken.keeper();
     assert_eq!(

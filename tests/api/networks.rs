@@ -2,7 +2,7 @@
 //! own code, scopes reach the network's prompt, and a live network that cannot work stops the server
 //! before it serves.
 
-use relink::{app::App, config::Config};
+use relink::{config::Config, server::Server};
 use serde_json::json;
 
 use crate::helpers::{TestApp, callback, health, sign_in, start};
@@ -79,7 +79,7 @@ async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it
     .expect("write");
     let mut config = Config::for_tests(dir.path().to_path_buf());
     config.networks_file = Some(file.clone());
-    let refused = format!("{:#}", App::build(config).await.err().expect("refused"));
+    let refused = format!("{:#}", Server::build(config).await.err().expect("refused"));
     assert!(
         refused.contains("RELINK_NETWORKS_FILE: facebook: the environment variable RELINK_TEST_UNSET_FB_SECRET is not set"),
         "{refused}"

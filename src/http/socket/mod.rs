@@ -36,7 +36,7 @@ mod slots;
 
 pub use slots::{Slot, SocketSlots};
 
-use super::AppState;
+use super::HttpState;
 
 /// Largest accepted WebSocket message (the README's Security section).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -87,12 +87,12 @@ fn lock(session: &Shared) -> std::sync::MutexGuard<'_, Session> {
 /// of sockets not signed in yet, held until `connection_init` is accepted.
 pub async fn serve(
     socket: WebSocket,
-    state: AppState,
+    state: HttpState,
     protocol: WebSocketProtocols,
     unidentified: Slot,
 ) {
-    let _open = state.meters.socket_opened();
-    let keepalive = state.config.ws_keepalive;
+    let _open = state.app.meters.socket_opened();
+    let keepalive = state.app.config.ws_keepalive;
     let session: Shared = Arc::new(Mutex::new(Session {
         last_seen: Some(Instant::now()),
         unidentified: Some(unidentified),
@@ -103,7 +103,7 @@ pub async fn serve(
     let (control_tx, mut control_rx) = mpsc::channel::<Out>(16);
     let input = stream.filter_map({
         let session = session.clone();
-        let max_subscriptions = state.config.ws_max_subscriptions;
+        let max_subscriptions = state.app.config.ws_max_subscriptions;
         move |frame| {
             let message = read(&session, &control_tx, max_subscriptions, frame);
             std::future::ready(message)
@@ -116,7 +116,7 @@ pub async fn serve(
             move |payload| async move { init(&state, &session, &payload) }
         });
     // `connection_init` has a timer of its own, whatever the keep-alive interval.
-    let init_deadline = tokio::time::sleep(state.config.ws_init_timeout);
+    let init_deadline = tokio::time::sleep(state.app.config.ws_init_timeout);
     tokio::pin!(init_deadline);
     let mut init_pending = true;
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
@@ -184,7 +184,7 @@ pub async fn serve(
             Ok(Ok(())) => break,
             Ok(Err(_)) => break,
             Err(_) => {
-                state.meters.slow_reader_dropped();
+                state.app.meters.slow_reader_dropped();
                 tracing::info!("subscription socket dropped: the client stopped reading");
                 break;
             }
@@ -260,7 +260,7 @@ fn read(
 
 /// Checks the `connection_init` token and takes a socket slot for its user.
 fn init(
-    state: &AppState,
+    state: &HttpState,
     session: &Shared,
     payload: &serde_json::Value,
 ) -> async_graphql::Result<Data> {
@@ -281,7 +281,7 @@ fn init(
     let user = auth.subject().unwrap_or_default();
     let Some(slot) = state
         .sockets
-        .acquire(user, state.config.ws_max_sockets_per_user)
+        .acquire(user, state.app.config.ws_max_sockets_per_user)
     else {
         return refuse(
             close::TOO_MANY,
@@ -339,10 +339,10 @@ fn close_reason(mut reason: String) -> String {
     reason
 }
 
-fn expired(state: &AppState, session: &Shared) -> bool {
+fn expired(state: &HttpState, session: &Shared) -> bool {
     lock(session)
         .expires_at
-        .is_some_and(|expires_at| state.clock.now() >= expires_at)
+        .is_some_and(|expires_at| state.app.clock.now() >= expires_at)
 }
 
 fn too_many_subscriptions(id: &str, max: usize) -> String {
@@ -359,10 +359,10 @@ fn too_many_subscriptions(id: &str, max: usize) -> String {
 
 /// Checks a `connection_init` payload's token the way HTTP checks the header.
 fn authenticate_init(
-    state: &AppState,
+    state: &HttpState,
     payload: &serde_json::Value,
 ) -> Result<crate::graphql::context::RequestAuth, crate::auth::AuthError> {
-    let auth = super::answer::authenticate(state, &payload_headers(payload))?;
+    let auth = super::answer::authenticate(&state.app, &payload_headers(payload))?;
     if auth.expires_at().is_none() {
         return Err(crate::auth::AuthError::Invalid(
             "no token in the connection_init payload".to_owned(),

@@ -16,11 +16,11 @@ use crate::networks::{
 /// Serves `/metrics` on its own listener until the server stops.
 pub(super) fn serve_metrics(
     listener: TcpListener,
-    state: crate::http::AppState,
+    app: crate::app::App,
     stopping: &tokio::sync::watch::Sender<bool>,
 ) -> tokio::task::JoinHandle<()> {
     let mut stopped = stopping.subscribe();
-    let router = crate::http::metrics::router(state);
+    let router = crate::http::metrics::router(app);
     tokio::spawn(async move {
         let shutdown = async move {
             let _ = stopped.wait_for(|stopping| *stopping).await;

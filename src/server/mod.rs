@@ -1,4 +1,6 @@
-//! `App::build` wires the parts and binds the listener (port 0 in tests); `run_until_stopped` serves.
+//! `Server::build` wires the one application context ([`App`]) from the configuration, builds
+//! the workers and the routes over it, and binds the listener (port 0 in tests);
+//! `run_until_stopped` serves.
 
 mod parts;
 mod workers;
@@ -12,34 +14,35 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::{
+    app::App,
     auth::TokenKeys,
     clock::{SharedClock, SystemClock},
-    config::Config,
+    config::{Config, Settings},
     crypto::{self, TokenCipher},
     db::{self, StatementCounter},
     demo,
     events::EventBus,
-    graphql::{self, Limits},
-    http::{self, AppState},
-    keeper::{self, Keeper},
+    graphql,
+    http::{self, HttpState},
+    keeper::Keeper,
     mail::Mailer,
-    networks::{self},
+    networks,
     notices::email::Postman,
     posts::publisher::Publisher,
 };
 
 /// A built server, listening, not yet serving.
-pub struct App {
+pub struct Server {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
     publisher: Publisher,
     stopping: tokio::sync::watch::Sender<bool>,
-    state: AppState,
+    state: HttpState,
     keeper: Keeper,
     postman: Postman,
 }
 
-impl App {
+impl Server {
     /// Builds with the system clock.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
@@ -111,76 +114,35 @@ impl App {
         bus.start_at_newest(&db)
             .await
             .context("reading the event outbox")?;
-        let schema = graphql::build_schema(
-            graphql::Services {
-                mailer: mailer.clone(),
-                public_url: public_url.clone(),
-                bus: bus.clone(),
-                db: db.clone(),
-                clock: clock.clone(),
-                cipher: cipher.clone(),
-                networks: networks.clone(),
-                posts: config.posts(),
-                rate_limiter: Arc::new(crate::ratelimit::RateLimiter::new(
-                    config.rate_limit,
-                    config.rate_limit_refill,
-                )),
-                event_retention: graphql::live::EventRetention(config.event_retention()),
-            },
-            Limits {
-                max_depth: config.max_depth,
-                max_complexity: config.max_complexity,
-                no_introspection: config.no_introspection,
-            },
-        );
-        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
-        let state = AppState {
-            stopping: stopping_rx,
-            sockets: crate::http::socket::SocketSlots::default(),
-            meters: meters.clone(),
-            bus,
-            cipher,
-            networks,
-            public_url,
-            http_client,
+        let app = App {
+            settings: Settings::from_config(&config)?,
+            rate_limiter: Arc::new(crate::ratelimit::RateLimiter::new(
+                config.rate_limit,
+                config.rate_limit_refill,
+            )),
             config: Arc::new(config),
             db,
-            schema,
-            keys: Arc::new(keys),
             clock,
+            cipher,
+            networks,
+            bus,
+            mailer,
+            meters,
+            public_url,
+            http_client,
+            keys: Arc::new(keys),
             statements,
         };
-        let keeper = Keeper::new(
-            state.db.clone(),
-            state.cipher.clone(),
-            state.networks.clone(),
-            state.bus.clone(),
-            state.clock.clone(),
-            keeper::Settings {
-                refresh_margin: chrono::Duration::from_std(state.config.refresh_margin)
-                    .context("RELINK_REFRESH_MARGIN")?,
-                expiry_warning: chrono::Duration::from_std(state.config.expiry_warning)
-                    .context("RELINK_EXPIRY_WARNING")?,
-                lease: chrono::Duration::seconds(60),
-                probe_interval: chrono::Duration::from_std(state.config.probe_interval)
-                    .context("RELINK_PROBE_INTERVAL")?,
-            },
-            state.meters.clone(),
-        );
-        let postman = Postman::new(
-            state.db.clone(),
-            mailer,
-            state.public_url.clone(),
-            state.clock.clone(),
-        );
-        let publisher = Publisher::new(
-            state.db.clone(),
-            state.cipher.clone(),
-            state.networks.clone(),
-            state.bus.clone(),
-            state.clock.clone(),
-            state.config.posts(),
-        );
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+        let state = HttpState {
+            schema: graphql::build_schema(app.clone()),
+            app: app.clone(),
+            sockets: crate::http::socket::SocketSlots::default(),
+            stopping: stopping_rx,
+        };
+        let keeper = Keeper::new(app.clone());
+        let postman = Postman::new(app.clone());
+        let publisher = Publisher::new(app);
         Ok(Self {
             listener,
             metrics_listener,
@@ -208,19 +170,24 @@ impl App {
             .map(|addr| addr.port())
     }
 
+    /// The application context.
+    pub fn app(&self) -> App {
+        self.state.app.clone()
+    }
+
     /// The database pool.
     pub fn db(&self) -> &DatabaseConnection {
-        &self.state.db
+        &self.state.app.db
     }
 
     /// The statement counter.
     pub fn statements(&self) -> StatementCounter {
-        self.state.statements.clone()
+        self.state.app.statements.clone()
     }
 
     /// The event bus (outbox relay).
     pub fn bus(&self) -> EventBus {
-        self.state.bus.clone()
+        self.state.app.bus.clone()
     }
 
     /// The keeper (token refresh and expiry warnings).
@@ -240,12 +207,12 @@ impl App {
 
     /// The cipher of tokens at rest.
     pub fn cipher(&self) -> Arc<TokenCipher> {
-        self.state.cipher.clone()
+        self.state.app.cipher.clone()
     }
 
     /// The token keys.
     pub fn keys(&self) -> Arc<TokenKeys> {
-        self.state.keys.clone()
+        self.state.app.keys.clone()
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish within the grace
@@ -254,23 +221,23 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let grace = self.state.config.shutdown_grace;
+        let grace = self.state.app.config.shutdown_grace;
         let workers = self.spawn_workers();
-        let db = self.state.db.clone();
-        let meters = self.state.meters.clone();
+        let db = self.state.app.db.clone();
+        let meters = self.state.app.meters.clone();
         // The sandbox network (B9) is mounted beside Relink with state of its own.
-        let sandbox = self.state.config.sandbox_enabled().then(|| {
+        let sandbox = self.state.app.config.sandbox_enabled().then(|| {
             crate::sandbox::router(crate::sandbox::SandboxState {
-                db: self.state.db.clone(),
-                clock: self.state.clock.clone(),
-                public_url: self.state.public_url.clone(),
-                http_client: self.state.http_client.clone(),
+                db: self.state.app.db.clone(),
+                clock: self.state.app.clock.clone(),
+                public_url: self.state.app.public_url.clone(),
+                http_client: self.state.app.http_client.clone(),
                 sandbox: crate::sandbox::Switches::default(),
             })
         });
         let metrics = self
             .metrics_listener
-            .map(|listener| parts::serve_metrics(listener, self.state.clone(), &self.stopping));
+            .map(|listener| parts::serve_metrics(listener, self.state.app.clone(), &self.stopping));
         let stopping = self.stopping;
         let mut stopped = stopping.subscribe();
         let signal = async move {

@@ -3,19 +3,19 @@
 
 use tokio::task::JoinHandle;
 
-use super::App;
+use super::Server;
 use crate::worker::{spawn_forever, spawn_worker};
 
 /// How often events older than the retention window are deleted.
 const PRUNE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(3_600);
 
-impl App {
+impl Server {
     /// Starts every worker; abort the handles to stop them.
     pub(super) fn spawn_workers(&self) -> Vec<JoinHandle<()>> {
-        let config = &self.state.config;
-        let meters = &self.state.meters;
+        let config = &self.state.app.config;
+        let meters = &self.state.app.meters;
         let relay = spawn_forever("relay", meters.clone(), {
-            let (bus, db) = (self.state.bus.clone(), self.state.db.clone());
+            let (bus, db) = (self.state.app.bus.clone(), self.state.app.db.clone());
             move || bus.clone().run_relay(db.clone())
         });
         let keeper = spawn_worker("keeper", config.keeper_interval, meters.clone(), {
@@ -34,9 +34,9 @@ impl App {
         });
         let pruner = spawn_worker("pruner", PRUNE_INTERVAL, meters.clone(), {
             let (db, clock, retention) = (
-                self.state.db.clone(),
-                self.state.clock.clone(),
-                config.event_retention(),
+                self.state.app.db.clone(),
+                self.state.app.clock.clone(),
+                self.state.app.settings.event_retention,
             );
             move || {
                 let (db, now) = (db.clone(), clock.now());
