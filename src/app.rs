@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 use crate::{
     auth::TokenKeys,
@@ -56,5 +56,19 @@ impl App {
     /// The current time.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
+    }
+
+    /// Opens a use case's write transaction (see [`crate::db::begin_write`]).
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        crate::db::begin_write(&self.db).await
+    }
+
+    /// Commits a use case's transaction and wakes the event relay, so the events it wrote reach
+    /// the subscribers now: the last step of every use case that writes, so no caller can forget
+    /// the wake. (Waking when nothing was written costs one outbox read.)
+    pub async fn commit(&self, txn: DatabaseTransaction) -> Result<(), DbErr> {
+        txn.commit().await?;
+        self.bus.wake();
+        Ok(())
     }
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::disconnect;
+use crate::app::App;
 
 /// How old a signed callback may be.
 pub fn max_age() -> Duration {
@@ -21,9 +22,15 @@ pub fn max_skew() -> Duration {
     Duration::minutes(1)
 }
 
-/// Why a verified callback changed nothing.
+/// Why a callback changed nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum Refused {
+    /// No adapter for the network the callback names.
+    #[error("network not configured")]
+    UnknownNetwork,
+    /// The signature does not verify with the network app's secret.
+    #[error("the signature does not verify: {0}")]
+    BadSignature(#[from] crate::networks::signed_request::Invalid),
     /// No `issued_at`, older than [`max_age`] or more than [`max_skew`] in the future.
     #[error("the callback is not fresh")]
     Stale,
@@ -35,16 +42,20 @@ pub enum Refused {
     Db(#[from] DbErr),
 }
 
-/// Applies a verified deauthorize callback of `network` for `user_id`, signed at `issued_at`
-/// (Unix seconds), whose signature hashes to `signature_hash`. Returns the accounts that changed.
+/// Applies a deauthorize callback of `network` (its `signed_request` form field): verified with
+/// the network app's secret, fresh and not applied before, it disconnects the identity's logins
+/// at once. Returns the accounts that changed.
 pub async fn deauthorize(
-    db: &DatabaseConnection,
+    app: &App,
     network: Network,
-    user_id: &str,
-    issued_at: Option<i64>,
-    signature_hash: String,
-    now: DateTime<Utc>,
+    signed_request: &str,
 ) -> Result<Vec<social_accounts::Model>, Refused> {
+    let adapter = app.networks.get(network).ok_or(Refused::UnknownNetwork)?;
+    let payload = adapter.deauthorized_user(signed_request)?;
+    let signature_hash =
+        crate::reconnect::state_hash(crate::networks::signed_request::signature(signed_request));
+    let now = app.now();
+    let issued_at = payload.issued_at;
     let issued = issued_at
         .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
         .ok_or(Refused::Stale)?;
@@ -65,15 +76,15 @@ pub async fn deauthorize(
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(db)
+    .exec_without_returning(&app.db)
     .await?;
     if inserted == 0 {
         return Err(Refused::Replayed);
     }
     match disconnect::disconnect_identity(
-        db,
+        app,
         network,
-        user_id,
+        &payload.user_id,
         DisconnectReason::AppDeauthorized,
         now,
     )
@@ -82,7 +93,7 @@ pub async fn deauthorize(
         Ok(changed) => Ok(changed),
         Err(error) => {
             // Not applied: forget the receipt so the network's retry is applied.
-            forget(db, &signature_hash).await;
+            forget(&app.db, &signature_hash).await;
             Err(error.into())
         }
     }

@@ -6,10 +6,15 @@ use entity::{
     enums::{DisconnectReason, Health, LoginStatus, Network},
     social_accounts, social_logins,
 };
-use sea_orm::{ColumnTrait as _, DatabaseConnection, DbErr, EntityTrait as _, QueryFilter as _};
+use sea_orm::{ColumnTrait as _, DbErr, EntityTrait as _, QueryFilter as _};
 
 use super::status::{Verdict, apply_verdict};
-use crate::{audit, db};
+use crate::{
+    access::{self, Action, Owner, Subject},
+    accounts,
+    app::App,
+    audit,
+};
 
 /// Disconnects the login and every account of it that is not disconnected yet, for `reason`.
 /// A login already disconnected is left as it is (a second report disconnects nothing twice).
@@ -17,14 +22,14 @@ use crate::{audit, db};
 /// when the login was written since (a person reconnected it), the failure is about tokens that
 /// are gone and nothing is disconnected. Returns the accounts that changed.
 pub async fn disconnect_login(
-    db: &DatabaseConnection,
+    app: &App,
     login_id: i64,
     reason: DisconnectReason,
     actor: Option<i64>,
     seen_version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<social_accounts::Model>, DbErr> {
-    let txn = db::begin_write(db).await?;
+    let txn = app.begin().await?;
     let Some(login) = social_logins::Entity::find_by_id(login_id)
         .one(&txn)
         .await?
@@ -93,7 +98,7 @@ pub async fn disconnect_login(
             .await?,
         );
     }
-    txn.commit().await?;
+    app.commit(txn).await?;
     tracing::info!(login.id = login.id, reason = ?reason, accounts = changed.len(), "login disconnected");
     Ok(changed)
 }
@@ -101,7 +106,7 @@ pub async fn disconnect_login(
 /// Disconnects the logins of `external_user_id` at `network` (a deauthorize callback names the
 /// identity, which may have authorized Relink for several owners).
 pub async fn disconnect_identity(
-    db: &DatabaseConnection,
+    app: &App,
     network: Network,
     external_user_id: &str,
     reason: DisconnectReason,
@@ -110,29 +115,60 @@ pub async fn disconnect_identity(
     let logins = social_logins::Entity::find()
         .filter(social_logins::Column::Network.eq(network))
         .filter(social_logins::Column::ExternalUserId.eq(external_user_id))
-        .all(db)
+        .all(&app.db)
         .await?;
     let mut changed = Vec::new();
     for login in logins {
-        changed.extend(disconnect_login(db, login.id, reason, None, None, now).await?);
+        changed.extend(disconnect_login(app, login.id, reason, None, None, now).await?);
     }
     Ok(changed)
 }
 
-/// An admin takes one account offline (`DISCONNECTED_BY_ADMIN`); its login stays connected.
+/// Why an admin's disconnect changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminDisconnectError {
+    /// Unknown, or an account the viewer may not see (the two read alike).
+    #[error("not found")]
+    NotFound,
+    /// The viewer sees the account but may not administer it.
+    #[error("not allowed to disconnect the account")]
+    NotAllowed,
+    /// A failure of ours.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl AdminDisconnectError {
+    /// The stable code of a refusal the viewer can act on; `None` for the others.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::NotAllowed => Some("DISCONNECT_NOT_ALLOWED"),
+            Self::NotFound | Self::Db(_) => None,
+        }
+    }
+}
+
+/// `disconnectSocialAccount`: an admin (of the organization, or an OWNER of the account) takes
+/// one account offline (`DISCONNECTED_BY_ADMIN`); its login stays connected. The viewer's roles
+/// and grants are read again under the account's lock, so a right lost a moment ago refuses.
+/// Disconnecting an account already disconnected returns it unchanged.
 pub async fn disconnect_account_by_admin(
-    db: &DatabaseConnection,
+    app: &App,
+    viewer: &Subject,
     account_id: i64,
-    admin: i64,
-    now: DateTime<Utc>,
-) -> Result<Option<social_accounts::Model>, DbErr> {
-    let txn = db::begin_write(db).await?;
-    let Some(account) = social_accounts::Entity::find_by_id(account_id)
-        .one(&txn)
+) -> Result<social_accounts::Model, AdminDisconnectError> {
+    let now = app.now();
+    let txn = app.begin().await?;
+    accounts::repo::lock_account(&txn, account_id).await?;
+    let subject = accounts::repo::load_subject(&txn, viewer.user_id).await?;
+    let account = accounts::repo::find_visible(&txn, &subject, account_id)
         .await?
-    else {
-        return Ok(None);
-    };
+        .ok_or(AdminDisconnectError::NotFound)?;
+    let owner = Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+        .ok_or(AdminDisconnectError::NotFound)?;
+    if !access::may(&subject, account.id, owner, Action::Administer) {
+        return Err(AdminDisconnectError::NotAllowed);
+    }
     let changed = if account.health == Health::Disconnected {
         account
     } else {
@@ -142,11 +178,11 @@ pub async fn disconnect_account_by_admin(
             &account,
             verdict,
             account.social_login_id,
-            Some(admin),
+            Some(subject.user_id),
             now,
         )
         .await?
     };
-    txn.commit().await?;
-    Ok(Some(changed))
+    app.commit(txn).await?;
+    Ok(changed)
 }

@@ -3,16 +3,14 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
-    accounts::{SocialAccount, account_for_viewer},
-    context::{clock, database, events_committed, viewer},
+    accounts::SocialAccount,
+    context::{app, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
+    ids::{self, Kind},
     user_errors::{UserError, UserErrorCode},
 };
-use crate::{
-    access::{self, Action, Owner},
-    accounts::disconnect,
-};
+use crate::accounts::disconnect::{self, AdminDisconnectError};
 
 /// Which account to disconnect.
 #[derive(InputObject)]
@@ -46,24 +44,23 @@ impl AdminMutation {
     ) -> async_graphql::Result<DisconnectSocialAccountPayload> {
         gql(async {
             let viewer = viewer(ctx).await?;
-            let account = account_for_viewer(ctx, &input.social_account_id).await?.0;
-            let owner = Owner::from_columns(account.owner_organization_id, account.owner_user_id)
+            let account = ids::decode_as(Kind::SocialAccount, &input.social_account_id)
                 .ok_or(ApiError::NotFound)?;
-            if !access::may(&viewer.subject, account.id, owner, Action::Administer) {
-                return Ok(DisconnectSocialAccountPayload {
+            match disconnect::disconnect_account_by_admin(app(ctx)?, &viewer.subject, account).await {
+                Ok(changed) => Ok(DisconnectSocialAccountPayload {
+                    social_account: Some(SocialAccount(changed)),
+                    user_errors: Vec::new(),
+                }),
+                Err(AdminDisconnectError::NotAllowed) => Ok(DisconnectSocialAccountPayload {
                     social_account: None,
                     user_errors: vec![UserError::new(
                         UserErrorCode::DisconnectNotAllowed,
                         "Only admins of the organization, or an OWNER of the account, may disconnect it.",
                     )],
-                });
+                }),
+                Err(AdminDisconnectError::NotFound) => Err(ApiError::NotFound),
+                Err(AdminDisconnectError::Db(error)) => Err(error.into()),
             }
-            let now = clock(ctx)?.now();
-            let changed = disconnect::disconnect_account_by_admin(database(ctx)?, account.id, viewer.user.id, now)
-                .await?
-                .ok_or(ApiError::NotFound)?;
-            events_committed(ctx);
-            Ok(DisconnectSocialAccountPayload { social_account: Some(SocialAccount(changed)), user_errors: Vec::new() })
         }
         .await)
     }

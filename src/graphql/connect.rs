@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     accounts::Network,
-    context::{clock, viewer},
+    context::{app, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -57,13 +57,11 @@ impl ConnectMutation {
                 Some(id) => Some(ids::decode_as(Kind::Organization, id).ok_or(ApiError::NotFound)?),
                 None => None,
             };
-            let now = clock(ctx)?.now();
             let started = reconnect::connect::start_connect(
-                super::context::app(ctx)?,
+                app(ctx)?,
                 &viewer.subject,
                 input.network.into(),
                 organization_id,
-                now,
             )
             .await;
             match started {

@@ -125,10 +125,3 @@ pub fn database<'a>(ctx: &Context<'a>) -> ApiResult<&'a DatabaseConnection> {
 pub fn clock<'a>(ctx: &Context<'a>) -> ApiResult<&'a SharedClock> {
     Ok(&app(ctx)?.clock)
 }
-
-/// Tells the event relay that this request committed events.
-pub fn events_committed(ctx: &Context<'_>) {
-    if let Ok(app) = app(ctx) {
-        app.bus.wake();
-    }
-}

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     accounts::SocialAccount,
-    context::{clock, database, viewer},
+    context::{app, clock, database, viewer},
     errors::{ApiResult, gql},
     guards::Authenticated,
     loaders::{LoginKey, RequestLoader},
@@ -123,8 +123,7 @@ impl NoticesMutation {
     ) -> async_graphql::Result<DismissReconnectBannerPayload> {
         gql(async {
             let viewer = viewer(ctx).await?;
-            let now = clock(ctx)?.now();
-            notices::dismiss_banner(database(ctx)?, &viewer.subject, viewer.user.id, now).await?;
+            notices::dismiss_banner(app(ctx)?, &viewer.subject).await?;
             Ok(DismissReconnectBannerPayload {
                 reconnect_status: status(ctx).await?,
                 user_errors: Vec::new(),

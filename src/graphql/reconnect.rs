@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{
     accounts::SocialAccount,
     automations::AutomationRule,
-    context::{app, clock, events_committed, viewer},
+    context::{app, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -150,9 +150,7 @@ impl ReconnectMutation {
             let viewer = viewer(ctx).await?;
             let account = ids::decode_as(Kind::SocialAccount, &input.social_account_id)
                 .ok_or(ApiError::NotFound)?;
-            let now = clock(ctx)?.now();
-            match reconnect::start::start_reconnect(app(ctx)?, &viewer.subject, account, now).await
-            {
+            match reconnect::start::start_reconnect(app(ctx)?, &viewer.subject, account).await {
                 Ok(started) => Ok(StartReconnectPayload {
                     authorize_url: {
                         bind_to_browser(ctx, &started.flow)?;
@@ -184,17 +182,14 @@ impl ReconnectMutation {
     ) -> async_graphql::Result<CompleteReconnectPayload> {
         gql(async {
             let viewer = viewer(ctx).await?;
-            let now = clock(ctx)?.now();
             let finished = reconnect::finish::complete(
                 app(ctx)?,
                 None,
                 &input.state,
                 Answer::Code(&input.code),
                 Finisher::User(viewer.user.id),
-                now,
             )
             .await;
-            events_committed(ctx);
             match finished {
                 Ok(outcome) => {
                     // The cascade reached accounts the viewer may not see: list only theirs.

@@ -3,10 +3,10 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
-    accounts::account_for_viewer,
-    context::{app, clock, database, events_committed, viewer},
+    context::{app, viewer},
     errors::{ApiError, gql},
     guards::Authenticated,
+    ids::{self, Kind},
     people::User,
 };
 use crate::notices::{self, email::RequestError};
@@ -45,15 +45,14 @@ impl RequestMutation {
     ) -> async_graphql::Result<RequestReconnectPayload> {
         gql(async {
             let viewer = viewer(ctx).await?;
-            let account = account_for_viewer(ctx, &input.social_account_id).await?.0;
+            let account = ids::decode_as(Kind::SocialAccount, &input.social_account_id)
+                .ok_or(ApiError::NotFound)?;
             let asked = notices::email::request_reconnect(
-                database(ctx)?,
-                &app(ctx)?.mailer,
-                &app(ctx)?.public_url,
+                app(ctx)?,
                 &viewer.user,
-                &account,
+                &viewer.subject,
+                account,
                 input.message.as_deref(),
-                clock(ctx)?.now(),
             )
             .await
             .map_err(|error| match error {
@@ -68,9 +67,9 @@ impl RequestMutation {
                         retry_after: seconds,
                     }
                 }
+                RequestError::NotFound => ApiError::NotFound,
                 RequestError::Internal(cause) => ApiError::Internal(cause),
             })?;
-            events_committed(ctx);
             Ok(RequestReconnectPayload {
                 asked: asked.into_iter().map(User::from).collect(),
             })

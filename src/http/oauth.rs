@@ -55,10 +55,8 @@ pub async fn callback(
         params.state.as_deref().unwrap_or_default(),
         answer,
         Finisher::Browser(flow),
-        app.clock.now(),
     )
     .await;
-    app.bus.wake();
     let result = match outcome {
         Ok(outcome) => {
             // B4: what the reconnect released, so the page can say it.

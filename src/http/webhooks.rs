@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::{
     accounts::deauthorize::{self, Refused},
-    networks::{self, signed_request},
+    networks,
 };
 
 /// The callback's form body.
@@ -29,43 +29,30 @@ pub async fn deauthorize(
     Path(network): Path<String>,
     Form(form): Form<DeauthorizeForm>,
 ) -> Response {
-    let Some(adapter) = networks::from_slug(&network).and_then(|network| app.networks.get(network))
-    else {
+    let Some(network) = networks::from_slug(&network) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let payload = match adapter.deauthorized_user(&form.signed_request) {
-        Ok(payload) => payload,
-        Err(error) => {
-            tracing::warn!(%error, network, "deauthorize callback refused");
-            return (
+    let changed = deauthorize::deauthorize(&app, network, &form.signed_request).await;
+    match changed {
+        Ok(changed) => (
+            StatusCode::OK,
+            Json(json!({ "disconnected": changed.len() })),
+        )
+            .into_response(),
+        Err(Refused::UnknownNetwork) => StatusCode::NOT_FOUND.into_response(),
+        Err(Refused::BadSignature(error)) => {
+            tracing::warn!(%error, network = networks::slug(network), "deauthorize callback refused");
+            (
                 StatusCode::UNAUTHORIZED,
                 Json(json!({ "error": "invalid_signature" })),
-            )
-                .into_response();
-        }
-    };
-    let signature_hash =
-        crate::reconnect::state_hash(signed_request::signature(&form.signed_request));
-    let changed = deauthorize::deauthorize(
-        &app.db,
-        adapter.network(),
-        &payload.user_id,
-        payload.issued_at,
-        signature_hash,
-        app.clock.now(),
-    )
-    .await;
-    match changed {
-        Ok(changed) => {
-            app.bus.wake();
-            (
-                StatusCode::OK,
-                Json(json!({ "disconnected": changed.len() })),
             )
                 .into_response()
         }
         Err(Refused::Stale) => {
-            tracing::warn!(network, "deauthorize callback refused: not fresh");
+            tracing::warn!(
+                network = networks::slug(network),
+                "deauthorize callback refused: not fresh"
+            );
             (
                 StatusCode::BAD_REQUEST,
                 Json(json!({ "error": "stale_request" })),
@@ -75,7 +62,7 @@ pub async fn deauthorize(
         // Applied once already: the network's duplicate delivery is acknowledged, nothing more.
         Err(Refused::Replayed) => {
             tracing::info!(
-                network,
+                network = networks::slug(network),
                 "deauthorize callback delivered again; already applied"
             );
             (

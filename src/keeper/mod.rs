@@ -22,7 +22,6 @@ use crate::{
     accounts::{disconnect, status::record_account_change},
     app::App,
     clock::{after, before},
-    db,
 };
 
 /// What taking a login's lease found.
@@ -128,7 +127,7 @@ impl Keeper {
                 self.refresh_login(login.id).await?;
             } else if !refreshable && login.token_expires_at.is_some_and(|at| at <= now) {
                 disconnect::disconnect_login(
-                    &self.app.db,
+                    &self.app,
                     login.id,
                     DisconnectReason::TokenExpired,
                     None,
@@ -136,7 +135,6 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.app.bus.wake();
             } else if !refreshable {
                 self.warn_expiring(&login, now).await?;
             }
@@ -160,7 +158,7 @@ impl Keeper {
         login: &social_logins::Model,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let txn = db::begin_write(&self.app.db).await?;
+        let txn = self.app.begin().await?;
         let accounts = social_accounts::Entity::find()
             .filter(social_accounts::Column::SocialLoginId.eq(login.id))
             .filter(social_accounts::Column::Health.eq(Health::Connected))
@@ -177,10 +175,7 @@ impl Keeper {
             record_account_change(&txn, &updated, "account.expiring", "EXPIRING", None, now)
                 .await?;
         }
-        txn.commit().await?;
-        if !accounts.is_empty() {
-            self.app.bus.wake();
-        }
+        self.app.commit(txn).await?;
         Ok(())
     }
 }

@@ -76,7 +76,7 @@ impl Keeper {
             Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
                 repo::release_lease(&self.app.db, login.id).await?;
                 disconnect::disconnect_login(
-                    &self.app.db,
+                    &self.app,
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
@@ -84,7 +84,6 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.app.bus.wake();
                 Ok(Probe::Disconnected)
             }
             Err(error) => {

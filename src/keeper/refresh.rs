@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{enums::DisconnectReason, social_logins};
 use sea_orm::EntityTrait as _;
 
-use crate::{accounts::disconnect, audit, clock::after, db, networks::NetworkError, reconnect};
+use crate::{accounts::disconnect, audit, clock::after, networks::NetworkError, reconnect};
 
 use super::{Keeper, Leased, backoff, repo};
 
@@ -87,7 +87,7 @@ impl Keeper {
         };
         match adapter.refresh(&refresh_token).await {
             Ok(tokens) => {
-                let txn = db::begin_write(&self.app.db).await?;
+                let txn = self.app.begin().await?;
                 if !reconnect::repo::store_tokens(
                     &txn,
                     &self.app.cipher,
@@ -123,7 +123,7 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                txn.commit().await?;
+                self.app.commit(txn).await?;
                 Ok(Refresh::Refreshed)
             }
             Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
@@ -134,7 +134,7 @@ impl Keeper {
                     DisconnectReason::TokenRevoked
                 };
                 let changed = disconnect::disconnect_login(
-                    &self.app.db,
+                    &self.app,
                     login.id,
                     reason,
                     None,
@@ -142,7 +142,6 @@ impl Keeper {
                     now,
                 )
                 .await?;
-                self.app.bus.wake();
                 if changed.is_empty() && self.superseded(&login).await? {
                     return Ok(Refresh::Superseded);
                 }

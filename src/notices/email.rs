@@ -9,7 +9,9 @@ use sea_orm::DatabaseConnection;
 
 use super::{REAUTH_PATH, repo};
 use crate::{
+    access::Subject,
     accounts::{fix_for, network_label},
+    app::App,
     mail::{Email, Mailer},
 };
 
@@ -179,6 +181,9 @@ pub enum RequestError {
         /// When asking is possible again, from now.
         retry_after: chrono::Duration,
     },
+    /// Unknown, or an account the requester may not see (the two read alike).
+    #[error("not found")]
+    NotFound,
     /// A failure of ours.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -190,21 +195,23 @@ impl From<sea_orm::DbErr> for RequestError {
     }
 }
 
-/// `requestReconnect`: emails everyone who sees `account` and may reconnect it (admins, ADVANCED or
+/// `requestReconnect`: emails everyone who sees the account and may reconnect it (admins, ADVANCED or
 /// OWNER on it or on another account of its login, R3/R8) on behalf of `requester`, and records
 /// the audit entry and the event. The note is checked first, and one person asks about one
 /// account at most once an hour (the record is written before any email goes out, in a
 /// transaction that holds the account's row, so two requests at once send once). Returns who was
 /// asked.
 pub async fn request_reconnect(
-    db: &DatabaseConnection,
-    mailer: &Mailer,
-    public_url: &str,
+    app: &App,
     requester: &users::Model,
-    account: &social_accounts::Model,
+    requester_subject: &Subject,
+    account_id: i64,
     note: Option<&str>,
-    now: DateTime<Utc>,
 ) -> Result<Vec<users::Model>, RequestError> {
+    let (db, now) = (&app.db, app.now());
+    let account = &crate::accounts::repo::find_visible(db, requester_subject, account_id)
+        .await?
+        .ok_or(RequestError::NotFound)?;
     let note = match note {
         Some(text) => super::note::Note::parse(text)?,
         None => None,
@@ -228,7 +235,7 @@ pub async fn request_reconnect(
         .into_values()
         .collect();
     asked.sort_by_key(|user| user.id);
-    let txn = crate::db::begin_write(db).await?;
+    let txn = app.begin().await?;
     crate::accounts::repo::lock_account(&txn, account.id).await?;
     if let Some(last) = repo::last_reconnect_request(&txn, requester.id, account.id).await? {
         let again = crate::clock::after(last, request_interval());
@@ -249,7 +256,7 @@ pub async fn request_reconnect(
         now,
     )
     .await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
     for user in &asked {
         let mut body = format!(
             "Hello {},\n\n{} asks you to reconnect {} ({}), which you may reconnect.\n",
@@ -262,14 +269,17 @@ pub async fn request_reconnect(
             body.push('\n');
             body.push_str(&note.quoted(&requester.name));
         }
-        body.push_str(&format!("\nReconnect it here: {public_url}{REAUTH_PATH}\n"));
+        body.push_str(&format!(
+            "\nReconnect it here: {}{REAUTH_PATH}\n",
+            app.public_url
+        ));
         let email = Email {
             to: user.email.clone(),
             to_name: user.name.clone(),
             subject: format!("Please reconnect {}", account.name),
             body,
         };
-        if let Err(error) = mailer.send(&email).await {
+        if let Err(error) = app.mailer.send(&email).await {
             tracing::warn!(
                 error = format!("{error:#}"),
                 "reconnect request email not sent"

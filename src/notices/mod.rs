@@ -13,7 +13,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 use crate::{
     access::Subject,
     accounts::{self, AccountFilter},
-    audit, db,
+    app::App,
+    audit,
 };
 
 /// Where the restore list lives in the dashboard (R10).
@@ -147,13 +148,9 @@ pub async fn status(
 /// each organization whose disconnected accounts the banner was showing them, naming those
 /// accounts, so the organization's admins see who dismissed the warning (a user's own personal
 /// accounts make an entry of their own, without an organization).
-pub async fn dismiss_banner(
-    db: &DatabaseConnection,
-    subject: &Subject,
-    user_id: i64,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let txn = db::begin_write(db).await?;
+pub async fn dismiss_banner(app: &App, subject: &Subject) -> Result<(), DbErr> {
+    let (user_id, now) = (subject.user_id, app.now());
+    let txn = app.begin().await?;
     let disconnected = AccountFilter {
         health: Some(vec![Health::Disconnected]),
         ..AccountFilter::default()
@@ -188,7 +185,7 @@ pub async fn dismiss_banner(
         )
         .await?;
     }
-    txn.commit().await
+    app.commit(txn).await
 }
 
 #[cfg(test)]

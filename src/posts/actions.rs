@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use entity::{scheduled_posts, social_accounts};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 
 use super::{
     compose::{self, Refusal, Resolution},
     repo,
 };
-use crate::{access::Subject, accounts, db};
+use crate::{access::Subject, accounts, app::App};
 
 /// Why resolving held posts changed nothing.
 #[derive(Debug, thiserror::Error)]
@@ -30,42 +30,40 @@ impl From<DbErr> for ResolveError {
 
 /// `schedulePost`: one post per account at `at`, all or none (see [`compose::schedule`]).
 pub async fn schedule(
-    db: &DatabaseConnection,
+    app: &App,
     subject: &Subject,
     accounts: &[social_accounts::Model],
     body: &str,
     at: DateTime<Utc>,
-    now: DateTime<Utc>,
 ) -> Result<Vec<scheduled_posts::Model>, Refusal> {
-    let txn = db::begin_write(db).await?;
-    let posts = compose::schedule(&txn, subject, accounts, body, at, now).await?;
-    txn.commit().await?;
+    let txn = app.begin().await?;
+    let posts = compose::schedule(&txn, subject, accounts, body, at, app.now()).await?;
+    app.commit(txn).await?;
     Ok(posts)
 }
 
 /// `saveDraft`: a draft for whoever may draft for the account (see [`compose::save_draft`]).
 pub async fn save_draft(
-    db: &DatabaseConnection,
+    app: &App,
     subject: &Subject,
     account: &social_accounts::Model,
     body: &str,
     at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
 ) -> Result<scheduled_posts::Model, Refusal> {
-    compose::save_draft(db, subject, account, body, at, now).await
+    compose::save_draft(&app.db, subject, account, body, at, app.now()).await
 }
 
 /// `resolveHeldPost`: applies `resolution` to the posts `post_ids` (duplicates once), all or
 /// none; every post must be of an account `subject` may see. Returns each resolved post with its
 /// account.
 pub async fn resolve_held(
-    db: &DatabaseConnection,
+    app: &App,
     subject: &Subject,
     post_ids: &[i64],
     resolution: Resolution,
-    now: DateTime<Utc>,
 ) -> Result<Vec<(scheduled_posts::Model, social_accounts::Model)>, ResolveError> {
-    let txn = db::begin_write(db).await?;
+    let now = app.now();
+    let txn = app.begin().await?;
     let rows = repo::by_ids(&txn, post_ids).await?;
     let mut account_ids: Vec<i64> = rows.iter().map(|post| post.social_account_id).collect();
     account_ids.sort_unstable();
@@ -88,7 +86,7 @@ pub async fn resolve_held(
         }
     }
     let resolved = compose::resolve(&txn, subject, &posts, resolution, now).await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
     Ok(resolved
         .into_iter()
         .filter_map(|post| {

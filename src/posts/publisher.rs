@@ -13,7 +13,6 @@ use super::{publishable, repo};
 use crate::{
     accounts::{disconnect, status::record_account_event},
     app::App,
-    db,
     keeper::backoff,
     networks::NetworkError,
 };
@@ -104,9 +103,9 @@ impl Publisher {
         };
         let Some((token, adapter)) = usable else {
             // Cannot publish (or no token to publish with): hold it with its account's others.
-            let txn = db::begin_write(&self.app.db).await?;
+            let txn = self.app.begin().await?;
             super::hold_account(&txn, account.id, now).await?;
-            txn.commit().await?;
+            self.app.commit(txn).await?;
             return Ok(Attempt::Held);
         };
         match adapter
@@ -120,7 +119,7 @@ impl Publisher {
         {
             Ok(external_id) => {
                 let now = self.app.clock.now();
-                let txn = db::begin_write(&self.app.db).await?;
+                let txn = self.app.begin().await?;
                 if repo::published(&txn, post.id, &external_id, now).await? == 1 {
                     record_account_event(
                         &txn,
@@ -133,14 +132,13 @@ impl Publisher {
                     )
                     .await?;
                 }
-                txn.commit().await?;
-                self.app.bus.wake();
+                self.app.commit(txn).await?;
                 Ok(Attempt::Published)
             }
             Err(NetworkError::InvalidToken | NetworkError::Refused(_)) => {
                 // The keeper's path: the login and all its accounts, once; their posts are held.
                 disconnect::disconnect_login(
-                    &self.app.db,
+                    &self.app,
                     login.id,
                     DisconnectReason::TokenRevoked,
                     None,
@@ -148,10 +146,9 @@ impl Publisher {
                     now,
                 )
                 .await?;
-                let txn = db::begin_write(&self.app.db).await?;
+                let txn = self.app.begin().await?;
                 super::hold_account(&txn, account.id, now).await?;
-                txn.commit().await?;
-                self.app.bus.wake();
+                self.app.commit(txn).await?;
                 Ok(Attempt::Disconnected)
             }
             Err(NetworkError::Unavailable(reason)) => {

@@ -19,7 +19,7 @@ use crate::{
     access::{Owner, Subject},
     accounts,
     app::App,
-    audit, db,
+    audit,
     networks::{Asset, Identity, TokenSet},
 };
 
@@ -30,8 +30,8 @@ pub async fn start_connect(
     subject: &Subject,
     network: Network,
     organization_id: Option<i64>,
-    now: DateTime<Utc>,
 ) -> Result<Started, FlowError> {
+    let now = app.now();
     if let Some(org) = organization_id {
         if subject.role_in(org).is_none() {
             return Err(FlowError::NotFound);
@@ -71,7 +71,7 @@ pub async fn apply_connect(
     let owner = attempt
         .organization_id
         .map_or(Owner::User(user_id), Owner::Organization);
-    let txn = db::begin_write(&app.db).await?;
+    let txn = app.begin().await?;
     // Permission is checked again: the admin role may have been taken away since the start.
     if let Owner::Organization(org) = owner {
         let subject = accounts::repo::load_subject(&txn, user_id).await?;
@@ -203,7 +203,7 @@ pub async fn apply_connect(
         super::follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
     outcome.released_posts =
         super::follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
     tracing::info!(
         login.id = login.id,
         login.created = created,

@@ -12,7 +12,7 @@ use crate::{
     access::{self, Subject},
     accounts,
     app::App,
-    audit, db,
+    audit,
     networks::{Asset, Identity, NetworkAdapter, NetworkError, TokenSet},
 };
 
@@ -58,8 +58,8 @@ pub async fn complete(
     state: &str,
     answer: Answer<'_>,
     finisher: Finisher<'_>,
-    now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
+    let now = app.now();
     let (attempt, code) = spend(app, network, state, answer, finisher, now).await?;
     let adapter = app
         .networks
@@ -162,7 +162,7 @@ async fn reconnect(
     now: DateTime<Utc>,
 ) -> Result<Outcome, FlowError> {
     let user_id = attempt.user_id;
-    let txn = db::begin_write(&app.db).await?;
+    let txn = app.begin().await?;
     let (subject, target, login, siblings) = target_of(&txn, attempt).await?;
     if !access::may_reconnect_login(&subject, owners(&siblings)) {
         return Err(FlowError::NotAllowed);
@@ -225,7 +225,7 @@ async fn reconnect(
         follow_up::recheck_rules(&txn, &outcome, &sign_in.tokens.scopes, now).await?;
     outcome.released_posts =
         follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
     tracing::info!(
         login.id = login.id,
         reconnected = outcome.reconnected.len(),

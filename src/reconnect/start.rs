@@ -10,7 +10,6 @@ use crate::{
     access::{self, Subject},
     accounts,
     app::App,
-    db,
     networks::oauth::pkce_pair,
 };
 
@@ -30,8 +29,8 @@ pub async fn start_reconnect(
     app: &App,
     subject: &Subject,
     account_id: i64,
-    now: DateTime<Utc>,
 ) -> Result<Started, FlowError> {
+    let now = app.now();
     let account = accounts::repo::find_visible(&app.db, subject, account_id)
         .await?
         .ok_or(FlowError::NotFound)?;
@@ -86,7 +85,7 @@ pub async fn begin(
     let flow = crate::config::Secret::new(random_secret());
     let (challenge, verifier) = pkce_pair();
     let expires_at = crate::clock::after(now, attempt_lifetime());
-    let txn = db::begin_write(&app.db).await?;
+    let txn = app.begin().await?;
     attempts::insert_attempt(
         &txn,
         &app.cipher,
@@ -104,7 +103,7 @@ pub async fn begin(
         },
     )
     .await?;
-    txn.commit().await?;
+    app.commit(txn).await?;
     let authorize_url = adapter
         .authorize_url(&state, &challenge)
         .map_err(|error| FlowError::Internal(anyhow::anyhow!("authorize URL: {error}")))?;

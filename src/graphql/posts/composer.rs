@@ -9,7 +9,7 @@ use entity::social_accounts;
 use super::{ScheduledPost, visible_accounts, with_accounts};
 use crate::graphql::{
     accounts::SocialAccount,
-    context::{clock, database, events_committed, viewer},
+    context::{app, viewer},
     errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
     ids::{self, Kind},
@@ -199,12 +199,11 @@ impl PostsMutation {
             let viewer = viewer(ctx).await?;
             let accounts = accounts_by_ids(ctx, &input.social_account_ids).await?;
             let scheduled = actions::schedule(
-                database(ctx)?,
+                app(ctx)?,
                 &viewer.subject,
                 &accounts,
                 &input.body,
                 input.scheduled_at,
-                clock(ctx)?.now(),
             )
             .await;
             match scheduled {
@@ -254,12 +253,11 @@ impl PostsMutation {
                 .await?
                 .remove(0);
             let saved = actions::save_draft(
-                database(ctx)?,
+                app(ctx)?,
                 &viewer.subject,
                 &account,
                 &input.body,
                 input.scheduled_at,
-                clock(ctx)?.now(),
             )
             .await;
             Ok(match saved {
@@ -308,23 +306,17 @@ impl PostsMutation {
                 HeldPostAction::Reschedule => Resolution::Reschedule(input.scheduled_at),
                 HeldPostAction::Draft => Resolution::Draft,
             };
-            let now = clock(ctx)?.now();
-            match actions::resolve_held(database(ctx)?, &viewer.subject, &wanted, resolution, now)
-                .await
-            {
-                Ok(resolved) => {
-                    events_committed(ctx);
-                    Ok(ResolveHeldPostPayload {
-                        posts: resolved
-                            .into_iter()
-                            .map(|(post, account)| ScheduledPost {
-                                post,
-                                account: Arc::new(account),
-                            })
-                            .collect(),
-                        user_errors: Vec::new(),
-                    })
-                }
+            match actions::resolve_held(app(ctx)?, &viewer.subject, &wanted, resolution).await {
+                Ok(resolved) => Ok(ResolveHeldPostPayload {
+                    posts: resolved
+                        .into_iter()
+                        .map(|(post, account)| ScheduledPost {
+                            post,
+                            account: Arc::new(account),
+                        })
+                        .collect(),
+                    user_errors: Vec::new(),
+                }),
                 Err(ResolveError::NotFound) => Err(ApiError::NotFound),
                 Err(ResolveError::Refused(error)) => Ok(ResolveHeldPostPayload {
                     posts: Vec::new(),
