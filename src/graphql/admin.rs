@@ -6,7 +6,7 @@ use super::{
     accounts::SocialAccount,
     context::{app, viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::MayView,
     ids::{self, Kind},
     user_errors::{UserError, UserErrorCode},
 };
@@ -36,7 +36,7 @@ pub struct AdminMutation;
 impl AdminMutation {
     /// Disconnects one account (its login stays connected): its posts are held, its streams
     /// stop, and everyone who sees it is told, like any disconnect. Admins and OWNERs only.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayView(&input.social_account_id)")]
     async fn disconnect_social_account(
         &self,
         ctx: &Context<'_>,

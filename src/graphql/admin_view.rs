@@ -9,7 +9,7 @@ use super::{
     accounts::{SocialAccountConnection, SocialAccountFilter},
     context::{database, viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::OrgAdmin,
     ids::{self, Kind},
     loaders::{UserKey, load},
     pagination::{PageInfo, connection_cost, page},
@@ -47,23 +47,20 @@ impl Organization {
 
     /// R16: the organization's accounts counted by health (the admin view's summary). Admins and
     /// super admins only.
+    #[graphql(guard = "OrgAdmin::Of(self.model.id)")]
     async fn social_account_health(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<HealthCounts> {
-        gql(async {
-            let viewer = viewer(ctx).await?;
-            if !viewer.subject.is_org_admin(self.model.id) {
-                return Err(ApiError::Forbidden);
-            }
-            health_counts(ctx, self.model.id).await
-        }
-        .await)
+        gql(health_counts(ctx, self.model.id).await)
     }
 
     /// R16, the admin view: every social account of the organization with its health, the
     /// disconnected ones flagged. Admins and super admins only.
-    #[graphql(complexity = "super::pagination::connection_cost(first, child_complexity)")]
+    #[graphql(
+        guard = "OrgAdmin::Of(self.model.id)",
+        complexity = "super::pagination::connection_cost(first, child_complexity)"
+    )]
     async fn social_accounts(
         &self,
         ctx: &Context<'_>,
@@ -72,10 +69,6 @@ impl Organization {
         filter: Option<SocialAccountFilter>,
     ) -> async_graphql::Result<SocialAccountConnection> {
         gql(async {
-            let viewer = viewer(ctx).await?;
-            if !viewer.subject.is_org_admin(self.model.id) {
-                return Err(ApiError::Forbidden);
-            }
             let (limit, after) = page(first, after)?;
             let mut filter = filter
                 .map(SocialAccountFilter::into_domain)
@@ -187,7 +180,7 @@ impl AuditQuery {
     /// B8: the organization's audit log, newest first; its super admins and admins only (anyone
     /// else reads the organization as unknown).
     #[graphql(
-        guard = "Authenticated",
+        guard = "OrgAdmin::Id(&organization_id)",
         complexity = "connection_cost(first, child_complexity)"
     )]
     async fn audit_log(
@@ -198,13 +191,8 @@ impl AuditQuery {
         after: Option<String>,
     ) -> async_graphql::Result<AuditEntryConnection> {
         gql(async {
-            let viewer = viewer(ctx).await?;
-            let organization = ids::decode_as(Kind::Organization, &organization_id)
-                .filter(|org| viewer.subject.role_in(*org).is_some())
-                .ok_or(ApiError::NotFound)?;
-            if !viewer.subject.is_org_admin(organization) {
-                return Err(ApiError::Forbidden);
-            }
+            let organization =
+                ids::decode_as(Kind::Organization, &organization_id).ok_or(ApiError::NotFound)?;
             let (limit, after) = page(first, after)?;
             let mut rows =
                 crate::audit::page(database(ctx)?, organization, after, limit + 1).await?;

@@ -7,7 +7,7 @@ use super::{
     accounts::Network,
     context::{app, viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::OrgMember,
     ids::{self, Kind},
     reconnect::{bind_to_browser, user_error},
     user_errors::UserError,
@@ -44,7 +44,7 @@ impl ConnectMutation {
     /// R17: starts the network's sign-in that adds the accounts the viewer grants there, to the
     /// organization (super admins and admins only) or as personal accounts. The network's
     /// callback finishes it, like a reconnect.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "OrgMember(input.organization_id.as_ref())")]
     async fn start_connect(
         &self,
         ctx: &Context<'_>,

@@ -13,7 +13,7 @@ use super::{
     accounts::{DisconnectReason, SocialAccount},
     context::{app, clock, database, viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::{Authenticated, OrgMember},
     ids::{self, Kind},
     notices::ReconnectStatus,
 };
@@ -208,7 +208,7 @@ pub struct Subscription;
 impl Subscription {
     /// Account events the viewer may see (optionally of one organization), from `after` (an
     /// event id) or from now.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "OrgMember(organization_id.as_ref())")]
     async fn social_account_events(
         &self,
         ctx: &Context<'_>,

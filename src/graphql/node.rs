@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use super::{
     accounts::{SocialAccount, SocialLogin, account_for_viewer, login_for_viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::MayViewNode,
     ids::{self, Kind},
     people::{Organization, User, organization_for_viewer, user_for_viewer},
     posts::{ScheduledPost, post_for_viewer},
@@ -29,7 +29,7 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Fetches any object by global id; an id the viewer may not see reads like an unknown one.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayViewNode(&id)")]
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let Some((kind, _)) = ids::decode(&id) else {
             return Err(ApiError::NotFound.into());

@@ -7,7 +7,7 @@ use entity::{organizations, users};
 use super::{
     context::{database, viewer},
     errors::{ApiError, ApiResult, gql},
-    guards::Authenticated,
+    guards::{Authenticated, OrgMember},
     ids::{self, Kind},
 };
 use crate::people;
@@ -126,7 +126,7 @@ impl PeopleQuery {
     }
 
     /// An organization the viewer belongs to; any other id reads as unknown.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "OrgMember(Some(&id))")]
     async fn organization(
         &self,
         ctx: &Context<'_>,

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use super::{
     context::{app, viewer},
     errors::{ApiError, gql},
-    guards::Authenticated,
+    guards::MayView,
     ids::{self, Kind},
     people::User,
 };
@@ -37,7 +37,7 @@ impl RequestMutation {
     /// Emails everyone who sees the account and may reconnect it (admins, ADVANCED or OWNER on it or
     /// on another account of its login, R3/R8), and records an event and an audit entry. One
     /// person asks about one account at most once an hour (`RATE_LIMITED` with `retryAfter`).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayView(&input.social_account_id)")]
     async fn request_reconnect(
         &self,
         ctx: &Context<'_>,

@@ -18,6 +18,7 @@ mod demo;
 mod e2e;
 mod email;
 mod flow_binding;
+mod guards;
 mod hostile_time;
 mod http;
 mod keeper;

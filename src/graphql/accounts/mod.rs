@@ -15,7 +15,7 @@ pub use list::{SocialAccountConnection, SocialAccountEdge, SocialAccountFilter};
 use super::{
     context::{database, viewer},
     errors::{ApiError, ApiResult, gql},
-    guards::Authenticated,
+    guards::{Authenticated, MayView},
     ids::{self, Kind},
     loaders::{
         AnalyticsGapsKey, HeldPostsKey, LoginAccountsKey, LoginKey, OrganizationKey, UserKey, load,
@@ -291,7 +291,7 @@ impl AccountsQuery {
     }
 
     /// One social account; an id the viewer may not see reads exactly like an unknown one.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayView(&id)")]
     async fn social_account(
         &self,
         ctx: &Context<'_>,

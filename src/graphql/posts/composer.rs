@@ -11,7 +11,7 @@ use crate::graphql::{
     accounts::SocialAccount,
     context::{app, viewer},
     errors::{ApiError, ApiResult, gql},
-    guards::Authenticated,
+    guards::{MayView, MayViewAll, MayViewPosts},
     ids::{self, Kind},
     user_errors::{UserError, UserErrorCode},
 };
@@ -189,7 +189,7 @@ pub struct PostsMutation;
 impl PostsMutation {
     /// R14: schedules one post per account; refused as a whole (with each account that cannot
     /// publish and whether the viewer may reconnect it) when any account is disconnected.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayViewAll(&input.social_account_ids)")]
     async fn schedule_post(
         &self,
         ctx: &Context<'_>,
@@ -241,7 +241,7 @@ impl PostsMutation {
 
     /// R14: saves a draft; works whatever the account's health, for anyone who may draft for it
     /// (a LIMITED member drafts only).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayView(&input.social_account_id)")]
     async fn save_draft(
         &self,
         ctx: &Context<'_>,
@@ -286,7 +286,7 @@ impl PostsMutation {
     }
 
     /// B4: publish now, reschedule or keep as a draft — one post or many, all or none.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayViewPosts(&input.post_ids)")]
     async fn resolve_held_post(
         &self,
         ctx: &Context<'_>,
