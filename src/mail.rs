@@ -138,44 +138,41 @@ impl Mailer {
 /// repeated on every continuation line, so an uncapped one grows the text by its own size per word.
 const MAX_INDENT: usize = 8;
 
-/// Wraps lines longer than `width` bytes at spaces, so the text fits the 8bit transfer encoding;
-/// a wrapped list item continues under its text, a wrapped quote (`> `) stays quoted. Linear in
-/// the input: each word is copied once, and a continuation line adds at most [`MAX_INDENT`] + 2
-/// bytes (and no more than a quarter of the width).
+/// Wraps lines longer than `width` characters at spaces (`textwrap`, first fit: linear, and
+/// never inside a word, so a link stays whole), so the text fits the transfer encoding; a
+/// wrapped list item continues under its text, a wrapped quote (`> `) stays quoted. The indent
+/// of a line is capped at [`MAX_INDENT`] (and a quarter of the width), so a continuation line
+/// adds at most that many bytes whatever the text's own indent.
 fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8 + 16);
     for line in text.lines() {
         let body = line.trim_start();
         // Indents take at most a quarter of the width, so wrapping never outgrows the text.
         let limit = MAX_INDENT.min(width / 4);
-        let indent = (line.len() - body.len()).min(limit);
+        let indent = " ".repeat((line.len() - body.len()).min(limit));
         let mut continuation = if body.starts_with("> ") {
-            format!("{}> ", " ".repeat(indent))
+            format!("{indent}> ")
         } else if body.starts_with("- ") {
-            " ".repeat(indent + 2)
+            format!("{indent}  ")
         } else {
-            " ".repeat(indent)
+            indent.clone()
         };
         continuation.truncate(width / 4);
-        let mut length = 0;
-        let mut fresh = true;
-        for word in body.split_whitespace() {
-            if fresh {
-                out.extend(std::iter::repeat_n(' ', indent));
-                length = indent;
-            } else if length + 1 + word.len() > width {
+        let options = textwrap::Options::new(width.max(1))
+            .initial_indent(&indent)
+            .subsequent_indent(&continuation)
+            .break_words(false)
+            .word_separator(textwrap::WordSeparator::AsciiSpace)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
+            .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        if !body.is_empty() {
+            for piece in textwrap::wrap(body, &options) {
+                out.push_str(&piece);
                 out.push('\n');
-                out.push_str(&continuation);
-                length = continuation.len();
-            } else {
-                out.push(' ');
-                length += 1;
             }
-            out.push_str(word);
-            length += word.len();
-            fresh = false;
+        } else {
+            out.push('\n');
         }
-        out.push('\n');
     }
     out
 }
@@ -203,6 +200,16 @@ mod tests {
             quoted.lines().all(|line| line.starts_with("> ")),
             "{quoted}"
         );
+    }
+
+    #[test]
+    fn a_link_longer_than_the_width_stays_whole_on_its_line() {
+        let link = format!(
+            "https://relink.example/dashboard#/reauth?{}",
+            "x".repeat(80)
+        );
+        let wrapped = wrap(&format!("Reconnect it here: {link} today"), 40);
+        assert!(wrapped.lines().any(|line| line == link), "{wrapped}");
     }
 
     #[test]

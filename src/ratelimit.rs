@@ -3,6 +3,11 @@
 //! its complexity (at least 1). Driven by the injectable clock, so tests move time instead of
 //! sleeping. Per process: with several replicas a user gets each replica's bucket, which bounds
 //! abuse per connection without a shared store.
+//!
+//! Kept rather than `governor` (compared: its keyed limiter with `check_n` charges a cost too):
+//! governor's clock is its own (`quanta`), not the injectable one every test here drives, its keyed
+//! store needs a separate `retain_recent` sweep to stay bounded, and it would bring `dashmap` and
+//! `quanta` for what these 120 lines do with one map.
 
 use std::{
     collections::HashMap,

@@ -228,7 +228,13 @@ impl Subscription {
             None => None,
         };
         let db = gql(database(ctx))?.clone();
-        let bus = gql(app(ctx))?.bus.clone();
+        let context = gql(app(ctx))?.clone();
+        let bus = context.bus.clone();
+        // Events committed from here on are delivered live; their lag is measured (a resumed
+        // history is not lag).
+        let live_from = bus
+            .published()
+            .max(repo::newest_id(&db).await.unwrap_or_default());
         let start = match after {
             Some(id) => {
                 let after = id.parse::<i64>().map_err(|_| {
@@ -246,9 +252,7 @@ impl Subscription {
                 }
                 after
             }
-            None => bus
-                .published()
-                .max(repo::newest_id(&db).await.unwrap_or_default()),
+            None => live_from,
         };
         let user_id = viewer.user.id;
         let reader = Reader {
@@ -257,7 +261,13 @@ impl Subscription {
         };
         Ok(
             event_stream(bus, db, start, reader).filter_map(move |published| {
-                std::future::ready(for_viewer(published, user_id, organization))
+                let (id, committed) = (published.event.id, published.event.created_at);
+                let event = for_viewer(published, user_id, organization);
+                if event.is_some() && id > live_from {
+                    let lag = (context.now() - committed).to_std().unwrap_or_default();
+                    context.meters.event_delivered(lag.as_secs_f64());
+                }
+                std::future::ready(event)
             }),
         )
     }

@@ -8,7 +8,7 @@ use super::{
     automations::AutomationRule,
     context::{app, viewer},
     errors::{ApiError, ApiResult, gql},
-    guards::Authenticated,
+    guards::{Authenticated, MayView},
     ids::{self, Kind},
     user_errors::{UserError, UserErrorCode},
 };
@@ -140,7 +140,7 @@ pub struct ReconnectMutation;
 impl ReconnectMutation {
     /// R3: starts the network's sign-in that reconnects the account and, by R7, every account of
     /// its login. Permission on any one of them is enough (R8).
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "MayView(&input.social_account_id)")]
     async fn start_reconnect(
         &self,
         ctx: &Context<'_>,

@@ -294,11 +294,17 @@ async fn execute(
         .data(loaders::for_request(state.app.db.clone()))
         .data(crate::graphql::streams::FeedCache::default())
         .data(rejected.clone());
+    let operation = request.operation_name.clone();
+    let started = std::time::Instant::now();
     let outcome = tokio::time::timeout(
         state.app.config.request_timeout,
         state.schema.execute(request),
     )
     .await;
+    state
+        .app
+        .meters
+        .graphql_operation(operation.as_deref(), started.elapsed().as_secs_f64());
     let Ok(response) = outcome else {
         tracing::warn!(timeout = ?state.app.config.request_timeout, "GraphQL request timed out");
         return error_response(

@@ -1,139 +1,156 @@
-//! `GET /metrics`: Prometheus text format, for the team that runs Relink, on a listener of its
-//! own (`RELINK_METRICS_ADDR`): the counts span every tenant, so the public listener answers 404.
+//! `GET /metrics`: Prometheus text (0.0.4), or OpenMetrics text to a scraper that asks for it in
+//! `Accept`, for the team that runs Relink, on a listener of its own (`RELINK_METRICS_ADDR`): the counts span every tenant, so the public
+//! listener answers 404. The process's meters (`crate::metrics`) with what is read at scrape
+//! time: accounts by health, events published, SQL statements run and the pool's use.
 
-use std::fmt::Write as _;
+use std::sync::Arc;
 
-use axum::{extract::State, http::header, response::IntoResponse};
+use axum::{
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+};
 use entity::enums::Health;
+use prometheus_client::{
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _},
+    metrics::{counter::ConstCounter, family::Family, gauge::ConstGauge, gauge::Gauge},
+    registry::Registry,
+};
 
-use crate::app::App;
+use crate::{app::App, db};
+
+/// The media type of OpenMetrics text.
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The media type of Prometheus text.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HealthLabel {
+    health: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PoolState {
+    state: &'static str,
+}
+
+struct Exporter {
+    app: App,
+    registry: Registry,
+    accounts: Family<HealthLabel, Gauge>,
+}
 
 /// The metrics listener's routes: `/metrics`, nothing else.
 pub fn router(app: App) -> axum::Router {
+    let accounts = Family::<HealthLabel, Gauge>::default();
+    let mut registry = app.meters.registry();
+    registry.register(
+        "relink_accounts",
+        "Social accounts by connection health",
+        accounts.clone(),
+    );
+    registry.register_collector(Box::new(AtScrape(app.clone())));
     axum::Router::new()
         .route("/metrics", axum::routing::get(metrics))
-        .with_state(app)
+        .with_state(Arc::new(Exporter {
+            app,
+            registry,
+            accounts,
+        }))
 }
 
 /// The metrics page.
-pub async fn metrics(State(app): State<App>) -> impl IntoResponse {
-    let mut out = String::new();
-    let by_health = crate::accounts::repo::count_by_health(&app.db, None).await;
-    let _ = writeln!(
-        out,
-        "# HELP relink_accounts Social accounts by connection health.\n# TYPE relink_accounts gauge"
-    );
-    match by_health {
+async fn metrics(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> Response {
+    match crate::accounts::repo::count_by_health(&exporter.app.db, None).await {
         Ok(rows) => {
-            use sea_orm::Iterable as _;
-            for health in Health::iter() {
+            for health in [
+                Health::Connected,
+                Health::Expiring,
+                Health::Limited,
+                Health::Disconnected,
+            ] {
                 let count = rows
                     .iter()
                     .find(|(h, _)| *h == health)
                     .map_or(0, |(_, n)| *n);
-                let _ = writeln!(
-                    out,
-                    "relink_accounts{{health=\"{}\"}} {count}",
-                    health_label(health)
-                );
+                exporter
+                    .accounts
+                    .get_or_create(&HealthLabel {
+                        health: health_label(health),
+                    })
+                    .set(count);
             }
         }
         Err(error) => tracing::warn!(%error, "metrics: cannot count accounts"),
     }
-    let meters = &app.meters;
-    let (emails_sent, emails_failed) = meters.emails();
-    let lines = [
+    let openmetrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("application/openmetrics-text"));
+    let mut out = String::new();
+    let (encoded, content_type) = if openmetrics {
         (
-            "relink_events_published_total",
-            "counter",
-            "Events the relay broadcast since start.",
-            app.bus.sent() as i64,
-        ),
+            prometheus_client::encoding::text::encode(&mut out, &exporter.registry),
+            OPENMETRICS,
+        )
+    } else {
         (
-            "relink_subscription_sockets",
-            "gauge",
-            "Subscription sockets open now.",
-            meters.open_sockets(),
-        ),
-        (
-            "relink_subscription_sockets_opened_total",
-            "counter",
-            "Subscription sockets opened since start.",
-            meters.sockets_opened() as i64,
-        ),
-        (
-            "relink_subscription_slow_readers_dropped_total",
-            "counter",
-            "Sockets dropped because the client stopped reading.",
-            meters.slow_readers_dropped() as i64,
-        ),
-        (
-            "relink_keeper_passes_total",
-            "counter",
-            "Passes of the keeper (refresh, warn, probe) since start.",
-            meters.keeper_passes() as i64,
-        ),
-        (
-            "relink_emails_sent_total",
-            "counter",
-            "Emails handed to SMTP or written to the outbox since start.",
-            emails_sent as i64,
-        ),
-        (
-            "relink_emails_failed_total",
-            "counter",
-            "Emails that could not be sent (retried later) since start.",
-            emails_failed as i64,
-        ),
-        (
-            "relink_sql_statements_total",
-            "counter",
-            "SQL statements run since start.",
-            app.statements.get() as i64,
-        ),
-    ];
-    for (name, kind, help, value) in lines {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-        );
+            prometheus_client::encoding::prometheus_text::encode(&mut out, &exporter.registry),
+            PROMETHEUS_TEXT,
+        )
+    };
+    if let Err(error) = encoded {
+        tracing::error!(%error, "metrics: cannot encode");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    let labelled = [
-        (
-            "relink_token_refreshes_total",
-            "Token refreshes by outcome since start.",
-            &crate::metrics::REFRESH_OUTCOMES[..],
-            meters.refreshes(),
-        ),
-        (
-            "relink_token_probes_total",
-            "Probes of tokens without expiry by outcome since start.",
-            &crate::metrics::PROBE_OUTCOMES[..],
-            meters.probes(),
-        ),
-    ];
-    for (name, help, outcomes, counts) in labelled {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-        for (outcome, count) in outcomes.iter().zip(counts) {
-            let _ = writeln!(out, "{name}{{outcome=\"{outcome}\"}} {count}");
+    ([(header::CONTENT_TYPE, content_type)], out).into_response()
+}
+
+/// What is read from the process at each scrape.
+struct AtScrape(App);
+
+impl std::fmt::Debug for AtScrape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AtScrape")
+    }
+}
+
+impl Collector for AtScrape {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let published = ConstCounter::new(self.0.bus.sent());
+        published.encode(encoder.encode_descriptor(
+            "relink_events_published",
+            "Events the relay broadcast since start",
+            None,
+            published.metric_type(),
+        )?)?;
+        let statements = ConstCounter::new(self.0.statements.get());
+        statements.encode(encoder.encode_descriptor(
+            "relink_sql_statements",
+            "SQL statements run since start",
+            None,
+            statements.metric_type(),
+        )?)?;
+        let pool = db::pool_use(&self.0.db);
+        let mut family = encoder.encode_descriptor(
+            "relink_db_pool_connections",
+            "Database pool connections by state (in_use, idle) and the pool's maximum",
+            None,
+            prometheus_client::metrics::MetricType::Gauge,
+        )?;
+        for (state, value) in [
+            ("in_use", pool.open.saturating_sub(pool.idle)),
+            ("idle", pool.idle),
+            ("max", pool.max),
+        ] {
+            ConstGauge::new(i64::from(value))
+                .encode(family.encode_family(&PoolState { state })?)?;
         }
+        Ok(())
     }
-    let _ = writeln!(
-        out,
-        "# HELP relink_worker_panics_total Panics caught in background workers since start (each worker runs on).\n# TYPE relink_worker_panics_total counter"
-    );
-    for worker in ["keeper", "postman", "publisher", "pruner", "relay"] {
-        let count = meters
-            .worker_panics()
-            .into_iter()
-            .find(|(name, _)| *name == worker)
-            .map_or(0, |(_, count)| count);
-        let _ = writeln!(
-            out,
-            "relink_worker_panics_total{{worker=\"{worker}\"}} {count}"
-        );
-    }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 fn health_label(health: Health) -> &'static str {

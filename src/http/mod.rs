@@ -75,7 +75,10 @@ pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
     }
     router
         .layer(DefaultBodyLimit::max(state.app.config.body_limit_bytes))
-        .layer(middleware::from_fn(trace_request))
+        .layer(middleware::from_fn_with_state(
+            state.app.meters.clone(),
+            trace_request,
+        ))
         .with_state(state)
 }
 
@@ -124,7 +127,11 @@ pub fn static_file(
 
 /// One span per request with the matched route (never the query string: it may carry a query
 /// with personal data); a line with status and latency when it ends.
-async fn trace_request(request: Request, next: Next) -> Response {
+async fn trace_request(
+    axum::extract::State(meters): axum::extract::State<crate::metrics::Meters>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -134,9 +141,12 @@ async fn trace_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     async move {
         let response = next.run(request).await;
+        let seconds = started.elapsed().as_secs_f64();
+        let status = response.status().as_u16();
+        meters.http_request(method.as_str(), &route, status, seconds);
         tracing::info!(
-            http.status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            http.status = status,
+            latency_ms = seconds * 1000.0,
             "request finished"
         );
         response

@@ -46,7 +46,9 @@ pub struct Keeper {
 }
 
 /// How long to wait after `failures` transient failures in a row: 1, 2, 4 … 64 minutes. The
-/// publisher backs off the same way.
+/// publisher backs off the same way. Kept rather than `backon`: the wait is stored on the row
+/// (`next_refresh_at`) so that every replica honours it and a restart keeps it, where `backon`
+/// retries a future in one process's memory.
 pub fn backoff(failures: i32) -> Duration {
     Duration::minutes(1i64 << failures.clamp(0, 6))
 }
@@ -112,6 +114,7 @@ impl Keeper {
     /// One pass: refresh what is due, warn about what will run out, disconnect what has, probe
     /// tokens without expiry that were not seen working lately.
     pub async fn run_once(&self) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
         let now = self.app.clock.now();
         let horizon = after(
             now,
@@ -147,7 +150,7 @@ impl Keeper {
         {
             self.probe_login(login.id).await?;
         }
-        self.app.meters.keeper_pass();
+        self.app.meters.keeper_pass(started.elapsed().as_secs_f64());
         Ok(())
     }
 

@@ -506,3 +506,67 @@ async fn the_response_media_type_and_status_follow_the_accept_header() {
         );
     }
 }
+
+/// What operators look for first: latency histograms by route and by GraphQL operation, the
+/// lag from an event's commit to a subscriber's frame, the keeper's pass duration, open sockets
+/// and the pool's use; OpenMetrics text to a scraper that asks for it.
+#[tokio::test]
+async fn metrics_carry_latency_histograms_delivery_lag_and_pool_use() {
+    let app = TestApp::spawn_demo().await;
+    let query = "subscription { socialAccountEvents { kind } }";
+    let mut socket = crate::live::subscribe(&app, "ben@northwind.example", query, json!({})).await;
+    let x = app.account_id("x-northwind").await;
+    let document = "mutation Disconnect($id: ID!) { disconnectSocialAccount(input: { socialAccountId: $id }) { socialAccount { health } } }";
+    let token = app.token_for("ben@northwind.example").await;
+    let answered = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&token)
+        .json(
+            &json!({ "query": document, "variables": { "id": x }, "operationName": "Disconnect" }),
+        )
+        .send()
+        .await
+        .expect("mutation");
+    assert_eq!(answered.status(), 200);
+    let event = crate::live::data(&mut socket).await;
+    assert_eq!(
+        event["socialAccountEvents"]["kind"], "DISCONNECTED",
+        "{event}"
+    );
+    app.keeper.run_once().await.expect("keeper pass");
+    for (name, at_least) in [
+        (
+            "relink_http_request_duration_seconds_count{method=\"POST\",route=\"/graphql\",status=\"200\"}",
+            1.0,
+        ),
+        (
+            "relink_graphql_operation_duration_seconds_count{operation=\"Disconnect\"}",
+            1.0,
+        ),
+        ("relink_event_delivery_lag_seconds_count", 1.0),
+        ("relink_keeper_pass_duration_seconds_count", 1.0),
+        ("relink_subscription_sockets", 1.0),
+        ("relink_db_pool_connections{state=\"max\"}", 1.0),
+        ("relink_sql_statements_total", 1.0),
+    ] {
+        let value = app.metric(name).await;
+        assert!(value >= at_least, "{name} = {value}");
+    }
+    let open = app
+        .client
+        .get(format!("{}/metrics", app.metrics_address))
+        .header("accept", "application/openmetrics-text; version=1.0.0")
+        .send()
+        .await
+        .expect("metrics");
+    assert!(
+        open.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = open.text().await.expect("text");
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
+    assert!(text.contains("# TYPE relink_http_request_duration_seconds histogram"));
+}
