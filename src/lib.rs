@@ -24,7 +24,6 @@ pub mod people;
 pub mod posts;
 pub mod ratelimit;
 pub mod reconnect;
-pub mod sandbox;
 pub mod server;
 pub mod telemetry;
 pub mod worker;

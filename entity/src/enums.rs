@@ -97,6 +97,40 @@ pub enum Network {
     Pinterest,
 }
 
+impl Network {
+    /// The network as it appears in paths (`facebook`, `x`, ...): Relink's callback and the
+    /// sandbox network's routes use the same names.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Facebook => "facebook",
+            Self::Instagram => "instagram",
+            Self::Linkedin => "linkedin",
+            Self::X => "x",
+            Self::Youtube => "youtube",
+            Self::Tiktok => "tiktok",
+            Self::Pinterest => "pinterest",
+        }
+    }
+
+    /// The network's name as people write it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Facebook => "Facebook",
+            Self::Instagram => "Instagram",
+            Self::Linkedin => "LinkedIn",
+            Self::X => "X",
+            Self::Youtube => "YouTube",
+            Self::Tiktok => "TikTok",
+            Self::Pinterest => "Pinterest",
+        }
+    }
+
+    /// Reads a path segment back: exactly a [`Network::slug`], nothing else.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        <Self as sea_orm::Iterable>::iter().find(|network| network.slug() == slug)
+    }
+}
+
 /// Kind of social account (profile, page, group, ...).
 #[derive(
     Clone,

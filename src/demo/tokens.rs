@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{enums::LoginStatus, social_logins};
 use sea_orm::{ActiveModelTrait as _, DatabaseConnection, EntityTrait as _, Set};
 
-use crate::db;
+use crate::{config::Secret, db};
 
 /// Gives every connected login without tokens whose identity the sandbox network plays real
 /// sandbox tokens (sealed at rest like any other), as if it had just been reconnected: the demo
@@ -23,7 +23,7 @@ pub async fn connect_sandbox_logins(
         .await?;
     let mut connected = 0;
     for login in logins {
-        let Some(tokens) = crate::sandbox::tokens_for(
+        let Some(issued) = relink_sandbox::tokens_for(
             db,
             login.network,
             &login.external_user_id,
@@ -33,6 +33,12 @@ pub async fn connect_sandbox_logins(
         .await?
         else {
             continue;
+        };
+        let tokens = crate::networks::TokenSet {
+            access: Secret::new(issued.access.expose()),
+            refresh: issued.refresh.map(|refresh| Secret::new(refresh.expose())),
+            expires_in: issued.expires_in.map(crate::networks::token_lifetime),
+            scopes: login.scopes.split(' ').map(str::to_owned).collect(),
         };
         let txn = db::begin_write(db).await?;
         if !crate::reconnect::repo::store_tokens(&txn, cipher, &login, &tokens, None, now).await? {

@@ -179,32 +179,15 @@ impl Networks {
 
 /// The lowercase path segment of a network (`/oauth/callback/{network}`).
 pub fn slug(network: Network) -> &'static str {
-    match network {
-        Network::Facebook => "facebook",
-        Network::Instagram => "instagram",
-        Network::Linkedin => "linkedin",
-        Network::X => "x",
-        Network::Youtube => "youtube",
-        Network::Tiktok => "tiktok",
-        Network::Pinterest => "pinterest",
-    }
+    network.slug()
 }
 
 /// The network's name as people write it.
 pub fn label(network: Network) -> &'static str {
-    match network {
-        Network::Facebook => "Facebook",
-        Network::Instagram => "Instagram",
-        Network::Linkedin => "LinkedIn",
-        Network::X => "X",
-        Network::Youtube => "YouTube",
-        Network::Tiktok => "TikTok",
-        Network::Pinterest => "Pinterest",
-    }
+    network.label()
 }
 
 /// Reads a path segment back.
 pub fn from_slug(slug: &str) -> Option<Network> {
-    use sea_orm::Iterable as _;
-    Network::iter().find(|network| self::slug(*network) == slug)
+    Network::from_slug(slug)
 }

@@ -46,17 +46,6 @@ pub fn signature(signed_request: &str) -> &str {
         .map_or("", |(signature, _)| signature)
 }
 
-/// Signs `payload_json` with `secret`.
-pub fn sign(payload_json: &str, secret: &str) -> String {
-    let payload = URL_SAFE_NO_PAD.encode(payload_json.as_bytes());
-    let mut mac = mac(secret);
-    mac.update(payload.as_bytes());
-    format!(
-        "{}.{payload}",
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    )
-}
-
 /// Verifies a signed request with `secret` (constant-time comparison) and reads its payload.
 pub fn verify(signed_request: &str, secret: &str) -> Result<Payload, Invalid> {
     let (signature, payload) = signed_request
@@ -86,7 +75,7 @@ mod tests {
 
     #[test]
     fn a_signed_request_verifies_only_with_its_secret_and_untouched() {
-        let signed = sign(
+        let signed = relink_sandbox::sign_request(
             r#"{"algorithm":"HMAC-SHA256","user_id":"fb-nora","issued_at":1}"#,
             "app-secret",
         );
@@ -96,7 +85,8 @@ mod tests {
         let tampered = signed.replace(&signed[signed.len() - 4..], "AAAA");
         assert!(verify(&tampered, "app-secret").is_err());
         assert_eq!(verify("no-dot", "app-secret"), Err(Invalid::Malformed));
-        let plain = sign(r#"{"algorithm":"none","user_id":"x"}"#, "app-secret");
+        let plain =
+            relink_sandbox::sign_request(r#"{"algorithm":"none","user_id":"x"}"#, "app-secret");
         assert_eq!(verify(&plain, "app-secret"), Err(Invalid::Malformed));
     }
 }

@@ -62,9 +62,9 @@ impl Server {
             demo_loaded = true;
             tracing::info!("loaded the demo organization Northwind Coffee");
         }
-        if config.sandbox_enabled() && crate::sandbox::is_empty(&db).await? {
+        if config.sandbox_enabled() && relink_sandbox::is_empty(&db).await? {
             // Idempotent: `seed` checks again inside its transaction (another replica may win).
-            if crate::sandbox::seed(&db, clock.now())
+            if relink_sandbox::seed(&db, clock.now())
                 .await
                 .context("loading the sandbox identities")?
             {
@@ -227,12 +227,12 @@ impl Server {
         let meters = self.state.app.meters.clone();
         // The sandbox network (B9) is mounted beside Relink with state of its own.
         let sandbox = self.state.app.config.sandbox_enabled().then(|| {
-            crate::sandbox::router(crate::sandbox::SandboxState {
+            relink_sandbox::router(relink_sandbox::SandboxState {
                 db: self.state.app.db.clone(),
-                clock: self.state.app.clock.clone(),
+                clock: Arc::new(parts::SandboxClock(self.state.app.clock.clone())),
                 public_url: self.state.app.public_url.clone(),
                 http_client: self.state.app.http_client.clone(),
-                sandbox: crate::sandbox::Switches::default(),
+                sandbox: relink_sandbox::Switches::default(),
             })
         });
         let metrics = self

@@ -46,14 +46,14 @@ pub(super) async fn configured_networks(
     for setting in settings {
         match setting.mode {
             Mode::Sandbox => {
-                let (client_id, secret) = crate::sandbox::client_credentials(db, setting.network)
+                let (client_id, secret) = relink_sandbox::client_credentials(db, setting.network)
                     .await?
                     .with_context(|| format!("the sandbox has no app for {:?}", setting.network))?;
                 networks.insert(Arc::new(SandboxAdapter::new(
                     setting.network,
                     public_url,
                     client_id,
-                    secret,
+                    crate::config::Secret::new(secret.expose()),
                     setting.scopes.clone(),
                     http.clone(),
                 )));
@@ -69,6 +69,15 @@ pub(super) async fn configured_networks(
         }
     }
     Ok(networks)
+}
+
+/// Relink's clock, as the sandbox network reads it (a manual one in tests).
+pub(super) struct SandboxClock(pub(super) crate::clock::SharedClock);
+
+impl relink_sandbox::Clock for SandboxClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now()
+    }
 }
 
 /// Binds the metrics listener (`RELINK_METRICS_ADDR`). Metrics are worth a warning, not a

@@ -99,11 +99,11 @@ async fn attacks(app: &TestApp) -> Vec<Attack> {
             .expect("token")
     };
     let stale_webhook = {
-        let (_, secret) = relink::sandbox::client_credentials(&app.db, entity::enums::Network::X)
+        let (_, secret) = relink_sandbox::client_credentials(&app.db, entity::enums::Network::X)
             .await
             .expect("query")
             .expect("app");
-        relink::networks::signed_request::sign(
+        relink_sandbox::sign_request(
             &json!({ "algorithm": "HMAC-SHA256", "user_id": "x-northwind", "issued_at": app.clock.now().timestamp() - 3_600 })
                 .to_string(),
             secret.expose(),
@@ -358,7 +358,7 @@ async fn attacks(app: &TestApp) -> Vec<Attack> {
                 "/webhooks/x/deauthorize".to_owned(),
                 vec![(
                     "signed_request",
-                    relink::networks::signed_request::sign(
+                    relink_sandbox::sign_request(
                         r#"{"algorithm":"HMAC-SHA256","user_id":"x-northwind"}"#,
                         "not-the-secret",
                     ),

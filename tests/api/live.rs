@@ -90,7 +90,7 @@ async fn a_revocation_at_the_network_disconnects_at_once_through_the_signed_webh
 #[tokio::test]
 async fn a_webhook_with_a_bad_signature_changes_nothing() {
     let app = TestApp::spawn_demo().await;
-    let forged = relink::networks::signed_request::sign(
+    let forged = relink_sandbox::sign_request(
         r#"{"algorithm":"HMAC-SHA256","user_id":"x-northwind"}"#,
         "not-the-secret",
     );

@@ -5,11 +5,12 @@
 use std::path::{Path, PathBuf};
 
 /// Where the project's own code and scripts are (not vendored files, not node_modules).
-const SOURCES: [&str; 8] = [
+const SOURCES: [&str; 9] = [
     "src",
     "tests",
     "entity",
     "migration",
+    "sandbox",
     "benches",
     "dashboard",
     "e2e",

@@ -4,7 +4,7 @@
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Duration;
 use entity::enums::Network;
-use relink::sandbox;
+use relink_sandbox as sandbox;
 use sea_orm::{ActiveModelTrait as _, NotSet, Set};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};

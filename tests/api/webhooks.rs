@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, event_count, health, reconnect_as};
 /// A deauthorize callback for the X identity `x-northwind`, signed with the sandbox X app's
 /// secret, issued `issued_at` (Unix seconds; none when `None`).
 async fn signed(app: &TestApp, issued_at: Option<i64>) -> String {
-    let (_, secret) = relink::sandbox::client_credentials(&app.db, Network::X)
+    let (_, secret) = relink_sandbox::client_credentials(&app.db, Network::X)
         .await
         .expect("query")
         .expect("sandbox X app");
@@ -18,7 +18,7 @@ async fn signed(app: &TestApp, issued_at: Option<i64>) -> String {
     if let Some(at) = issued_at {
         payload["issued_at"] = json!(at);
     }
-    relink::networks::signed_request::sign(&payload.to_string(), secret.expose())
+    relink_sandbox::sign_request(&payload.to_string(), secret.expose())
 }
 
 async fn deliver(app: &TestApp, signed_request: &str) -> (u16, Value) {

@@ -13,6 +13,7 @@ mod publish;
 mod repo;
 mod secrets;
 mod seed;
+mod support;
 mod switches;
 mod token;
 
@@ -23,15 +24,16 @@ use axum::{
 use entity::enums::Network;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
-use crate::{clock::SharedClock, config::Secret};
-
 pub use error::SandboxError;
 pub use policy::{RefreshPolicy, TokenPolicy, policy};
+pub use secrets::signed_request as sign_request;
 pub use seed::{is_empty, seed};
+pub use support::{Clock, Secret, SharedClock};
 pub use switches::Switches;
 
 /// What the sandbox's handlers reach: state of its own, none of Relink's (it is a network of its
-/// own, mounted beside Relink, that happens to share the database file).
+/// own, mounted beside Relink, that happens to share the database file and imports nothing of
+/// Relink's).
 #[derive(Clone)]
 pub struct SandboxState {
     /// The database (the sandbox's own `sandbox_*` tables).
@@ -110,6 +112,17 @@ pub async fn client_credentials(
         .map(|client| (client.client_id, Secret::new(client.client_secret))))
 }
 
+/// Tokens the sandbox issued, as its token endpoint answers them.
+#[derive(Clone, Debug)]
+pub struct IssuedTokens {
+    /// The access token.
+    pub access: Secret,
+    /// The refresh token, where the network's policy issues one.
+    pub refresh: Option<Secret>,
+    /// Seconds until the access token expires, as the answer says.
+    pub expires_in: Option<i64>,
+}
+
 /// Tokens for the identity `external_user_id` of `network`, as if it had just signed in and
 /// allowed every asset it holds (the demo's connected logins get them at first start); `None`
 /// when the sandbox plays no such identity.
@@ -119,7 +132,7 @@ pub async fn tokens_for(
     external_user_id: &str,
     scopes: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<crate::networks::TokenSet>, DbErr> {
+) -> Result<Option<IssuedTokens>, DbErr> {
     let Some(identity) = repo::identities_by_external_id(db, external_user_id, Some(network))
         .await?
         .into_iter()
@@ -130,18 +143,14 @@ pub async fn tokens_for(
     let Some(client) = repo::client_of_network(db, network).await? else {
         return Ok(None);
     };
-    let txn = crate::db::begin_write(db).await?;
+    let txn = support::begin_write(db).await?;
     let answer = token::issue_direct(&txn, &client, &identity, scopes, now).await?;
     txn.commit().await?;
     let text = |name: &str| answer.get(name).and_then(serde_json::Value::as_str);
-    Ok(Some(crate::networks::TokenSet {
+    Ok(Some(IssuedTokens {
         access: Secret::new(text("access_token").unwrap_or_default()),
         refresh: text("refresh_token").map(Secret::new),
-        expires_in: answer
-            .get("expires_in")
-            .and_then(serde_json::Value::as_i64)
-            .map(crate::networks::token_lifetime),
-        scopes: scopes.split(' ').map(str::to_owned).collect(),
+        expires_in: answer.get("expires_in").and_then(serde_json::Value::as_i64),
     }))
 }
 
@@ -156,10 +165,19 @@ pub fn redirect_uri(public_url: &str, network: Network) -> String {
 }
 
 /// The network as it appears in paths (`facebook`, `x`, ...): the same names as Relink's callback.
-pub use crate::networks::{from_slug as parse_network, slug as network_slug};
+pub fn network_slug(network: Network) -> &'static str {
+    network.slug()
+}
+
+/// Reads a network's path segment back.
+pub fn parse_network(slug: &str) -> Option<Network> {
+    Network::from_slug(slug)
+}
 
 /// The network's name as people write it.
-pub use crate::networks::label as network_title;
+pub fn network_title(network: Network) -> &'static str {
+    network.label()
+}
 
 /// Request parameters as sent (query and form), in order, repeated keys kept.
 #[derive(Debug, Default)]

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use super::SandboxState;
 use super::{SandboxError, network_slug, repo, secrets};
-use crate::db;
 
 /// `GET /sandbox/admin/identities`: every identity with the assets it holds and its roles.
 pub(super) async fn identities(
@@ -172,7 +171,7 @@ pub(super) async fn set_role(
             .into_iter()
             .next()
             .ok_or_else(|| SandboxError::NotFound(format!("no identity {}", change.identity)))?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = crate::support::begin_write(&state.db).await?;
     repo::set_role(&txn, identity.id, asset.id, change.role).await?;
     txn.commit().await?;
     Ok(Json(json!({

@@ -12,7 +12,6 @@ use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DatabaseConnection, DbErr,
 use sea_orm::Iterable as _;
 
 use super::{client_id, repo, secrets};
-use crate::db;
 
 /// True when the sandbox has no identities and no clients yet.
 pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, DbErr> {
@@ -99,7 +98,7 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, D
 }
 
 async fn seed_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let txn = db::begin_write(db).await?;
+    let txn = crate::support::begin_write(db).await?;
     if !repo::is_empty(&txn).await? {
         txn.rollback().await?;
         return Ok(false);

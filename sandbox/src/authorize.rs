@@ -205,7 +205,7 @@ pub(super) async fn decide(
             code_challenge: Set(request.code_challenge.clone()),
             scopes: Set(request.scope.clone()),
             granted_asset_ids: Set(ids_to_json(&granted)),
-            expires_at: Set(crate::clock::after(
+            expires_at: Set(crate::support::after(
                 now,
                 Duration::minutes(CODE_LIFETIME_MINUTES),
             )),

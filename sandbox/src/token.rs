@@ -17,7 +17,6 @@ use serde_json::{Map, Value, json};
 
 use super::SandboxState;
 use super::{Params, SandboxError, client_auth, network_of, policy, repo, secrets};
-use crate::db;
 
 /// What to issue: who, for which client, with which grant and lineage.
 struct Issue<'a> {
@@ -73,7 +72,7 @@ async fn issue(
         db,
         &issue,
         SandboxTokenKind::Access,
-        Some(crate::clock::after(now, policy.access)),
+        Some(crate::support::after(now, policy.access)),
         now,
     )
     .await?;
@@ -85,7 +84,7 @@ async fn issue(
     if let Some(refresh) = policy.refresh.filter(|_| issue.with_refresh) {
         let expires_at = refresh
             .lifetime
-            .map(|lifetime| crate::clock::after(now, lifetime));
+            .map(|lifetime| crate::support::after(now, lifetime));
         let token = store(db, &issue, SandboxTokenKind::Refresh, expires_at, now).await?;
         body.insert("refresh_token".to_owned(), json!(token));
         if let Some(lifetime) = refresh.lifetime {
@@ -236,7 +235,7 @@ async fn code_grant(
     if !secrets::verifier_matches(verifier, &row.code_challenge) {
         return Err(invalid("code_verifier does not match the code_challenge"));
     }
-    let txn = db::begin_write(&state.db).await?;
+    let txn = crate::support::begin_write(&state.db).await?;
     if !repo::use_code(&txn, row.id, now).await? {
         txn.rollback().await?;
         repo::revoke_tokens_of_code(&state.db, row.id, now).await?;
@@ -289,7 +288,7 @@ async fn refresh_grant(
     let rotates = policy(network)
         .refresh
         .is_some_and(|refresh| refresh.rotates);
-    let txn = db::begin_write(&state.db).await?;
+    let txn = crate::support::begin_write(&state.db).await?;
     // X, TikTok and Pinterest: the used refresh token dies with its first use.
     if rotates && !repo::revoke_token(&txn, row.id, now).await? {
         txn.rollback().await?;

@@ -36,8 +36,21 @@ pub fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
             == 0
 }
 
-/// A Facebook `signed_request`: `base64url(HMAC-SHA256(payload_b64, secret)).payload_b64`.
-pub use crate::networks::signed_request::sign as signed_request;
+/// A Facebook `signed_request`: `base64url(HMAC-SHA256(payload_b64, secret)).payload_b64`. The
+/// sandbox signs as the network does, on its own: Relink's verifier is tested against this, not
+/// against itself.
+pub fn signed_request(payload_json: &str, secret: &str) -> String {
+    use hmac::{KeyInit as _, Mac as _};
+    let payload = URL_SAFE_NO_PAD.encode(payload_json.as_bytes());
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        unreachable!("HMAC-SHA256 takes keys of any length")
+    };
+    mac.update(payload.as_bytes());
+    format!(
+        "{}.{payload}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
 
 #[cfg(test)]
 mod tests {
