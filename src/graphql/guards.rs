@@ -139,15 +139,22 @@ async fn member_of(ctx: &Context<'_>, id: &ID) -> ApiResult<i64> {
         .ok_or(ApiError::NotFound)
 }
 
-async fn sees_accounts(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<()> {
-    let viewer = viewer(ctx).await?;
+/// The distinct ids of `kind` the global ids name; one of another kind or garbled reads as
+/// unknown.
+fn decode_all(kind: Kind, wanted: &[ID]) -> ApiResult<Vec<i64>> {
     let mut ids = wanted
         .iter()
-        .map(|id| ids::decode_as(Kind::SocialAccount, id).ok_or(ApiError::NotFound))
+        .map(|id| ids::decode_as(kind, id).ok_or(ApiError::NotFound))
         .collect::<ApiResult<Vec<i64>>>()?;
     ids.sort_unstable();
     ids.dedup();
-    let visible = accounts::repo::visible_by_ids(database(ctx)?, &viewer.subject, &ids).await?;
+    Ok(ids)
+}
+
+/// Every one of the accounts `ids` (distinct) is one the viewer may see.
+async fn all_visible(ctx: &Context<'_>, ids: &[i64]) -> ApiResult<()> {
+    let viewer = viewer(ctx).await?;
+    let visible = accounts::repo::visible_by_ids(database(ctx)?, &viewer.subject, ids).await?;
     if visible.len() == ids.len() {
         Ok(())
     } else {
@@ -155,28 +162,22 @@ async fn sees_accounts(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<()> {
     }
 }
 
+async fn sees_accounts(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<()> {
+    viewer(ctx).await?;
+    all_visible(ctx, &decode_all(Kind::SocialAccount, wanted)?).await
+}
+
 async fn sees_posts(ctx: &Context<'_>, wanted: &[ID]) -> ApiResult<()> {
-    let viewer = viewer(ctx).await?;
-    let mut ids = wanted
-        .iter()
-        .map(|id| ids::decode_as(Kind::ScheduledPost, id).ok_or(ApiError::NotFound))
-        .collect::<ApiResult<Vec<i64>>>()?;
-    ids.sort_unstable();
-    ids.dedup();
-    let db = database(ctx)?;
-    let rows = posts::repo::by_ids(db, &ids).await?;
+    viewer(ctx).await?;
+    let ids = decode_all(Kind::ScheduledPost, wanted)?;
+    let rows = posts::repo::by_ids(database(ctx)?, &ids).await?;
     if rows.len() != ids.len() {
         return Err(ApiError::NotFound);
     }
     let mut account_ids: Vec<i64> = rows.iter().map(|post| post.social_account_id).collect();
     account_ids.sort_unstable();
     account_ids.dedup();
-    let visible = accounts::repo::visible_by_ids(db, &viewer.subject, &account_ids).await?;
-    if visible.len() == account_ids.len() {
-        Ok(())
-    } else {
-        Err(ApiError::NotFound)
-    }
+    all_visible(ctx, &account_ids).await
 }
 
 async fn sees_node(ctx: &Context<'_>, id: &ID) -> ApiResult<()> {
