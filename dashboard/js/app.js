@@ -94,7 +94,6 @@ const app = {
   client: null,
   viewer: null,
   status: null,
-  lastEventId: null,
   restoreResult: "",
   asked: new Map(), // account id -> names of those asked to reconnect it
 };
@@ -183,9 +182,10 @@ async function start(token) {
   });
   // Every change of an account the viewer may see: refresh what is on screen. Resume from the
   // last event after a dropped socket, so nothing is missed.
-  client.subscribe(Q.events, () => (app.lastEventId ? { after: app.lastEventId } : {}), ({ data }) => {
+  const resume = {};
+  client.subscribe(Q.events, resume, ({ data }) => {
     if (!data) return;
-    app.lastEventId = data.socialAccountEvents.id;
+    resume.after = data.socialAccountEvents.id;
     route({ refresh: true });
   });
   route();

@@ -1,12 +1,16 @@
-// A small GraphQL client for Relink: queries and mutations over HTTP, subscriptions over the
-// graphql-transport-ws protocol (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md).
+// Relink's GraphQL client for the dashboard: queries and mutations over HTTP (fetch), and
+// subscriptions through graphql-ws (https://github.com/enisdenjo/graphql-ws), the
+// graphql-transport-ws library frontend teams use, vendored at a pinned version as ES modules.
 //
-// What a dashboard needs to get right, and what this file shows:
-// - the token goes in the `connection_init` payload, never in the WebSocket URL;
-// - one socket carries every subscription of the page;
-// - a dropped socket is reopened with backoff, and each subscription resumes (socialAccountEvents
-//   takes `after: <last event id>`, so nothing is lost or repeated);
+// What a dashboard needs to get right, and how it is done here:
+// - the token goes in the `connection_init` payload (`connectionParams`), never in the URL;
+// - one socket carries every subscription of the page (graphql-ws opens it lazily);
+// - a dropped socket is reopened with capped backoff, and each subscription is sent again with
+//   its variables object as it is then: socialAccountEvents carries `after: <last event id>`,
+//   which the page updates on every event, so nothing is lost or repeated;
 // - close code 4403 means the token was refused or has expired: sign in again, do not retry.
+
+import { createClient } from "/dashboard/vendor/graphql-ws/client.js";
 
 export class GraphQLError extends Error {
   constructor(errors) {
@@ -24,12 +28,23 @@ export class Client {
   constructor(token, { onAuthLost = () => {} } = {}) {
     this.token = token;
     this.onAuthLost = onAuthLost;
-    this.socket = null;
-    this.acknowledged = false;
-    this.subscriptions = new Map(); // id -> { payload, onNext, resume }
-    this.nextId = 1;
-    this.retry = 0;
     this.closed = false;
+    this.ws = createClient({
+      url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`,
+      connectionParams: () => ({ Authorization: `Bearer ${this.token}` }),
+      retryAttempts: Number.MAX_SAFE_INTEGER,
+      // 1001 (a server restarting), a lost network…: try again; a refused token: never.
+      shouldRetry: (event) => !this.closed && event?.code !== 4403,
+      retryWait: (retries) =>
+        new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** retries))),
+      on: {
+        closed: (event) => {
+          if (!this.closed && event?.code === 4403) {
+            this.onAuthLost();
+          }
+        },
+      },
+    });
   }
 
   /** Runs a query or mutation; resolves to `data`, rejects with a GraphQLError. */
@@ -55,97 +70,24 @@ export class Client {
   }
 
   /**
-   * Starts a subscription. `variables` may be a function, called at every (re)subscribe, so a
-   * subscription can resume from where it was (`after`). Returns a function that stops it.
+   * Starts a subscription. `variables` is sent as it is at every (re)subscribe: change it in
+   * place (`variables.after = id`) so a subscription resumes from where it was. Returns a
+   * function that stops it.
    */
   subscribe(query, variables, onNext) {
-    const id = String(this.nextId++);
-    this.subscriptions.set(id, { query, variables, onNext });
-    if (this.acknowledged) {
-      this.#send({ id, type: "subscribe", payload: this.#payload(id) });
-    } else {
-      this.#open();
-    }
-    return () => {
-      this.subscriptions.delete(id);
-      if (this.acknowledged) {
-        this.#send({ id, type: "complete" });
-      }
-    };
+    return this.ws.subscribe(
+      { query, variables },
+      {
+        next: onNext,
+        error: (error) => console.warn("subscription refused", error),
+        complete: () => {},
+      },
+    );
   }
 
   /** Closes the socket for good (sign-out). */
   close() {
     this.closed = true;
-    this.socket?.close(1000, "bye");
-  }
-
-  #payload(id) {
-    const { query, variables } = this.subscriptions.get(id);
-    return {
-      query,
-      variables: typeof variables === "function" ? variables() : variables,
-    };
-  }
-
-  #send(message) {
-    if (this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify(message));
-    }
-  }
-
-  #open() {
-    if (this.socket || this.closed) {
-      return;
-    }
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/graphql`;
-    const socket = new WebSocket(url, "graphql-transport-ws");
-    this.socket = socket;
-    socket.addEventListener("open", () => {
-      socket.send(
-        JSON.stringify({
-          type: "connection_init",
-          payload: { Authorization: `Bearer ${this.token}` },
-        }),
-      );
-    });
-    socket.addEventListener("message", (event) => {
-      const message = JSON.parse(event.data);
-      switch (message.type) {
-        case "connection_ack":
-          this.acknowledged = true;
-          this.retry = 0;
-          for (const id of this.subscriptions.keys()) {
-            this.#send({ id, type: "subscribe", payload: this.#payload(id) });
-          }
-          break;
-        case "next":
-          this.subscriptions.get(message.id)?.onNext(message.payload);
-          break;
-        case "error":
-          console.warn("subscription refused", message.id, message.payload);
-          break;
-        case "ping":
-          this.#send({ type: "pong" });
-          break;
-        default:
-          break;
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      this.socket = null;
-      this.acknowledged = false;
-      if (this.closed) {
-        return;
-      }
-      if (event.code === 4403) {
-        // The token was refused or expired: a new sign-in, not a retry.
-        this.onAuthLost();
-        return;
-      }
-      // 1001 (server restarting), network loss…: reopen with backoff, resubscribe, resume.
-      const delay = Math.min(30_000, 500 * 2 ** this.retry++);
-      setTimeout(() => this.#open(), delay);
-    });
+    this.ws.dispose();
   }
 }

@@ -39,6 +39,15 @@ fn asset(path: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../../dashboard/js/graphql.js"),
         ),
+        "vendor/graphql-ws/client.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../dashboard/vendor/graphql-ws/client.js"),
+        ),
+        // The client's one chunk (its name is the published file's; `dashboard/vendor.sh`).
+        "vendor/graphql-ws/common-CGW11Fyb.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../dashboard/vendor/graphql-ws/common-CGW11Fyb.js"),
+        ),
         _ => return None,
     })
 }
@@ -127,5 +136,28 @@ pub async fn demo_token(State(app): State<App>, Json(sign_in): Json<DemoSignIn>)
             tracing::error!(error = %error, "cannot sign a demo token");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+    use sha2::{Digest as _, Sha384};
+
+    use super::asset;
+
+    /// The vendored graphql-ws files are the published bytes `dashboard/vendor.sh` pinned.
+    #[test]
+    fn the_vendored_client_is_the_pinned_one() {
+        let sums = include_str!("../../dashboard/vendor/graphql-ws/SHA384SUMS");
+        let mut checked = 0;
+        for line in sums.lines() {
+            let (file, pinned) = line.split_once(' ').expect("file sum");
+            let (_, body) = asset(&format!("vendor/graphql-ws/{file}")).expect("served");
+            let sum = format!("sha384-{}", STANDARD.encode(Sha384::digest(body.as_bytes())));
+            assert_eq!(sum, pinned, "{file} differs from what dashboard/vendor.sh pinned");
+            checked += 1;
+        }
+        assert_eq!(checked, 2);
     }
 }
