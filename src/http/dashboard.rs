@@ -154,8 +154,14 @@ mod tests {
         for line in sums.lines() {
             let (file, pinned) = line.split_once(' ').expect("file sum");
             let (_, body) = asset(&format!("vendor/graphql-ws/{file}")).expect("served");
-            let sum = format!("sha384-{}", STANDARD.encode(Sha384::digest(body.as_bytes())));
-            assert_eq!(sum, pinned, "{file} differs from what dashboard/vendor.sh pinned");
+            let sum = format!(
+                "sha384-{}",
+                STANDARD.encode(Sha384::digest(body.as_bytes()))
+            );
+            assert_eq!(
+                sum, pinned,
+                "{file} differs from what dashboard/vendor.sh pinned"
+            );
             checked += 1;
         }
         assert_eq!(checked, 2);
