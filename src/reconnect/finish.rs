@@ -1,6 +1,6 @@
-//! Finishing a sign-in, as a short pipeline: the state is checked and spent ([`spend`]), the
-//! network asked who signed in and what they granted ([`ask_network`]), then a reconnect's rules
-//! are applied in one transaction ([`reconnect`]) — or a connect's (`connect::apply_connect`).
+//! Finishing a sign-in, as a short pipeline: the state is checked and spent (`spend`), the
+//! network asked who signed in and what they granted (`ask_network`), then a reconnect's rules
+//! are applied in one transaction (`reconnect`) — or a connect's (`connect::apply_connect`).
 
 use std::sync::Arc;
 

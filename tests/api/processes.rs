@@ -12,7 +12,7 @@ use entity::{sandbox_tokens, social_logins};
 use futures_util::SinkExt as _;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, DatabaseConnection, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, Set,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
 };
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
@@ -336,10 +336,20 @@ async fn two_processes_share_events_and_refresh_a_login_once() {
     assert_eq!(rotations, 1, "the network saw one refresh");
 
     // Dev listens on the second process; the network revokes through the first one's webhook.
+    // He resumes after the newest event there is now: a subscription without `after` starts
+    // from whenever the server takes its `subscribe`, which the revocation could beat.
+    let newest = entity::events::Entity::find()
+        .order_by_desc(entity::events::Column::Id)
+        .one(&db)
+        .await
+        .expect("newest event")
+        .map_or(0, |event| event.id);
     let mut events = socket(
         &second,
         &dev,
-        "subscription { socialAccountEvents { kind reason socialAccount { name } } }",
+        &format!(
+            "subscription {{ socialAccountEvents(after: \"{newest}\") {{ kind reason socialAccount {{ name }} }} }}"
+        ),
     )
     .await;
     let revoked = client
