@@ -425,3 +425,15 @@ pub async fn health(app: &TestApp, external_id: &str) -> Health {
 pub async fn event_count(app: &TestApp) -> u64 {
     events::Entity::find().count(&app.db).await.expect("count")
 }
+
+/// The id of the newest event (0 with none): a subscription that resumes after it misses
+/// nothing committed later, whenever the server takes its `subscribe`.
+pub async fn newest_event_id(app: &TestApp) -> i64 {
+    use sea_orm::QueryOrder as _;
+    events::Entity::find()
+        .order_by_desc(events::Column::Id)
+        .one(&app.db)
+        .await
+        .expect("newest event")
+        .map_or(0, |event| event.id)
+}

@@ -513,8 +513,17 @@ async fn the_response_media_type_and_status_follow_the_accept_header() {
 #[tokio::test]
 async fn metrics_carry_latency_histograms_delivery_lag_and_pool_use() {
     let app = TestApp::spawn_demo().await;
-    let query = "subscription { socialAccountEvents { kind } }";
-    let mut socket = crate::live::subscribe(&app, "ben@northwind.example", query, json!({})).await;
+    // Resume after the newest event: a subscription "from now" starts when the server takes it,
+    // which the mutation below could beat.
+    let newest = crate::helpers::newest_event_id(&app).await;
+    let query = "subscription($after: ID) { socialAccountEvents(after: $after) { kind } }";
+    let mut socket = crate::live::subscribe(
+        &app,
+        "ben@northwind.example",
+        query,
+        json!({ "after": newest.to_string() }),
+    )
+    .await;
     let x = app.account_id("x-northwind").await;
     let document = "mutation Disconnect($id: ID!) { disconnectSocialAccount(input: { socialAccountId: $id }) { socialAccount { health } } }";
     let token = app.token_for("ben@northwind.example").await;

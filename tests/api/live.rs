@@ -32,16 +32,21 @@ pub(crate) async fn subscribe(app: &TestApp, email: &str, query: &str, variables
     socket
 }
 
-/// The data of the next `next` message.
+/// The data of the next `next` message; a test that waits 30 s for one fails instead of hanging.
 pub(crate) async fn data(socket: &mut Socket) -> Value {
-    loop {
-        let message = next(socket).await.expect("message");
-        match message["type"].as_str() {
-            Some("next") => return message["payload"]["data"].clone(),
-            Some("ping" | "pong") => {}
-            _ => panic!("unexpected {message}"),
+    let wait = async {
+        loop {
+            let message = next(socket).await.expect("message");
+            match message["type"].as_str() {
+                Some("next") => return message["payload"]["data"].clone(),
+                Some("ping" | "pong") => {}
+                _ => panic!("unexpected {message}"),
+            }
         }
-    }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+        .await
+        .expect("a `next` message within 30 s")
 }
 
 pub(crate) const DISCONNECT: &str = "mutation($id: ID!) { disconnectSocialAccount(input: { socialAccountId: $id }) { socialAccount { health disconnect { reason } } userErrors { code } } }";
