@@ -230,11 +230,9 @@ impl Subscription {
         let db = gql(database(ctx))?.clone();
         let context = gql(app(ctx))?.clone();
         let bus = context.bus.clone();
-        // Events committed from here on are delivered live; their lag is measured (a resumed
-        // history is not lag).
-        let live_from = bus
-            .published()
-            .max(repo::newest_id(&db).await.unwrap_or_default());
+        // Events after those broadcast by now are delivered live, and their lag is measured (a
+        // resumed history is not lag).
+        let mut live_from = bus.published();
         let start = match after {
             Some(id) => {
                 let after = id.parse::<i64>().map_err(|_| {
@@ -252,7 +250,10 @@ impl Subscription {
                 }
                 after
             }
-            None => live_from,
+            None => {
+                live_from = live_from.max(repo::newest_id(&db).await.unwrap_or_default());
+                live_from
+            }
         };
         let user_id = viewer.user.id;
         let reader = Reader {
