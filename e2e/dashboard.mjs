@@ -179,7 +179,12 @@ try {
   console.log("dashboard e2e: all steps passed");
   await browser.close();
 } catch (error) {
-  console.error(`${step}: ${error.message.split("\n")[0]}`);
+  // The first line says what failed; Playwright's call log says what it waited for.
+  const lines = error.message.split("\n");
+  console.error(`${step}: ${lines[0]}`);
+  for (const line of lines.slice(1).filter((line) => /waiting for|locator resolved/.test(line)).slice(0, 3)) {
+    console.error(`  ${line.trim()}`);
+  }
   for (const [index, context] of browser.contexts().entries()) {
     for (const [n, open] of context.pages().entries()) {
       await open.screenshot({ path: `${shots}failure-${index}-${n}.png` }).catch(() => {});

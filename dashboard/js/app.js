@@ -488,12 +488,16 @@ async function finishSignIn(params) {
 }
 
 let current = null;
+// Each drawing of the main view counts; one that a later one overtook while it waited for its
+// data draws nothing (and so cannot take the focus from where the person has gone since).
+let drawing = 0;
 
 async function route({ refresh = false } = {}) {
   if (!app.client) return;
   const [path, query = ""] = location.hash.slice(1).split("?");
   const name = path.replace(/^\//, "");
-  if (name === "social-networks/reauth") {
+  const restore = name === "social-networks/reauth";
+  if (restore) {
     // A live refresh keeps the result on show; only a navigation here sets it.
     if (!refresh) {
       const params = new URLSearchParams(query);
@@ -514,9 +518,13 @@ async function route({ refresh = false } = {}) {
   });
   const main = $("#main");
   if (!refresh) $("#notice").hidden = true;
-  main.innerHTML = await VIEWS[current]();
+  const mine = ++drawing;
+  const html = await VIEWS[current]();
+  if (mine !== drawing) return;
+  main.innerHTML = html;
   main.dataset.view = current;
-  if (!refresh) main.focus();
+  // A navigation moves the focus to what it shows; the restore pop-up holds its own focus.
+  if (!refresh && !restore) main.focus();
   if (current === "composer") {
     $("#compose").onsubmit = schedule;
     $("#save-draft").onclick = saveDraft;
