@@ -254,6 +254,15 @@ pub enum DisconnectReason {
     #[sea_orm(string_value = "DISCONNECTED_BY_ADMIN")]
     #[serde(rename = "DISCONNECTED_BY_ADMIN")]
     DisconnectedByAdmin,
+    /// The person must fix their account at the network (a security check, an unconfirmed
+    /// account, a posting ban) before any sign-in works again.
+    #[sea_orm(string_value = "ACTION_AT_NETWORK")]
+    #[serde(rename = "ACTION_AT_NETWORK")]
+    ActionAtNetwork,
+    /// The network no longer offers this kind of account to apps (Facebook groups, April 2024).
+    #[sea_orm(string_value = "NETWORK_DISCONTINUED")]
+    #[serde(rename = "NETWORK_DISCONTINUED")]
+    NetworkDiscontinued,
     #[sea_orm(string_value = "UNKNOWN")]
     #[serde(rename = "UNKNOWN")]
     Unknown,

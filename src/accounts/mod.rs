@@ -55,6 +55,12 @@ pub fn fix_for(reason: DisconnectReason, network: Network, kind: AccountKind) ->
         DisconnectReason::DisconnectedByAdmin => {
             "An admin of your organization disconnected this account. Reconnect it when it should publish again.".to_owned()
         }
+        DisconnectReason::ActionAtNetwork => format!(
+            "{network_name} is asking the account's owner to act: sign in at {network_name} itself and complete what it asks (a security check, confirming the account, an appeal). Then reconnect here."
+        ),
+        DisconnectReason::NetworkDiscontinued => format!(
+            "{network_name} no longer lets apps reach this kind of account, so no reconnect can bring it back. Its held posts can be moved to another account or deleted."
+        ),
         DisconnectReason::Unknown => format!(
             "{network_name} stopped accepting the sign-in. Reconnect and sign in to {network_name} again."
         ),

@@ -149,6 +149,12 @@ pub struct Config {
     #[arg(long, env = "RELINK_NETWORKS_FILE", global = true)]
     pub networks_file: Option<PathBuf>,
 
+    /// Values for the environment variables the networks file names (`client_secret_env`), looked
+    /// up before the process environment: how tests and embedders hand secrets over without
+    /// touching the environment. Never read from the command line.
+    #[arg(skip)]
+    pub network_secrets: std::collections::BTreeMap<String, Secret>,
+
     /// Timeout of every call to a network (token exchange, identity, assets).
     #[arg(long, env = "RELINK_NETWORK_TIMEOUT", default_value = "10s", value_parser = parse_duration, global = true)]
     pub network_timeout: Duration,
@@ -320,6 +326,7 @@ impl Config {
             token_keys: None,
             sandbox: SandboxMode::On,
             networks_file: None,
+            network_secrets: std::collections::BTreeMap::new(),
             network_timeout: Duration::from_secs(5),
             keeper_interval: Duration::from_secs(3600),
             smtp_url: None,

@@ -38,6 +38,7 @@ pub async fn connect_sandbox_logins(
             access: Secret::new(issued.access.expose()),
             refresh: issued.refresh.map(|refresh| Secret::new(refresh.expose())),
             expires_in: issued.expires_in.map(crate::networks::token_lifetime),
+            refresh_expires_in: None,
             scopes: login.scopes.split(' ').map(str::to_owned).collect(),
         };
         let txn = db::begin_write(db).await?;

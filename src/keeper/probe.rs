@@ -6,7 +6,6 @@ use entity::{enums::DisconnectReason, social_logins};
 use crate::{
     accounts::disconnect,
     clock::{after, before},
-    networks::NetworkError,
 };
 
 use super::{Keeper, Leased, backoff, repo};
@@ -73,12 +72,14 @@ impl Keeper {
                 repo::checked(&self.app.db, login.id, now).await?;
                 Ok(Probe::Working)
             }
-            Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
+            Err(error) if error.disconnect_reason().is_some() => {
                 repo::release_lease(&self.app.db, login.id).await?;
                 disconnect::disconnect_login(
                     &self.app,
                     login.id,
-                    DisconnectReason::TokenRevoked,
+                    error
+                        .disconnect_reason()
+                        .unwrap_or(DisconnectReason::Unknown),
                     None,
                     Some(login.version),
                     now,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::{enums::DisconnectReason, social_logins};
 use sea_orm::EntityTrait as _;
 
-use crate::{accounts::disconnect, audit, clock::after, networks::NetworkError, reconnect};
+use crate::{accounts::disconnect, audit, clock::after, networks::RefreshWith, reconnect};
 
 use super::{Keeper, Leased, backoff, repo};
 
@@ -27,6 +27,18 @@ pub enum Refresh {
     /// A person reconnected the login while the network answered: their tokens stay, the
     /// refreshed ones are given back to the network.
     Superseded,
+}
+
+/// Whether a login holds what its network renews tokens with: a refresh token, or an access token
+/// that is still alive (an expired one cannot be extended).
+fn refreshable(with: RefreshWith, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
+    match with {
+        RefreshWith::RefreshToken => login.refresh_token_enc.is_some(),
+        RefreshWith::AccessToken => {
+            login.access_token_enc.is_some() && login.token_expires_at.is_some_and(|at| at > now)
+        }
+        RefreshWith::Nothing => false,
+    }
 }
 
 impl Keeper {
@@ -63,7 +75,15 @@ impl Keeper {
             .lease(login_id, now, |login| {
                 if login.status != entity::enums::LoginStatus::Connected || !self.due(login, now) {
                     Some(Refresh::NotDue)
-                } else if login.refresh_token_enc.is_none() || login.key_id.is_none() {
+                } else if login.key_id.is_none() {
+                    Some(Refresh::NotRefreshable)
+                } else if let Some(with) = self
+                    .app
+                    .networks
+                    .get(login.network)
+                    .map(|a| a.refresh_with())
+                    && !refreshable(with, login, now)
+                {
                     Some(Refresh::NotRefreshable)
                 } else {
                     None
@@ -77,13 +97,18 @@ impl Keeper {
             Leased::BackingOff => return Ok(Refresh::Deferred),
             Leased::Busy => return Ok(Refresh::Busy),
         };
-        let Some(refresh_token) = self.app.cipher.refresh_token(&login)? else {
-            repo::release_lease(&self.app.db, login.id).await?;
-            return Ok(Refresh::NotRefreshable);
-        };
         let Some(adapter) = self.app.networks.get(login.network) else {
             repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Refresh::Deferred);
+        };
+        let renewing = match adapter.refresh_with() {
+            RefreshWith::RefreshToken => self.app.cipher.refresh_token(&login)?,
+            RefreshWith::AccessToken => self.app.cipher.access_token(&login)?,
+            RefreshWith::Nothing => None,
+        };
+        let Some(refresh_token) = renewing else {
+            repo::release_lease(&self.app.db, login.id).await?;
+            return Ok(Refresh::NotRefreshable);
         };
         match adapter.refresh(&refresh_token).await {
             Ok(tokens) => {
@@ -126,12 +151,17 @@ impl Keeper {
                 self.app.commit(txn).await?;
                 Ok(Refresh::Refreshed)
             }
-            Err(NetworkError::Refused(_) | NetworkError::InvalidToken) => {
+            Err(error) if error.disconnect_reason().is_some() => {
                 repo::release_lease(&self.app.db, login.id).await?;
-                let reason = if login.refresh_expires_at.is_some_and(|at| at <= now) {
+                let said = error
+                    .disconnect_reason()
+                    .unwrap_or(DisconnectReason::Unknown);
+                let reason = if said == DisconnectReason::TokenRevoked
+                    && login.refresh_expires_at.is_some_and(|at| at <= now)
+                {
                     DisconnectReason::TokenExpired
                 } else {
-                    DisconnectReason::TokenRevoked
+                    said
                 };
                 let changed = disconnect::disconnect_login(
                     &self.app,

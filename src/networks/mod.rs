@@ -1,6 +1,8 @@
 //! Network adapters: one trait for every network's OAuth sign-in, identity and assets, and the
 //! registry that holds the configured adapter of each network.
 
+pub mod classify;
+pub mod live;
 pub mod oauth;
 pub mod sandbox;
 pub mod settings;
@@ -8,12 +10,14 @@ pub mod signed_request;
 
 use std::{collections::HashMap, sync::Arc};
 
-use entity::enums::{AccountKind, Network};
+use entity::enums::{AccountKind, DisconnectReason, Network};
 
 use crate::config::Secret;
 
-/// Why a call to a network failed. Only `Refused` and `InvalidToken` say the login is broken;
-/// `Unavailable` must never disconnect anything (B1).
+/// Why a call to a network failed. Only the classes that say the login itself is broken
+/// (`Refused`, `InvalidToken`, `Reconnect`, `ActionAtNetwork`, `MissingPermission`) may disconnect;
+/// `Unavailable` and `RateLimited` never do (B1), and `Protocol` (an answer we cannot place) never
+/// does either: a single ambiguous failure is not a reason to tell people to reconnect.
 #[derive(Debug, thiserror::Error)]
 pub enum NetworkError {
     /// The network refused the grant (`invalid_grant`, a revoked or expired token, a bad code).
@@ -22,12 +26,54 @@ pub enum NetworkError {
     /// The network rejected the access token (401).
     #[error("the network rejected the access token")]
     InvalidToken,
-    /// Timeout, connection failure, 5xx or 429: try again later.
+    /// The network said the token is dead, and why (a live network's documented answer).
+    #[error("the network ended the sign-in ({reason:?}): {detail}")]
+    Reconnect {
+        /// The disconnect reason its answer means (B7).
+        reason: DisconnectReason,
+        /// What it said.
+        detail: String,
+    },
+    /// The person must fix their account at the network (e.g. Facebook's checkpoint, 459/464):
+    /// no sign-in through Relink helps until they do.
+    #[error("the network wants the person to act on their account: {0}")]
+    ActionAtNetwork(String),
+    /// The token lacks a permission the call needs: reconnect granting it.
+    #[error("a permission is missing: {0}")]
+    MissingPermission(String),
+    /// The network throttles us: back off.
+    #[error("the network is rate limiting: {0}")]
+    RateLimited(String),
+    /// Timeout, connection failure, 5xx: try again later.
     #[error("the network is unavailable: {0}")]
     Unavailable(String),
-    /// The network answered something we cannot read.
+    /// The network answered something we cannot read, or refused our request as malformed.
     #[error("unexpected answer from the network: {0}")]
     Protocol(String),
+}
+
+impl NetworkError {
+    /// The disconnect this failure means, or `None` when it must not disconnect anything.
+    pub fn disconnect_reason(&self) -> Option<DisconnectReason> {
+        match self {
+            Self::Refused(_) | Self::InvalidToken => Some(DisconnectReason::TokenRevoked),
+            Self::Reconnect { reason, .. } => Some(*reason),
+            Self::ActionAtNetwork(_) => Some(DisconnectReason::ActionAtNetwork),
+            Self::MissingPermission(_) => Some(DisconnectReason::ScopeMissing),
+            Self::RateLimited(_) | Self::Unavailable(_) | Self::Protocol(_) => None,
+        }
+    }
+
+    /// Whether the failure is the network's passing trouble (back off and try again).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_) | Self::RateLimited(_))
+    }
+
+    /// Whether the failure says nothing definite about the login: an outage, throttling, or an
+    /// answer we could not place. Many of these at once across a network make an incident.
+    pub fn is_inconclusive(&self) -> bool {
+        self.disconnect_reason().is_none()
+    }
 }
 
 /// The longest token lifetime Relink believes (ten years): a network's larger, or absurd,
@@ -50,6 +96,8 @@ pub struct TokenSet {
     pub refresh: Option<Secret>,
     /// How long the access token lives, when the network says.
     pub expires_in: Option<chrono::Duration>,
+    /// How long the refresh token lives, when the network says (LinkedIn, TikTok, Pinterest).
+    pub refresh_expires_in: Option<chrono::Duration>,
     /// Granted scopes.
     pub scopes: Vec<String>,
 }
@@ -60,6 +108,7 @@ impl std::fmt::Debug for TokenSet {
             .field("access", &"[redacted]")
             .field("refresh", &self.refresh.as_ref().map(|_| "[redacted]"))
             .field("expires_in", &self.expires_in)
+            .field("refresh_expires_in", &self.refresh_expires_in)
             .field("scopes", &self.scopes)
             .finish()
     }
@@ -117,6 +166,18 @@ pub struct FeedItem {
     pub published_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// What renews a network's access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshWith {
+    /// A refresh token (OAuth's `refresh_token` grant).
+    RefreshToken,
+    /// The still-valid access token itself (Facebook's `fb_exchange_token`, Instagram Login's
+    /// `ig_refresh_token`): a network without refresh tokens that can extend a live token.
+    AccessToken,
+    /// Nothing: the token lives until it expires, then a person reconnects.
+    Nothing,
+}
+
 /// What every network adapter can do.
 #[async_trait::async_trait]
 pub trait NetworkAdapter: Send + Sync {
@@ -130,8 +191,12 @@ pub trait NetworkAdapter: Send + Sync {
         code: &str,
         pkce_verifier: &Secret,
     ) -> Result<TokenSet, NetworkError>;
-    /// Refreshes an access token.
+    /// Refreshes an access token with what [`NetworkAdapter::refresh_with`] names.
     async fn refresh(&self, refresh_token: &Secret) -> Result<TokenSet, NetworkError>;
+    /// What renews this network's tokens.
+    fn refresh_with(&self) -> RefreshWith {
+        RefreshWith::RefreshToken
+    }
     /// What a signed deauthorize callback says (the identity's network id, when it was signed),
     /// once its signature is verified with the app secret.
     fn deauthorized_user(

@@ -91,6 +91,7 @@ fn token_set(response: &oauth2::basic::BasicTokenResponse) -> TokenSet {
         expires_in: response
             .expires_in()
             .map(|after| super::token_lifetime(i64::try_from(after.as_secs()).unwrap_or(i64::MAX))),
+        refresh_expires_in: None,
         scopes: response
             .scopes()
             .map(|scopes| scopes.iter().map(|scope| scope.to_string()).collect())

@@ -28,6 +28,9 @@ pub enum Invalid {
     /// The signature does not match the app secret.
     #[error("bad signature")]
     BadSignature,
+    /// The network sends no signed callbacks of this kind.
+    #[error("this network sends no signed callbacks")]
+    NotSent,
 }
 
 fn mac(secret: &str) -> Hmac<Sha256> {

@@ -14,7 +14,6 @@ use crate::{
     accounts::{disconnect, status::record_account_event},
     app::App,
     keeper::backoff,
-    networks::NetworkError,
 };
 
 /// What one attempt at one post did.
@@ -135,12 +134,16 @@ impl Publisher {
                 self.app.commit(txn).await?;
                 Ok(Attempt::Published)
             }
-            Err(NetworkError::InvalidToken | NetworkError::Refused(_)) => {
+            Err(error) if error.disconnect_reason().is_some() => {
+                let reason = error
+                    .disconnect_reason()
+                    .unwrap_or(DisconnectReason::Unknown);
+                tracing::warn!(post.id = post.id, %error, "the network ended the sign-in while publishing");
                 // The keeper's path: the login and all its accounts, once; their posts are held.
                 disconnect::disconnect_login(
                     &self.app,
                     login.id,
-                    DisconnectReason::TokenRevoked,
+                    reason,
                     None,
                     Some(login.version),
                     now,
@@ -151,7 +154,8 @@ impl Publisher {
                 self.app.commit(txn).await?;
                 Ok(Attempt::Disconnected)
             }
-            Err(NetworkError::Unavailable(reason)) => {
+            Err(error) if error.is_transient() => {
+                let reason = error.to_string();
                 tracing::warn!(post.id = post.id, %reason, "publishing failed for now; backing off");
                 repo::defer(
                     &self.app.db,
@@ -162,7 +166,8 @@ impl Publisher {
                 .await?;
                 Ok(Attempt::Deferred)
             }
-            Err(NetworkError::Protocol(reason)) => {
+            Err(error) => {
+                let reason = error.to_string();
                 tracing::warn!(post.id = post.id, %reason, "the network refused the post");
                 repo::failed(&self.app.db, post.id, &reason, now).await?;
                 Ok(Attempt::Failed)

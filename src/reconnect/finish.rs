@@ -36,14 +36,20 @@ pub struct SignIn {
 
 fn network_error(error: NetworkError) -> FlowError {
     match error {
-        NetworkError::Refused(reason) => FlowError::NetworkRefused(reason),
+        NetworkError::Refused(reason)
+        | NetworkError::MissingPermission(reason)
+        | NetworkError::ActionAtNetwork(reason)
+        | NetworkError::Reconnect { detail: reason, .. } => FlowError::NetworkRefused(reason),
         NetworkError::InvalidToken => FlowError::NetworkRefused("invalid_token".to_owned()),
-        NetworkError::Unavailable(reason) => {
+        NetworkError::Unavailable(reason) | NetworkError::RateLimited(reason) => {
             tracing::warn!(%reason, "network unavailable while finishing a sign-in");
             FlowError::NetworkUnavailable
         }
+        // A live network refusing our request (a spent code, a mismatched redirect or verifier)
+        // is the network's no to this sign-in; the person starts again.
         NetworkError::Protocol(reason) => {
-            FlowError::Internal(anyhow::anyhow!("network protocol: {reason}"))
+            tracing::warn!(%reason, "the network refused or garbled the sign-in");
+            FlowError::NetworkRefused(reason)
         }
     }
 }

@@ -53,6 +53,11 @@ pub async fn store_tokens(
         checked_at: Set(Some(now)),
         ..Default::default()
     };
+    // LinkedIn, TikTok and Pinterest say how long the refresh token lives; LinkedIn's does not
+    // restart when used, so the newest answer is the truth.
+    if let Some(lifetime) = tokens.refresh_expires_in {
+        row.refresh_expires_at = Set(Some(crate::clock::after(now, lifetime)));
+    }
     // R4: a person's sign-in is remembered; the keeper's refresh is not a reconnect.
     if let Some(user_id) = reconnected_by {
         row.last_reconnected_by = Set(Some(user_id));

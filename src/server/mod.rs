@@ -104,7 +104,13 @@ impl Server {
         let settings = networks::settings::load(
             config.networks_file.as_deref(),
             config.sandbox_enabled(),
-            |name| std::env::var(name).ok(),
+            |name| {
+                config
+                    .network_secrets
+                    .get(name)
+                    .map(|secret| secret.expose().to_owned())
+                    .or_else(|| std::env::var(name).ok())
+            },
         )?;
         let networks =
             parts::configured_networks(&settings, &db, &public_url, &http_client).await?;

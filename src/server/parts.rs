@@ -58,14 +58,23 @@ pub(super) async fn configured_networks(
                     http.clone(),
                 )));
             }
-            // Live adapters (each network's own identity and asset API on top of the shared OAuth
-            // part) slot in here; until one exists, say so before serving rather than at the
-            // first sign-in.
-            Mode::Live | Mode::Off => anyhow::bail!(
-                "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
-                 for that network's API yet; use mode \"sandbox\" or \"off\"",
-                networks::slug(setting.network)
-            ),
+            Mode::Live => {
+                let app = setting.live.clone().with_context(|| {
+                    format!(
+                        "{}: a live network without its app",
+                        networks::slug(setting.network)
+                    )
+                })?;
+                networks.insert(networks::live::adapter(
+                    setting.network,
+                    app,
+                    setting.scopes.clone(),
+                    public_url,
+                    http,
+                )?);
+            }
+            // Settings hold no network that is off.
+            Mode::Off => {}
         }
     }
     Ok(networks)

@@ -1,6 +1,7 @@
 //! The integration suite: one binary, a real server on port 0 per test, a fresh database each.
 //! Runs on SQLite by default and on PostgreSQL with `RELINK_TEST_PG_URL` (see `.ci/run`).
 
+mod fakes;
 mod helpers;
 
 mod abuse;
@@ -23,6 +24,7 @@ mod hostile_time;
 mod http;
 mod keeper;
 mod live;
+mod live_x;
 mod n_plus_one;
 mod networks;
 mod posts;

@@ -8,12 +8,19 @@ use crate::helpers::TestApp;
 const ACCOUNT_FIELDS: &str = "name health viewerCanReconnect lastReconnectedBy { name } lastReconnectedAt \
     tokenExpiresAt login { name externalId } organization { name } disconnect { reason since fix }";
 
+/// The statements one request runs: the fewest of three runs, since the counter also sees what
+/// the server's background tasks (the keeper's first sweep, the event relay) run meanwhile — they
+/// can only add, while an N+1 shows in every run.
 async fn statements_for(app: &TestApp, token: &str, query: &str) -> u64 {
-    let before = app.statements.get();
-    let (status, body) = app.graphql_as(Some(token), query, json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    assert!(body["errors"].is_null(), "{body}");
-    app.statements.get() - before
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = app.statements.get();
+        let (status, body) = app.graphql_as(Some(token), query, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body["errors"].is_null(), "{body}");
+        fewest = fewest.min(app.statements.get() - before);
+    }
+    fewest
 }
 
 async fn count_with(visible: usize) -> (u64, u64, usize) {

@@ -53,6 +53,10 @@ pub enum DisconnectReason {
     PageRoleLost,
     AppDeauthorized,
     DisconnectedByAdmin,
+    /// The person must fix their account at the network first (e.g. Facebook's security check).
+    ActionAtNetwork,
+    /// The network no longer offers this kind of account to apps (Facebook groups).
+    NetworkDiscontinued,
     Unknown,
 }
 

@@ -68,6 +68,11 @@ pub struct LiveApp {
     pub revoke_url: Option<String>,
     /// Base URL of the network's API (identity, assets).
     pub api_url: String,
+    /// The API version the adapter speaks: Facebook's Graph `v25.0`, LinkedIn's `LinkedIn-Version`.
+    pub api_version: Option<String>,
+    /// Instagram only: sign in through Instagram Login (`graph.instagram.com`) rather than
+    /// Facebook Login (the page's `instagram_business_account`).
+    pub instagram_login: bool,
 }
 
 /// A setting that cannot work, named so the operator can fix it.
@@ -85,6 +90,8 @@ struct Entry {
     token_url: Option<String>,
     revoke_url: Option<String>,
     api_url: Option<String>,
+    api_version: Option<String>,
+    login: Option<String>,
     scopes: Option<Vec<String>>,
 }
 
@@ -132,11 +139,8 @@ pub fn resolve(
             Some(scopes) if scopes.is_empty() || scopes.iter().any(|s| s.trim().is_empty()) => {
                 return Err(Invalid(format!("{name}: scopes must be non-empty names")));
             }
-            Some(scopes) => scopes,
-            None => default_scopes(network)
-                .iter()
-                .map(|scope| (*scope).to_owned())
-                .collect(),
+            Some(scopes) => Some(scopes),
+            None => None,
         };
         let live = match mode {
             Mode::Off => continue,
@@ -155,6 +159,13 @@ pub fn resolve(
             }
             Mode::Live => Some(live_app(network, entry, &env)?),
         };
+        let scopes = scopes.unwrap_or_else(|| {
+            let defaults = match &live {
+                Some(app) => live_scopes(network, app.instagram_login),
+                None => default_scopes(network),
+            };
+            defaults.iter().map(|scope| (*scope).to_owned()).collect()
+        });
         resolved.push(NetworkSettings {
             network,
             mode,
@@ -174,6 +185,8 @@ impl Entry {
             ("token_url", self.token_url.is_some()),
             ("revoke_url", self.revoke_url.is_some()),
             ("api_url", self.api_url.is_some()),
+            ("api_version", self.api_version.is_some()),
+            ("login", self.login.is_some()),
         ]
         .into_iter()
         .find_map(|(field, set)| set.then_some(field))
@@ -203,26 +216,86 @@ fn live_app(
                 "{name}: the environment variable {variable} is not set"
             ))
         })?;
-    let defaults = live_endpoints(network);
-    let endpoint = |field: &str, given: Option<String>, default: Option<&str>| {
+    let instagram_login = match (network, entry.login.as_deref()) {
+        (_, None) => false,
+        (Network::Instagram, Some("facebook")) => false,
+        (Network::Instagram, Some("instagram")) => true,
+        (Network::Instagram, Some(other)) => {
+            return Err(Invalid(format!(
+                "{name}: `login` is \"facebook\" or \"instagram\", not \"{other}\""
+            )));
+        }
+        (_, Some(_)) => {
+            return Err(Invalid(format!(
+                "{name}: `login` applies to instagram only"
+            )));
+        }
+    };
+    let api_version = match entry.api_version {
+        Some(version) => Some(check_version(name, network, version)?),
+        None => default_version(network).map(str::to_owned),
+    };
+    let defaults = live_endpoints(network, api_version.as_deref(), instagram_login);
+    let endpoint = |field: &str, given: Option<String>, default: Option<String>| {
         let url = given
-            .or_else(|| default.map(str::to_owned))
+            .or(default)
             .ok_or_else(|| Invalid(format!("{name}: mode \"live\" needs `{field}`")))?;
         check_url(name, field, &url)?;
-        Ok::<_, Invalid>(url)
+        Ok::<_, Invalid>(url.trim_end_matches('/').to_owned())
     };
-    let revoke_url = match entry.revoke_url.or(defaults.revoke.map(str::to_owned)) {
+    let revoke_url = match entry.revoke_url.or(defaults.revoke) {
         Some(url) => Some(endpoint("revoke_url", Some(url), None)?),
         None => None,
     };
     Ok(LiveApp {
         client_id,
         client_secret,
-        authorize_url: endpoint("authorize_url", entry.authorize_url, defaults.authorize)?,
-        token_url: endpoint("token_url", entry.token_url, defaults.token)?,
+        authorize_url: endpoint(
+            "authorize_url",
+            entry.authorize_url,
+            Some(defaults.authorize),
+        )?,
+        token_url: endpoint("token_url", entry.token_url, Some(defaults.token))?,
         revoke_url,
-        api_url: endpoint("api_url", entry.api_url, defaults.api)?,
+        api_url: endpoint("api_url", entry.api_url, Some(defaults.api))?,
+        api_version,
+        instagram_login,
     })
+}
+
+/// The API version each network is spoken in unless the file names another.
+pub fn default_version(network: Network) -> Option<&'static str> {
+    match network {
+        // "Latest Graph API Version: v25.0" (developers.facebook.com, Nov 2026).
+        Network::Facebook | Network::Instagram => Some("v25.0"),
+        // `LinkedIn-Version: YYYYMM`; LinkedIn supports each version for a year.
+        Network::Linkedin => Some("202610"),
+        Network::X | Network::Youtube | Network::Tiktok | Network::Pinterest => None,
+    }
+}
+
+fn check_version(name: &str, network: Network, version: String) -> Result<String, Invalid> {
+    let fits = match network {
+        Network::Facebook | Network::Instagram => version
+            .strip_prefix('v')
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(major, minor)| {
+                !major.is_empty()
+                    && !minor.is_empty()
+                    && major.len() <= 3
+                    && minor.len() <= 2
+                    && (major.chars().chain(minor.chars())).all(|c| c.is_ascii_digit())
+            }),
+        Network::Linkedin => version.len() == 6 && version.chars().all(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    if fits {
+        Ok(version)
+    } else {
+        Err(Invalid(format!(
+            "{name}: `api_version` \"{version}\" is not a version this network names (Facebook: v25.0, LinkedIn: 202610; others have none)"
+        )))
+    }
 }
 
 /// Tokens travel over these URLs: HTTPS, except on this machine (tests, local networks).
@@ -248,61 +321,110 @@ fn check_url(network: &str, field: &str, url: &str) -> Result<(), Invalid> {
 }
 
 struct Endpoints {
-    authorize: Option<&'static str>,
-    token: Option<&'static str>,
-    revoke: Option<&'static str>,
-    api: Option<&'static str>,
+    authorize: String,
+    token: String,
+    revoke: Option<String>,
+    api: String,
 }
 
 /// The endpoints each network documents for apps like Relink's.
-fn live_endpoints(network: Network) -> Endpoints {
-    let (authorize, token, revoke, api) = match network {
-        Network::Facebook | Network::Instagram => (
-            "https://www.facebook.com/v21.0/dialog/oauth",
-            "https://graph.facebook.com/v21.0/oauth/access_token",
+fn live_endpoints(network: Network, version: Option<&str>, instagram_login: bool) -> Endpoints {
+    let graph = |version: Option<&str>| {
+        let version = version.unwrap_or("v25.0");
+        Endpoints {
+            authorize: format!("https://www.facebook.com/{version}/dialog/oauth"),
+            token: format!("https://graph.facebook.com/{version}/oauth/access_token"),
+            revoke: None,
+            api: format!("https://graph.facebook.com/{version}"),
+        }
+    };
+    let fixed = |authorize: &str, token: &str, revoke: Option<&str>, api: &str| Endpoints {
+        authorize: authorize.to_owned(),
+        token: token.to_owned(),
+        revoke: revoke.map(str::to_owned),
+        api: api.to_owned(),
+    };
+    match network {
+        Network::Facebook => graph(version),
+        Network::Instagram if instagram_login => fixed(
+            "https://www.instagram.com/oauth/authorize",
+            "https://api.instagram.com/oauth/access_token",
             None,
-            "https://graph.facebook.com/v21.0",
+            "https://graph.instagram.com",
         ),
-        Network::Linkedin => (
+        Network::Instagram => graph(version),
+        Network::Linkedin => fixed(
             "https://www.linkedin.com/oauth/v2/authorization",
             "https://www.linkedin.com/oauth/v2/accessToken",
-            None,
-            "https://api.linkedin.com/rest",
+            Some("https://www.linkedin.com/oauth/v2/revoke"),
+            "https://api.linkedin.com",
         ),
-        Network::X => (
+        Network::X => fixed(
             "https://x.com/i/oauth2/authorize",
             "https://api.x.com/2/oauth2/token",
             Some("https://api.x.com/2/oauth2/revoke"),
             "https://api.x.com/2",
         ),
-        Network::Youtube => (
+        Network::Youtube => fixed(
             "https://accounts.google.com/o/oauth2/v2/auth",
             "https://oauth2.googleapis.com/token",
             Some("https://oauth2.googleapis.com/revoke"),
-            "https://www.googleapis.com/youtube/v3",
+            "https://www.googleapis.com",
         ),
-        Network::Tiktok => (
+        Network::Tiktok => fixed(
             "https://www.tiktok.com/v2/auth/authorize/",
             "https://open.tiktokapis.com/v2/oauth/token/",
             Some("https://open.tiktokapis.com/v2/oauth/revoke/"),
             "https://open.tiktokapis.com/v2",
         ),
-        Network::Pinterest => (
+        Network::Pinterest => fixed(
             "https://www.pinterest.com/oauth/",
             "https://api.pinterest.com/v5/oauth/token",
             None,
             "https://api.pinterest.com/v5",
         ),
-    };
-    Endpoints {
-        authorize: Some(authorize),
-        token: Some(token),
-        revoke,
-        api: Some(api),
     }
 }
 
-/// The permissions Relink asks each network for (as the real apps would).
+/// The permissions Relink asks a live network for, each needed by a call the adapter makes (the
+/// README's "Connecting real networks" says which). Facebook's group permissions are gone with
+/// the Groups API (April 2024).
+pub fn live_scopes(network: Network, instagram_login: bool) -> &'static [&'static str] {
+    match network {
+        Network::Facebook => &[
+            "pages_show_list",
+            "pages_manage_posts",
+            "pages_read_engagement",
+        ],
+        Network::Instagram if instagram_login => &[
+            "instagram_business_basic",
+            "instagram_business_content_publish",
+        ],
+        Network::Instagram => &[
+            "instagram_basic",
+            "instagram_content_publish",
+            "pages_show_list",
+            "pages_read_engagement",
+        ],
+        Network::Linkedin => &[
+            "openid",
+            "profile",
+            "w_member_social",
+            "r_organization_admin",
+            "w_organization_social",
+        ],
+        Network::X => &["tweet.read", "tweet.write", "users.read", "offline.access"],
+        Network::Youtube => &[
+            "https://www.googleapis.com/auth/youtube.readonly",
+            "https://www.googleapis.com/auth/youtube.upload",
+        ],
+        Network::Tiktok => &["user.info.basic", "video.publish"],
+        Network::Pinterest => &["user_accounts:read", "boards:read", "pins:write"],
+    }
+}
+
+/// The permissions Relink asks the sandbox for, per network (as the real apps would, with the
+/// sandbox's groups).
 pub fn default_scopes(network: Network) -> &'static [&'static str] {
     match network {
         Network::Facebook => &[
