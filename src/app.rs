@@ -50,6 +50,8 @@ pub struct App {
     pub statements: StatementCounter,
     /// The per-caller rate limit by query cost.
     pub rate_limiter: Arc<RateLimiter>,
+    /// This process's recent network calls, judged for incidents.
+    pub incidents: crate::incidents::Watch,
 }
 
 impl App {

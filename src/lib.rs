@@ -15,6 +15,7 @@ pub mod demo;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod incidents;
 pub mod keeper;
 pub mod mail;
 pub mod metrics;

@@ -11,6 +11,7 @@ pub mod banner_dismissals;
 pub mod disconnect_episodes;
 pub mod events;
 pub mod memberships;
+pub mod network_incidents;
 pub mod oauth_attempts;
 pub mod organizations;
 pub mod sandbox_assets;

@@ -7,6 +7,7 @@ pub use super::banner_dismissals::Entity as BannerDismissals;
 pub use super::disconnect_episodes::Entity as DisconnectEpisodes;
 pub use super::events::Entity as Events;
 pub use super::memberships::Entity as Memberships;
+pub use super::network_incidents::Entity as NetworkIncidents;
 pub use super::organizations::Entity as Organizations;
 pub use super::sandbox_assets::Entity as SandboxAssets;
 pub use super::sandbox_clients::Entity as SandboxClients;

@@ -190,6 +190,19 @@ pub struct Config {
     #[arg(long, env = "RELINK_PROBE_INTERVAL", default_value = "6h", value_parser = parse_duration, global = true)]
     pub probe_interval: Duration,
 
+    /// A network incident opens when at least this many logins of one network failed with
+    /// inconclusive errors (outage, throttling, unplaceable answers) within the incident window…
+    #[arg(long, env = "RELINK_INCIDENT_MIN_LOGINS", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub incident_min_logins: u32,
+
+    /// …and at least this share (percent) of the network's calls in the window failed.
+    #[arg(long, env = "RELINK_INCIDENT_FAILURE_PERCENT", default_value_t = 50, value_parser = clap::value_parser!(u8).range(1..=100), global = true)]
+    pub incident_failure_percent: u8,
+
+    /// The sliding window of a network's recent calls that incidents are judged on.
+    #[arg(long, env = "RELINK_INCIDENT_WINDOW", default_value = "5m", value_parser = parse_duration, global = true)]
+    pub incident_window: Duration,
+
     /// B4: a held post whose time passed more than this before its account is reconnected goes
     /// to NEEDS_RESCHEDULE instead of going out late.
     #[arg(long, env = "RELINK_HELD_POST_GRACE", default_value = "24h", value_parser = parse_duration, global = true)]
@@ -334,6 +347,9 @@ impl Config {
             refresh_margin: Duration::from_secs(600),
             expiry_warning: Duration::from_secs(7 * 86_400),
             probe_interval: Duration::from_secs(6 * 3_600),
+            incident_min_logins: 5,
+            incident_failure_percent: 50,
+            incident_window: Duration::from_secs(300),
             held_post_grace: Duration::from_secs(24 * 3_600),
             publish_interval: Duration::from_secs(3_600),
             publish_lease: Duration::from_secs(60),

@@ -15,6 +15,8 @@ pub struct Settings {
     pub keeper: KeeperSettings,
     /// How long events are kept to resume a subscription from.
     pub event_retention: Duration,
+    /// When a network's failures make an incident.
+    pub incidents: crate::incidents::IncidentSettings,
 }
 
 /// Settings of held work.
@@ -59,6 +61,11 @@ impl Settings {
                 probe_interval: duration(config.probe_interval, "RELINK_PROBE_INTERVAL")?,
             },
             event_retention: duration(config.event_retention, "RELINK_EVENT_RETENTION")?,
+            incidents: crate::incidents::IncidentSettings {
+                min_logins: usize::try_from(config.incident_min_logins).unwrap_or(usize::MAX),
+                failure_percent: config.incident_failure_percent,
+                window: duration(config.incident_window, "RELINK_INCIDENT_WINDOW")?,
+            },
         })
     }
 }

@@ -206,6 +206,15 @@ pub struct Subscription;
 
 #[Subscription]
 impl Subscription {
+    /// Networks having problems: the open incidents now, then again whenever one opens or closes.
+    #[graphql(guard = "Authenticated")]
+    async fn network_incidents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = Vec<super::incidents::NetworkIncident>>> {
+        super::incidents::watch(ctx).await
+    }
+
     /// Account events the viewer may see (optionally of one organization), from `after` (an
     /// event id) or from now.
     #[graphql(guard = "OrgMember(organization_id.as_ref())")]
@@ -294,7 +303,12 @@ impl Subscription {
             organization: None,
         };
         let changes = event_stream(bus, db.clone(), start, reader)
-            .filter(move |published| std::future::ready(published.audience.contains(&user_id)))
+            .filter(move |published| {
+                std::future::ready(
+                    published.audience.contains(&user_id)
+                        || super::incidents::changes_incidents(&published.event.kind),
+                )
+            })
             .map(|_| ());
         let ticks = stream::once(async {}).chain(changes);
         Ok(ticks.filter_map(move |()| {

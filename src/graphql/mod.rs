@@ -10,6 +10,7 @@ pub mod document_size;
 pub mod errors;
 pub mod guards;
 pub mod ids;
+pub mod incidents;
 pub mod limits;
 pub mod live;
 pub mod loaders;
@@ -37,6 +38,7 @@ pub struct Query(
     posts::PostsQuery,
     streams::StreamsQuery,
     admin_view::AuditQuery,
+    incidents::IncidentsQuery,
 );
 
 /// The mutation root.

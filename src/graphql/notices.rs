@@ -66,6 +66,40 @@ impl ReconnectStatus {
     async fn reauth_path(&self) -> &'static str {
         notices::REAUTH_PATH
     }
+
+    /// Networks the viewer has accounts on that are having problems (open incidents): while one
+    /// lasts, its accounts are not disconnected for it and nobody needs to reconnect.
+    async fn network_incidents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::incidents::NetworkIncident>> {
+        gql(async {
+            let viewer = viewer(ctx).await?;
+            super::incidents::open_for(database(ctx)?, &viewer.subject).await
+        }
+        .await)
+    }
+
+    /// What the banner says: a network's trouble first ("Facebook is having problems…" — no
+    /// reconnect can help with that), then the accounts that need reconnecting; null when all is
+    /// well.
+    async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let troubled = self.network_incidents(ctx).await?;
+        if let Some(first) = troubled.first() {
+            return Ok(Some(first.message.clone()));
+        }
+        let broken = self
+            .0
+            .accounts
+            .iter()
+            .filter(|account| account.health == entity::enums::Health::Disconnected)
+            .count();
+        Ok(match broken {
+            0 => None,
+            1 => Some("1 account needs reconnecting.".to_owned()),
+            n => Some(format!("{n} accounts need reconnecting.")),
+        })
+    }
 }
 
 /// Loads the viewer's status and primes the request's login cache with what it loaded.

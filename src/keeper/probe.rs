@@ -67,7 +67,8 @@ impl Keeper {
             repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Probe::Deferred);
         };
-        match adapter.identity(&access_token).await {
+        let result = adapter.identity(&access_token).await;
+        match crate::incidents::judge(&self.app, login.network, login.id, result).await? {
             Ok(_) => {
                 repo::checked(&self.app.db, login.id, now).await?;
                 Ok(Probe::Working)

@@ -31,7 +31,11 @@ pub enum Refresh {
 
 /// Whether a login holds what its network renews tokens with: a refresh token, or an access token
 /// that is still alive (an expired one cannot be extended).
-fn refreshable(with: RefreshWith, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
+pub(super) fn refreshable(
+    with: RefreshWith,
+    login: &social_logins::Model,
+    now: DateTime<Utc>,
+) -> bool {
     match with {
         RefreshWith::RefreshToken => login.refresh_token_enc.is_some(),
         RefreshWith::AccessToken => {
@@ -110,7 +114,8 @@ impl Keeper {
             repo::release_lease(&self.app.db, login.id).await?;
             return Ok(Refresh::NotRefreshable);
         };
-        match adapter.refresh(&refresh_token).await {
+        let result = adapter.refresh(&refresh_token).await;
+        match crate::incidents::judge(&self.app, login.network, login.id, result).await? {
             Ok(tokens) => {
                 let txn = self.app.begin().await?;
                 if !reconnect::repo::store_tokens(

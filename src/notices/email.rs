@@ -136,10 +136,16 @@ pub async fn send_due(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Sent> {
     let mut sent = Sent::default();
-    for (user, rows) in by_recipient(db, repo::episodes_to_announce(db, MAX_ATTEMPTS).await?)
+    // A network in an incident emails nobody: its disconnects wait until it is over (they were
+    // made before the incident opened, or by a network's own signal; the email follows after).
+    let troubled: std::collections::HashSet<String> = crate::incidents::repo::open_incidents(db)
         .await?
-        .into_values()
-    {
+        .into_iter()
+        .map(|incident| incident.network)
+        .collect();
+    let mut due = repo::episodes_to_announce(db, MAX_ATTEMPTS).await?;
+    due.retain(|(_, account, _)| !troubled.contains(account.network.slug()));
+    for (user, rows) in by_recipient(db, due).await?.into_values() {
         if deliver(
             db,
             mailer,

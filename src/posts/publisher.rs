@@ -107,15 +107,15 @@ impl Publisher {
             self.app.commit(txn).await?;
             return Ok(Attempt::Held);
         };
-        match adapter
+        let result = adapter
             .publish(
                 &token,
                 &account.external_id,
                 &post.body,
                 &post.idempotency_key,
             )
-            .await
-        {
+            .await;
+        match crate::incidents::judge(&self.app, login.network, login.id, result).await? {
             Ok(external_id) => {
                 let now = self.app.clock.now();
                 let txn = self.app.begin().await?;

@@ -138,6 +138,7 @@ impl Server {
             http_client,
             keys: Arc::new(keys),
             statements,
+            incidents: crate::incidents::Watch::default(),
         };
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let state = HttpState {

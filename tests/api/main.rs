@@ -22,6 +22,7 @@ mod flow_binding;
 mod guards;
 mod hostile_time;
 mod http;
+mod incidents;
 mod keeper;
 mod live;
 mod live_x;
