@@ -418,8 +418,16 @@ pub fn live_scopes(network: Network, instagram_login: bool) -> &'static [&'stati
             "https://www.googleapis.com/auth/youtube.readonly",
             "https://www.googleapis.com/auth/youtube.upload",
         ],
-        Network::Tiktok => &["user.info.basic", "video.publish"],
-        Network::Pinterest => &["user_accounts:read", "boards:read", "pins:write"],
+        // `video.list` feeds a stream. No `video.publish`: Relink posts text, which TikTok
+        // does not take, and TikTok's review refuses scopes an app does not use.
+        Network::Tiktok => &["user.info.basic", "video.list"],
+        // `pins:read` feeds a board's stream (`/boards/{id}/pins`).
+        Network::Pinterest => &[
+            "user_accounts:read",
+            "boards:read",
+            "pins:read",
+            "pins:write",
+        ],
     }
 }
 
