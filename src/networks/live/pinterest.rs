@@ -117,8 +117,25 @@ struct Pin {
     title: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    /// Pinterest writes it with or without a zone (`2022-11-17T21:34:29`): UTC either way.
     #[serde(default)]
-    created_at: Option<chrono::DateTime<chrono::Utc>>,
+    created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Posted {
+    id: String,
+}
+
+fn instant(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| at.to_utc())
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|at| at.and_utc())
+        })
 }
 
 /// Pinterest's ids are numeric (`^\d+$`); anything else never goes into a path.
@@ -296,7 +313,7 @@ impl NetworkAdapter for Pinterest {
                 "description": description,
                 "media_source": { "source_type": "image_url", "url": url },
             }));
-        let pin: Pin = self.0.api.json(request).await?;
+        let pin: Posted = self.0.api.json(request).await?;
         Ok(pin.id)
     }
 
@@ -327,7 +344,7 @@ impl NetworkAdapter for Pinterest {
                     external_id: pin.id,
                     author: board.to_owned(),
                     text,
-                    published_at: pin.created_at?,
+                    published_at: instant(pin.created_at.as_deref()?)?,
                 })
             })
             .collect())
@@ -356,6 +373,9 @@ mod tests {
         ] {
             assert_eq!(image_of(text), None, "{text}");
         }
+        assert!(instant("2022-11-17T21:34:29").is_some());
+        assert!(instant("2020-01-01T20:10:40-00:00").is_some());
+        assert!(instant("yesterday").is_none());
         assert!(numeric("549755885175").is_ok());
         for id in ["", "12/../x", "abc", &"1".repeat(65)] {
             assert!(numeric(id).is_err(), "{id}");

@@ -220,7 +220,7 @@ mod tests {
         ] {
             match read(&removal(content)) {
                 Event::Deauthorized { reason: got, .. } => assert_eq!(got, reason, "{content}"),
-                other => panic!("{other:?}"),
+                other @ Event::Other { .. } => panic!("{other:?}"),
             }
         }
         let other = r#"{"client_key":"ck","event":"video.publish.completed","user_openid":"u","content":"{}"}"#;
