@@ -136,14 +136,29 @@ async fn tiktok_signs_in_with_its_client_key_and_refuses_the_wrong_identity() {
     assert_eq!(stored.refresh_expires_at, Some(now + Duration::days(180)));
     assert_eq!(stored.scopes, "user.info.basic video.list");
 
-    // B2: another TikTok account is refused, and its authorization given back to TikTok.
+    // B2: signing in as Northwind's other TikTok account is refused, and that account's own
+    // login survives it (TikTok's revoke would have removed Relink from that account).
+    let other = connect(&app, &fake, "tt-other").await;
+    assert_eq!(other["reconnectedAccounts"][0]["externalId"], "tt-other");
     let wrong = reconnect(&app, &fake, "tt-other").await;
     assert_eq!(wrong["userErrors"][0]["code"], "WRONG_IDENTITY", "{wrong}");
-    assert_eq!(fake.state().revoked, ["tt-other"]);
+    assert!(fake.state().revoked.is_empty(), "nothing revoked at TikTok");
     let done = reconnect(&app, &fake, "tt-northwind").await;
     assert_eq!(done["userErrors"], json!([]), "{done}");
     assert_eq!(health(&app, "tt-northwind").await, Health::Connected);
-    assert_eq!(fake.state().ledger.exchanges, 3, "each code redeemed once");
+    assert_eq!(fake.state().ledger.exchanges, 4, "each code redeemed once");
+    let other = social_logins::Entity::find()
+        .filter(social_logins::Column::ExternalUserId.eq("tt-other"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("login");
+    app.clock.advance(Duration::minutes(115));
+    assert_eq!(
+        app.keeper.refresh_login(other.id).await.expect("refresh"),
+        Refresh::Refreshed,
+        "tt-other's authorization still works"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //! issued: every answer's pair is stored), and both lifetimes are read from each answer
 //! (`expires_in`, `refresh_expires_in`: 24 h / 365 d once, 2 h / 180 d now). Errors may come in
 //! an HTTP 200, in the API's `error.code` or OAuth's `error`; the classification reads both.
-//! The identity's one account is itself; TikTok publishes only photos and videos.
+//! The identity's one account is itself; TikTok publishes only photos and videos, and its revoke
+//! ends the user's whole authorization, so Relink never calls it.
 
 mod webhook;
 
@@ -181,16 +182,13 @@ impl NetworkAdapter for Tiktok {
         )
     }
 
-    async fn revoke(&self, token: &Secret) -> Result<(), NetworkError> {
-        let Some(url) = &self.0.app.revoke_url else {
-            return Ok(());
-        };
-        let request = self.0.api.http.post(url).form(&[
-            ("client_key", self.0.app.client_id.as_str()),
-            ("client_secret", self.0.secret().expose()),
-            ("token", token.expose()),
-        ]);
-        self.0.api.send(request).await.map(drop)
+    async fn revoke(&self, _token: &Secret) -> Result<(), NetworkError> {
+        // `/v2/oauth/revoke/` does not end one token: it removes Relink from the user's connected
+        // apps, every token of theirs with it. The tokens Relink gives back are a wrong
+        // identity's (B2), which may be another account Relink keeps connected, or a refresh
+        // that a person's new sign-in overtook, which shares that sign-in's authorization:
+        // revoking would end a login Relink keeps. They are dropped unstored instead.
+        Ok(())
     }
 
     async fn identity(&self, access_token: &Secret) -> Result<Identity, NetworkError> {
