@@ -72,7 +72,7 @@ impl Pinterest {
 
 #[derive(Deserialize)]
 struct Account {
-    /// The account's numeric id (API v5.20 and later); older answers carried the username only.
+    /// The account's numeric id (API 5.10 and later); older answers carried the username only.
     #[serde(default)]
     id: Option<String>,
     username: String,
