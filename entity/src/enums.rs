@@ -164,6 +164,10 @@ pub enum AccountKind {
     #[sea_orm(string_value = "CHANNEL")]
     #[serde(rename = "CHANNEL")]
     Channel,
+    /// A Pinterest board: where pins go, the identity's own or one it collaborates on.
+    #[sea_orm(string_value = "BOARD")]
+    #[serde(rename = "BOARD")]
+    Board,
 }
 
 /// Health of a social account.

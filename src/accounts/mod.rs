@@ -2,6 +2,7 @@
 
 pub mod deauthorize;
 pub mod disconnect;
+pub mod network_events;
 pub mod repo;
 pub mod status;
 

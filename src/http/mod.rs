@@ -63,6 +63,11 @@ pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
             "/webhooks/{network}/deauthorize",
             axum::routing::post(webhooks::deauthorize),
         )
+        .route(
+            "/webhooks/{network}/events",
+            axum::routing::post(webhooks::events)
+                .layer(DefaultBodyLimit::max(webhooks::EVENT_BODY_LIMIT)),
+        )
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.app.config.no_playground {

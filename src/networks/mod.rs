@@ -7,6 +7,7 @@ pub mod oauth;
 pub mod sandbox;
 pub mod settings;
 pub mod signed_request;
+pub mod webhook;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -203,6 +204,15 @@ pub trait NetworkAdapter: Send + Sync {
         &self,
         signed_request: &str,
     ) -> Result<signed_request::Payload, signed_request::Invalid>;
+    /// Reads a signed event webhook of the network (TikTok's `authorization.removed`) from its
+    /// headers and raw body, verified with the app's secret. Networks that send none refuse it.
+    fn webhook(
+        &self,
+        _headers: &reqwest::header::HeaderMap,
+        _body: &[u8],
+    ) -> Result<webhook::Delivery, webhook::Invalid> {
+        Err(webhook::Invalid::NotSent)
+    }
     /// Revokes a token (RFC 7009), e.g. one obtained by a sign-in that a rule refused.
     async fn revoke(&self, token: &Secret) -> Result<(), NetworkError>;
     /// The signed-in identity.

@@ -133,6 +133,7 @@ fn kind(text: &str) -> Option<AccountKind> {
         "BUSINESS_PROFILE" => AccountKind::BusinessProfile,
         "COMPANY_PAGE" => AccountKind::CompanyPage,
         "CHANNEL" => AccountKind::Channel,
+        "BOARD" => AccountKind::Board,
         _ => return None,
     })
 }

@@ -26,6 +26,8 @@ pub enum AccountKind {
     BusinessProfile,
     CompanyPage,
     Channel,
+    /// A Pinterest board (pins go to a board).
+    Board,
 }
 
 /// How well an account is connected.

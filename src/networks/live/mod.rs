@@ -4,6 +4,8 @@
 //! file; the app secret from the environment variable it names.
 
 pub mod api;
+pub mod pinterest;
+pub mod tiktok;
 pub mod x;
 
 use std::sync::Arc;
@@ -87,6 +89,8 @@ pub fn adapter(
     };
     Ok(match network {
         Network::X => Arc::new(x::X::new(common)),
+        Network::Tiktok => Arc::new(tiktok::Tiktok::new(common)),
+        Network::Pinterest => Arc::new(pinterest::Pinterest::new(common)),
         other => anyhow::bail!(
             "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
              for that network's API yet; use mode \"sandbox\" or \"off\"",

@@ -236,12 +236,18 @@ fn live_app(
         None => default_version(network).map(str::to_owned),
     };
     let defaults = live_endpoints(network, api_version.as_deref(), instagram_login);
+    // Endpoints are called as written (TikTok's and Pinterest's end in `/`); only the API base
+    // loses its trailing `/`, as paths are joined to it.
     let endpoint = |field: &str, given: Option<String>, default: Option<String>| {
         let url = given
             .or(default)
             .ok_or_else(|| Invalid(format!("{name}: mode \"live\" needs `{field}`")))?;
         check_url(name, field, &url)?;
-        Ok::<_, Invalid>(url.trim_end_matches('/').to_owned())
+        Ok::<_, Invalid>(if field == "api_url" {
+            url.trim_end_matches('/').to_owned()
+        } else {
+            url
+        })
     };
     let revoke_url = match entry.revoke_url.or(defaults.revoke) {
         Some(url) => Some(endpoint("revoke_url", Some(url), None)?),
@@ -418,8 +424,16 @@ pub fn live_scopes(network: Network, instagram_login: bool) -> &'static [&'stati
             "https://www.googleapis.com/auth/youtube.readonly",
             "https://www.googleapis.com/auth/youtube.upload",
         ],
-        Network::Tiktok => &["user.info.basic", "video.publish"],
-        Network::Pinterest => &["user_accounts:read", "boards:read", "pins:write"],
+        // `video.list` feeds a stream. No `video.publish`: Relink posts text, which TikTok
+        // does not take, and TikTok's review refuses scopes an app does not use.
+        Network::Tiktok => &["user.info.basic", "video.list"],
+        // `pins:read` feeds a board's stream (`/boards/{id}/pins`).
+        Network::Pinterest => &[
+            "user_accounts:read",
+            "boards:read",
+            "pins:read",
+            "pins:write",
+        ],
     }
 }
 

@@ -121,3 +121,38 @@ fn plain_http_is_allowed_on_loopback_only() {
     assert!(check_url("x", "token_url", "http://10.0.0.1/token").is_err());
     assert!(check_url("x", "token_url", "ftp://example.com/token").is_err());
 }
+
+#[test]
+fn tiktok_and_pinterest_endpoints_keep_their_documented_trailing_slash() {
+    let text = "[tiktok]\nmode = \"live\"\nclient_id = \"ck\"\nclient_secret_env = \"S\"\n\
+                [pinterest]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"S\"\n\
+                api_url = \"https://api.pinterest.com/v5/\"";
+    let env = |name: &str| (name == "S").then(|| "s".to_owned());
+    let settings = resolve(text, true, env).expect("valid");
+    let app = |network| {
+        settings
+            .iter()
+            .find(|s| s.network == network)
+            .and_then(|s| s.live.clone())
+            .expect("live")
+    };
+    let tiktok = app(Network::Tiktok);
+    assert_eq!(
+        tiktok.authorize_url,
+        "https://www.tiktok.com/v2/auth/authorize/"
+    );
+    assert_eq!(
+        tiktok.token_url,
+        "https://open.tiktokapis.com/v2/oauth/token/"
+    );
+    assert_eq!(
+        tiktok.revoke_url.as_deref(),
+        Some("https://open.tiktokapis.com/v2/oauth/revoke/")
+    );
+    let pinterest = app(Network::Pinterest);
+    assert_eq!(pinterest.authorize_url, "https://www.pinterest.com/oauth/");
+    assert_eq!(
+        pinterest.api_url, "https://api.pinterest.com/v5",
+        "joined to paths"
+    );
+}
