@@ -4,7 +4,9 @@
 //! file; the app secret from the environment variable it names.
 
 pub mod api;
+pub mod linkedin;
 pub mod x;
+pub mod youtube;
 
 use std::sync::Arc;
 
@@ -86,7 +88,9 @@ pub fn adapter(
         },
     };
     Ok(match network {
+        Network::Linkedin => Arc::new(linkedin::Linkedin::new(common)),
         Network::X => Arc::new(x::X::new(common)),
+        Network::Youtube => Arc::new(youtube::Youtube::new(common)),
         other => anyhow::bail!(
             "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
              for that network's API yet; use mode \"sandbox\" or \"off\"",
