@@ -197,6 +197,32 @@ async fn a_connect_reads_every_page_of_roles_and_names_the_pages_in_batches() {
 }
 
 #[tokio::test]
+async fn a_page_whose_admin_role_went_or_that_linkedin_no_longer_lists_stays_out() {
+    let (fake, app) = live_linkedin(false, "").await;
+    // Ada is now only an analyst of the page: the role is lost (R6).
+    fake.state()
+        .acls
+        .retain(|(member, _, role)| member != "li-ada" || *role != "ADMINISTRATOR");
+    let done = reconnect(&app, &fake, "li-ada", "li-ada").await;
+    assert_eq!(externals(&done), ["li-ada"], "{done}");
+    assert_eq!(health(&app, PAGE).await, Health::Disconnected);
+    assert_eq!(
+        reason(&app, PAGE).await,
+        Some(DisconnectReason::PageRoleLost)
+    );
+    // No role at all: LinkedIn does not list the page, which was not granted.
+    fake.state()
+        .acls
+        .retain(|(member, _, _)| member != "li-ada");
+    reconnect(&app, &fake, "li-ada", "li-ada").await;
+    assert_eq!(
+        reason(&app, PAGE).await,
+        Some(DisconnectReason::ScopeMissing)
+    );
+    assert_eq!(health(&app, "li-ada").await, Health::Connected);
+}
+
+#[tokio::test]
 async fn a_revoked_answer_right_after_consent_is_asked_once_more_and_twice_refuses() {
     let (fake, app) = live_linkedin(false, "").await;
     fake.state().revoked_after_consent = 1;

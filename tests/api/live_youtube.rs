@@ -2,7 +2,8 @@
 //! URL (offline access, consent, PKCE), a channel connected and reconnected (B2: another channel is
 //! refused), a reconnect whose answer has no refresh token keeping the stored one (Postiz PR
 //! #1884), hourly refreshes with the same refresh token, a channel gone since disconnecting once
-//! (Postiz PR #2048), each Google error class, and publishing refused clearly (text only).
+//! (Postiz PR #2048), each Google error class, publishing refused clearly (text only), and a
+//! stream of the channel showing its uploads.
 
 use chrono::Duration;
 use entity::{
@@ -284,4 +285,56 @@ async fn a_text_post_to_youtube_fails_with_the_reason_and_the_channel_stays_conn
     assert!(why.contains("YouTube needs a video"), "{why}");
     assert_eq!(fake.state().calls.len(), calls, "nothing sent to YouTube");
     assert_eq!(health(&app, CHANNEL).await, Health::Connected);
+}
+
+#[tokio::test]
+async fn a_stream_of_the_channel_shows_its_uploads() {
+    use sea_orm::{ActiveModelTrait as _, Set};
+    let (fake, app) = live_youtube().await;
+    connected(&app, &fake).await;
+    let account = social_accounts::Entity::find()
+        .filter(social_accounts::Column::ExternalId.eq(CHANNEL))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("account");
+    let ada = entity::users::Entity::find()
+        .filter(entity::users::Column::Email.eq(ADA))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("ada");
+    entity::streams::ActiveModel {
+        owner_user_id: Set(ada.id),
+        social_account_id: Set(account.id),
+        kind: Set(entity::enums::StreamKind::Posts),
+        title: Set("Northwind on YouTube".to_owned()),
+        created_at: Set(app.clock.now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .expect("stream");
+    let streams = app
+        .graphql(
+            ADA,
+            "{ streams { title items { author text } } }",
+            json!({}),
+        )
+        .await;
+    let stream = streams["data"]["streams"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["title"] == "Northwind on YouTube"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{streams}"));
+    assert_eq!(
+        stream["items"][0]["text"], "Latte art in slow motion",
+        "{stream}"
+    );
+    let calls = fake.state().calls.clone();
+    assert!(
+        calls.contains(&"channels:contentDetails".to_owned()),
+        "{calls:?}"
+    );
+    assert!(calls.contains(&"playlistItems".to_owned()), "{calls:?}");
 }

@@ -119,6 +119,23 @@ async fn a_post_goes_out_once_and_a_lost_answer_is_settled_by_linkedins_duplicat
         sent.external_post_id.as_deref(),
         Some(posts[0].urn.as_str())
     );
+    // Ben's stream of the page reads it back as written (R15).
+    let streams = app
+        .graphql(
+            "ben@northwind.example",
+            "{ streams { title items { text } } }",
+            json!({}),
+        )
+        .await;
+    let page_stream = streams["data"]["streams"]
+        .as_array()
+        .and_then(|all| {
+            all.iter()
+                .find(|s| s["title"] == "Northwind Coffee on LinkedIn")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("{streams}"));
+    assert_eq!(page_stream["items"][0]["text"], text, "{page_stream}");
 
     // The member's own profile posts as the person.
     let own = schedule(&app, "li-ada", "From Ada herself").await;
