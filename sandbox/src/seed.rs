@@ -36,7 +36,7 @@ const ASSETS: &[(Network, AssetSeed)] = &[
     // R18: an Instagram business profile is linked to a Facebook page.
     (Network::Instagram, ("ig-biz-northwind", AccountKind::BusinessProfile, "@northwindcoffee", Some("fb-page-northwind"), None)),
     (Network::Instagram, ("ig-biz-roastery", AccountKind::BusinessProfile, "@northwindroastery", Some("fb-page-roastery"), None)),
-    (Network::Linkedin, ("li-member-ada", AccountKind::Profile, "Ada Lovelace", None, None)),
+    (Network::Linkedin, ("li-ada", AccountKind::Profile, "Ada Lovelace", None, None)),
     (Network::Linkedin, ("li-member-ben", AccountKind::Profile, "Ben Okafor", None, None)),
     (Network::Linkedin, ("li-company-northwind", AccountKind::CompanyPage, "Northwind Coffee", None, None)),
     (Network::X, ("x-northwind", AccountKind::Profile, "@northwind", None, None)),
@@ -71,7 +71,7 @@ const IDENTITIES: &[IdentitySeed] = &[
     (Network::Instagram, "ig-nora", "Nora Fields", &[("ig-biz-northwind", SandboxRole::Owner)]),
     (Network::Instagram, "ig-omar", "Omar Reyes", &[("ig-biz-roastery", SandboxRole::Owner)]),
     (Network::Linkedin, "li-ada", "Ada Lovelace", &[
-        ("li-member-ada", SandboxRole::Owner),
+        ("li-ada", SandboxRole::Owner),
         ("li-company-northwind", SandboxRole::Admin),
     ]),
     (Network::Linkedin, "li-ben", "Ben Okafor", &[

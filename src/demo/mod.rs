@@ -197,9 +197,10 @@ pub async fn seed(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
         now,
     )
     .await?;
+    // The member's own profile has the member's id (LinkedIn's `sub`), as live LinkedIn lists it.
     account(
         &txn,
-        li_account("li-member-ada", "Ada Lovelace", AccountKind::Profile),
+        li_account("li-ada", "Ada Lovelace", AccountKind::Profile),
         now,
     )
     .await?;

@@ -134,11 +134,18 @@ static LINKEDIN: &[Rule] = &[
     rule(Text("EXPIRED_ACCESS_TOKEN"), Reconnect(R::TokenExpired)),
     rule(Text("INVALID_ACCESS_TOKEN"), Reconnect(R::TokenRevoked)),
     rule(Text("ACCESS_DENIED"), MissingPermission),
+    // The token endpoint's 401 for the app's own credentials: never the member's login.
+    rule(Text("invalid_client"), Rejected),
     rule(Status(403), MissingPermission),
     rule(Status(401), Reconnect(R::TokenRevoked)),
     rule(
         Says("refresh token has expired"),
         Reconnect(R::TokenExpired),
+    ),
+    // A refresh token LinkedIn no longer honours (revoked by the member, or by LinkedIn).
+    rule(
+        Says("refresh token is invalid, expired or revoked"),
+        Reconnect(R::TokenRevoked),
     ),
 ];
 

@@ -295,6 +295,7 @@ fn adapter(fake: &FakeTiktok, app: &TestApp) -> std::sync::Arc<dyn NetworkAdapte
         api_url: format!("{at}/v2"),
         api_version: None,
         instagram_login: false,
+        consent_retry: None,
     };
     let scopes = vec!["user.info.basic".to_owned(), "video.list".to_owned()];
     relink::networks::live::adapter(

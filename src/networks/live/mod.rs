@@ -4,9 +4,11 @@
 //! file; the app secret from the environment variable it names.
 
 pub mod api;
+pub mod linkedin;
 pub mod pinterest;
 pub mod tiktok;
 pub mod x;
+pub mod youtube;
 
 use std::sync::Arc;
 
@@ -88,9 +90,11 @@ pub fn adapter(
         },
     };
     Ok(match network {
+        Network::Linkedin => Arc::new(linkedin::Linkedin::new(common)),
         Network::X => Arc::new(x::X::new(common)),
         Network::Tiktok => Arc::new(tiktok::Tiktok::new(common)),
         Network::Pinterest => Arc::new(pinterest::Pinterest::new(common)),
+        Network::Youtube => Arc::new(youtube::Youtube::new(common)),
         other => anyhow::bail!(
             "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
              for that network's API yet; use mode \"sandbox\" or \"off\"",

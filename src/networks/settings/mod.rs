@@ -73,6 +73,9 @@ pub struct LiveApp {
     /// Instagram only: sign in through Instagram Login (`graph.instagram.com`) rather than
     /// Facebook Login (the page's `instagram_business_account`).
     pub instagram_login: bool,
+    /// LinkedIn only: how long to wait before asking once more when a token fresh from consent is
+    /// answered `REVOKED_ACCESS_TOKEN` (LinkedIn's propagation delay); `None` for the adapter's own.
+    pub consent_retry: Option<std::time::Duration>,
 }
 
 /// A setting that cannot work, named so the operator can fix it.
@@ -92,6 +95,7 @@ struct Entry {
     api_url: Option<String>,
     api_version: Option<String>,
     login: Option<String>,
+    consent_retry_ms: Option<u64>,
     scopes: Option<Vec<String>>,
 }
 
@@ -187,6 +191,7 @@ impl Entry {
             ("api_url", self.api_url.is_some()),
             ("api_version", self.api_version.is_some()),
             ("login", self.login.is_some()),
+            ("consent_retry_ms", self.consent_retry_ms.is_some()),
         ]
         .into_iter()
         .find_map(|(field, set)| set.then_some(field))
@@ -231,6 +236,20 @@ fn live_app(
             )));
         }
     };
+    let consent_retry = match (network, entry.consent_retry_ms) {
+        (_, None) => None,
+        (Network::Linkedin, Some(ms)) if ms <= 60_000 => Some(std::time::Duration::from_millis(ms)),
+        (Network::Linkedin, Some(_)) => {
+            return Err(Invalid(format!(
+                "{name}: `consent_retry_ms` is at most 60000"
+            )));
+        }
+        (_, Some(_)) => {
+            return Err(Invalid(format!(
+                "{name}: `consent_retry_ms` applies to linkedin only"
+            )));
+        }
+    };
     let api_version = match entry.api_version {
         Some(version) => Some(check_version(name, network, version)?),
         None => default_version(network).map(str::to_owned),
@@ -266,6 +285,7 @@ fn live_app(
         api_url: endpoint("api_url", entry.api_url, Some(defaults.api))?,
         api_version,
         instagram_login,
+        consent_retry,
     })
 }
 

@@ -156,3 +156,38 @@ fn tiktok_and_pinterest_endpoints_keep_their_documented_trailing_slash() {
         "joined to paths"
     );
 }
+
+#[test]
+fn linkedin_alone_takes_a_consent_retry_delay() {
+    let env = |name: &str| (name == "SET").then(|| "s".to_owned());
+    let live = "mode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"";
+    let settings = resolve(
+        &format!("[linkedin]\n{live}\nconsent_retry_ms = 0"),
+        true,
+        env,
+    )
+    .expect("valid");
+    let linkedin = settings
+        .iter()
+        .find(|s| s.network == Network::Linkedin)
+        .and_then(|s| s.live.as_ref())
+        .expect("live linkedin");
+    assert_eq!(linkedin.consent_retry, Some(std::time::Duration::ZERO));
+    for (text, expected) in [
+        (
+            format!("[linkedin]\n{live}\nconsent_retry_ms = 60001"),
+            "at most 60000",
+        ),
+        (
+            format!("[x]\n{live}\nconsent_retry_ms = 5"),
+            "applies to linkedin only",
+        ),
+        (
+            "[linkedin]\nconsent_retry_ms = 5".to_owned(),
+            "applies to mode \"live\" only",
+        ),
+    ] {
+        let error = resolve(&text, true, env).expect_err("refused");
+        assert!(error.to_string().contains(expected), "{text}: {error}");
+    }
+}

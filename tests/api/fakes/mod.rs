@@ -3,9 +3,11 @@
 //! the real networks check — the app's secret, the registered redirect URI, single-use codes bound
 //! to their PKCE challenge, and refresh tokens that die when rotated — so a wrong request fails.
 
+pub mod linkedin;
 pub mod pinterest;
 pub mod tiktok;
 pub mod x;
+pub mod youtube;
 
 use std::collections::HashMap;
 
@@ -219,6 +221,15 @@ impl Ledger {
         if let Some(state) = self.refresh.get_mut(token) {
             state.spent = true;
         }
+    }
+
+    /// The user of a refresh token that is still valid, leaving it valid: networks whose refresh
+    /// tokens do not rotate (LinkedIn, Google) take the same one again and again.
+    pub fn refresh_user(&self, refresh: &str) -> Option<String> {
+        self.refresh
+            .get(refresh)
+            .filter(|state| !state.spent)
+            .map(|state| state.user.clone())
     }
 }
 
