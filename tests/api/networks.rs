@@ -85,7 +85,13 @@ async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it
         "{refused}"
     );
 
-    // With the secret set, the real binary still refuses: no live Facebook adapter in this build.
+    // A live network that names a version the network does not have is refused the same way,
+    // by the real binary, without printing the secret.
+    std::fs::write(
+        &file,
+        "[facebook]\nmode = \"live\"\nclient_id = \"1234\"\nclient_secret_env = \"RELINK_TEST_UNSET_FB_SECRET\"\napi_version = \"latest\"\n",
+    )
+    .expect("write");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_relink"))
         .env_remove("DATABASE_URL")
         .env("RELINK_DATA_DIR", dir.path())
@@ -98,8 +104,178 @@ async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("facebook: mode \"live\" is configured, but this build has no adapter"),
+        stderr.contains("facebook: `api_version` \"latest\" is not a version"),
         "{stderr}"
     );
     assert!(!stderr.contains("app-secret-never-printed"), "{stderr}");
+}
+
+/// All seven networks live, at their documented endpoints (nothing is called until someone
+/// signs in).
+const ALL_LIVE: &str = "\
+[facebook]\nmode = \"live\"\nclient_id = \"fb-app\"\nclient_secret_env = \"T_FB\"\n\
+[instagram]\nmode = \"live\"\nclient_id = \"fb-app\"\nclient_secret_env = \"T_FB\"\n\
+[linkedin]\nmode = \"live\"\nclient_id = \"li-app\"\nclient_secret_env = \"T_LI\"\n\
+[x]\nmode = \"live\"\nclient_id = \"x-app\"\nclient_secret_env = \"T_X\"\n\
+[youtube]\nmode = \"live\"\nclient_id = \"yt-app\"\nclient_secret_env = \"T_YT\"\n\
+[tiktok]\nmode = \"live\"\nclient_id = \"tt-app\"\nclient_secret_env = \"T_TT\"\n\
+[pinterest]\nmode = \"live\"\nclient_id = \"pin-app\"\nclient_secret_env = \"T_PIN\"\n";
+
+const SECRETS: [(&str, &str); 6] = [
+    ("T_FB", "fb-secret-never-shown"),
+    ("T_LI", "li-secret-never-shown"),
+    ("T_X", "x-secret-never-shown"),
+    ("T_YT", "yt-secret-never-shown"),
+    ("T_TT", "tt-secret-never-shown"),
+    ("T_PIN", "pin-secret-never-shown"),
+];
+
+#[tokio::test]
+async fn all_seven_networks_live_start_and_ask_each_network_s_real_sign_in() {
+    let app = crate::fakes::spawn_live(ALL_LIVE, &SECRETS).await;
+    let expected = [
+        (
+            "FACEBOOK",
+            "https://www.facebook.com/v25.0/dialog/oauth",
+            "client_id",
+            "fb-app",
+            false,
+        ),
+        (
+            "INSTAGRAM",
+            "https://www.facebook.com/v25.0/dialog/oauth",
+            "client_id",
+            "fb-app",
+            false,
+        ),
+        (
+            "LINKEDIN",
+            "https://www.linkedin.com/oauth/v2/authorization",
+            "client_id",
+            "li-app",
+            false,
+        ),
+        (
+            "X",
+            "https://x.com/i/oauth2/authorize",
+            "client_id",
+            "x-app",
+            true,
+        ),
+        (
+            "YOUTUBE",
+            "https://accounts.google.com/o/oauth2/v2/auth",
+            "client_id",
+            "yt-app",
+            true,
+        ),
+        (
+            "TIKTOK",
+            "https://www.tiktok.com/v2/auth/authorize/",
+            "client_key",
+            "tt-app",
+            false,
+        ),
+        (
+            "PINTEREST",
+            "https://www.pinterest.com/oauth/",
+            "client_id",
+            "pin-app",
+            false,
+        ),
+    ];
+    for (network, endpoint, client_field, client_id, pkce) in expected {
+        let body = app
+            .graphql(
+                "ada@northwind.example",
+                "mutation($network: Network!) { startConnect(input: { network: $network }) { authorizeUrl userErrors { code } } }",
+                json!({ "network": network }),
+            )
+            .await;
+        let url = body["data"]["startConnect"]["authorizeUrl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{network}: {body}"));
+        let parsed = reqwest::Url::parse(url).expect("url");
+        let params = crate::fakes::query(url);
+        assert_eq!(
+            format!(
+                "{}://{}{}",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default(),
+                parsed.path()
+            ),
+            endpoint,
+            "{network}"
+        );
+        assert_eq!(params[client_field], client_id, "{network}");
+        let slug = network.to_lowercase();
+        assert_eq!(
+            params["redirect_uri"],
+            format!("{}/oauth/callback/{slug}", app.address),
+            "{network}"
+        );
+        assert!(params["state"].len() >= 32, "{network}");
+        assert_eq!(
+            params.get("response_type").map(String::as_str),
+            Some("code"),
+            "{network}"
+        );
+        let asked: Vec<&str> = params["scope"]
+            .split([' ', ','])
+            .filter(|scope| !scope.is_empty())
+            .collect();
+        assert!(!asked.is_empty(), "{network}");
+        assert_eq!(
+            params.get("code_challenge_method").map(String::as_str),
+            pkce.then_some("S256"),
+            "{network}: PKCE where the network takes it"
+        );
+        assert!(!url.contains("never-shown"), "{network}: {url}");
+    }
+}
+
+#[test]
+fn the_real_binary_starts_with_all_seven_networks_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("networks.toml");
+    std::fs::write(&file, ALL_LIVE).expect("write");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_relink"));
+    command
+        .env_remove("DATABASE_URL")
+        .env("RELINK_DATA_DIR", dir.path())
+        .env("RELINK_ADDR", "127.0.0.1:0")
+        .env("RELINK_METRICS_ADDR", "off")
+        .env("RELINK_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env("RELINK_NETWORKS_FILE", &file)
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in SECRETS {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn relink");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut seen = Vec::new();
+    let mut listening = false;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.expect("line");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        seen.push(line);
+        if event["port"].as_u64().is_some() {
+            listening = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("wait");
+    let log = format!(
+        "{}\n{}",
+        seen.join("\n"),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(listening, "the server never said where it listens: {log}");
+    for (_, secret) in SECRETS {
+        assert!(!log.contains(secret), "{log}");
+    }
 }
