@@ -4,6 +4,8 @@
 //! file; the app secret from the environment variable it names.
 
 pub mod api;
+pub mod facebook;
+pub mod instagram;
 pub mod x;
 
 use std::sync::Arc;
@@ -86,6 +88,8 @@ pub fn adapter(
         },
     };
     Ok(match network {
+        Network::Facebook => Arc::new(facebook::Facebook::new(common)),
+        Network::Instagram => instagram::adapter(common),
         Network::X => Arc::new(x::X::new(common)),
         other => anyhow::bail!(
             "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
