@@ -22,6 +22,7 @@ mod m20261202_000012_add_flow_binding;
 mod m20261202_000013_index_events_for_replay;
 mod m20261202_000014_create_webhook_receipts;
 mod m20261202_000015_unique_logins_and_accounts;
+mod m20261210_000016_create_data_deletions;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_index_events_for_replay::Migration),
             Box::new(m20261202_000014_create_webhook_receipts::Migration),
             Box::new(m20261202_000015_unique_logins_and_accounts::Migration),
+            Box::new(m20261210_000016_create_data_deletions::Migration),
         ]
     }
 }

@@ -125,7 +125,7 @@ impl Keeper {
                 .max(self.app.settings.keeper.refresh_margin),
         );
         for login in repo::expiring_before(&self.app.db, horizon).await? {
-            let refreshable = login.refresh_token_enc.is_some();
+            let refreshable = refresh::refreshable(self.renews_with(&login), &login, now);
             if refreshable && self.due(&login, now) {
                 self.refresh_login(login.id).await?;
             } else if !refreshable && login.token_expires_at.is_some_and(|at| at <= now) {
