@@ -24,6 +24,8 @@ mod hostile_time;
 mod http;
 mod keeper;
 mod live;
+mod live_facebook;
+mod live_instagram;
 mod live_x;
 mod n_plus_one;
 mod networks;
