@@ -12,8 +12,8 @@ use std::{
 };
 
 use axum::{
-    Form, Json, Router,
-    extract::{Path, Query, State as Axum},
+    Json, Router,
+    extract::{Query, State as Axum},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,
@@ -22,6 +22,9 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::{Value, json};
 
+mod pages;
+
+use self::pages::{feed, media, node, post};
 use super::{Grant, Ledger, Served, answer, serve};
 
 /// The fake's app registration (one Meta app for Facebook and Instagram).
@@ -308,7 +311,10 @@ async fn token(Axum(state): Shared, Query(params): Params) -> Response {
 
 /// The grant of the request's token, checked as Graph checks it (a live token, its proof), or
 /// the answer Graph gives instead; `failure` answers first.
-fn caller(state: &mut State, params: &HashMap<String, String>) -> Result<Issued, Box<Response>> {
+pub(super) fn caller(
+    state: &mut State,
+    params: &HashMap<String, String>,
+) -> Result<Issued, Box<Response>> {
     state.calls += 1;
     if let Some((network, status, name)) = state.failure {
         return Err(Box::new(answer(network, status, name)));
@@ -385,93 +391,4 @@ async fn accounts(Axum(state): Shared, Query(params): Params) -> Response {
         ));
     }
     Json(json!({ "data": data, "paging": paging })).into_response()
-}
-
-/// `/{page-id}?fields=access_token`: the page's token, for a user with a task on it.
-async fn node(Axum(state): Shared, Path(node): Path<String>, Query(params): Params) -> Response {
-    let mut state = state.lock().expect("state");
-    let issued = match caller(&mut state, &params) {
-        Ok(issued) => issued,
-        Err(response) => return *response,
-    };
-    if params.get("fields").map(String::as_str) != Some("access_token") {
-        return answer("facebook", 400, "invalid_parameter");
-    }
-    let on_page = state
-        .pages
-        .get(&issued.user)
-        .is_some_and(|pages| pages.iter().any(|page| page.id == node));
-    if !on_page {
-        return Json(json!({ "id": node })).into_response();
-    }
-    let token = state.issue(&issued.user, 10 * 365 * 86_400, true, issued.scopes.clone());
-    if let Some(entry) = state.tokens.get_mut(&token) {
-        entry.page = Some(node.clone());
-    }
-    Json(json!({ "access_token": token, "id": node })).into_response()
-}
-
-/// A page token for `node`, or Graph's answer.
-fn page_caller(
-    state: &mut State,
-    node: &str,
-    params: &HashMap<String, String>,
-) -> Result<(), Box<Response>> {
-    let issued = caller(state, params)?;
-    if issued.page.as_deref() != Some(node) {
-        // Publishing as a user, not as the page: Meta's (#200) permission error.
-        return Err(Box::new(answer("facebook", 403, "permission_200")));
-    }
-    Ok(())
-}
-
-async fn post(
-    Axum(state): Shared,
-    Path(node): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
-) -> Response {
-    let mut state = state.lock().expect("state");
-    if let Err(response) = page_caller(&mut state, &node, &form) {
-        return *response;
-    }
-    let Some(message) = form.get("message").cloned() else {
-        return answer("facebook", 400, "invalid_parameter");
-    };
-    if state
-        .posts
-        .last()
-        .is_some_and(|(page, said, _)| *page == node && *said == message)
-    {
-        return answer("facebook", 400, "duplicate_post");
-    }
-    let id = format!("{node}_{}", 1_000 + state.posts.len());
-    state.posts.push((node, message, id.clone()));
-    Json(json!({ "id": id })).into_response()
-}
-
-async fn feed(Axum(state): Shared, Path(node): Path<String>, Query(params): Params) -> Response {
-    let mut state = state.lock().expect("state");
-    if let Err(response) = page_caller(&mut state, &node, &params) {
-        return *response;
-    }
-    let data: Vec<Value> = state
-        .posts
-        .iter()
-        .filter(|(page, _, _)| *page == node)
-        .map(|(_, message, id)| {
-            json!({ "id": id, "message": message, "from": { "name": "Northwind Coffee", "id": node }, "created_time": "2026-11-02T09:00:00+0000" })
-        })
-        .collect();
-    Json(json!({ "data": data })).into_response()
-}
-
-async fn media(Axum(state): Shared, Path(node): Path<String>, Query(params): Params) -> Response {
-    let mut state = state.lock().expect("state");
-    if let Err(response) = caller(&mut state, &params) {
-        return *response;
-    }
-    Json(json!({ "data": [
-        { "id": format!("{node}_m1"), "caption": "Latte art", "username": "northwindcoffee", "timestamp": "2026-11-02T09:00:00+0000" }
-    ]}))
-    .into_response()
 }
