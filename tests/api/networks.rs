@@ -69,7 +69,8 @@ async fn configured_scopes_are_what_the_network_is_asked_for_and_the_flow_still_
 }
 
 #[tokio::test]
-async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it_serves() {
+async fn a_live_network_without_its_secret_or_with_a_plain_http_endpoint_stops_the_server_before_it_serves()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("networks.toml");
     std::fs::write(
@@ -85,7 +86,13 @@ async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it
         "{refused}"
     );
 
-    // With the secret set, the real binary still refuses: no live Facebook adapter in this build.
+    // With the secret set, the real binary still refuses an endpoint that would carry tokens in the
+    // clear, naming the field and never the secret.
+    std::fs::write(
+        &file,
+        "[facebook]\nmode = \"live\"\nclient_id = \"1234\"\nclient_secret_env = \"RELINK_TEST_UNSET_FB_SECRET\"\ntoken_url = \"http://graph.example.com/oauth/access_token\"\n",
+    )
+    .expect("write");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_relink"))
         .env_remove("DATABASE_URL")
         .env("RELINK_DATA_DIR", dir.path())
@@ -98,7 +105,7 @@ async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("facebook: mode \"live\" is configured, but this build has no adapter"),
+        stderr.contains("facebook: `token_url` must use https"),
         "{stderr}"
     );
     assert!(!stderr.contains("app-secret-never-printed"), "{stderr}");

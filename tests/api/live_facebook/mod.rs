@@ -281,4 +281,26 @@ async fn a_post_goes_to_the_page_once_with_the_page_token() {
     let sent = post(&app, id).await;
     assert_eq!(sent.state, PostState::Published);
     assert_eq!(sent.external_post_id.as_deref(), Some(posts[0].2.as_str()));
+
+    // The page's stream reads its feed with the page token.
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            "{ streams { title state items { id author text } } }",
+            json!({}),
+        )
+        .await;
+    let streams = body["data"]["streams"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let page = streams
+        .iter()
+        .find(|stream| stream["title"] == "Northwind Coffee: posts")
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(page["state"], "LIVE", "{page}");
+    assert_eq!(
+        page["items"],
+        json!([{ "id": posts[0].2, "author": "Northwind Coffee", "text": "Flat whites are back" }])
+    );
 }
