@@ -1,5 +1,5 @@
 //! What every live adapter shares: a bounded, classified HTTP call (the answer is read up to
-//! [`MAX_BODY`], then placed by [`classify`](crate::networks::classify), errors inside an HTTP 200
+//! [`MAX_BODY`], then placed by [`classify`], errors inside an HTTP 200
 //! included), the token endpoint's answer read defensively, and the sign-in URL.
 
 use reqwest::{RequestBuilder, header::HeaderMap};
