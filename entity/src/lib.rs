@@ -8,6 +8,7 @@ pub mod analytics_gaps;
 pub mod audit_log;
 pub mod automation_rules;
 pub mod banner_dismissals;
+pub mod data_deletions;
 pub mod disconnect_episodes;
 pub mod events;
 pub mod memberships;

@@ -4,6 +4,7 @@ pub use super::account_grants::Entity as AccountGrants;
 pub use super::analytics_gaps::Entity as AnalyticsGaps;
 pub use super::audit_log::Entity as AuditLog;
 pub use super::banner_dismissals::Entity as BannerDismissals;
+pub use super::data_deletions::Entity as DataDeletions;
 pub use super::disconnect_episodes::Entity as DisconnectEpisodes;
 pub use super::events::Entity as Events;
 pub use super::memberships::Entity as Memberships;

@@ -23,6 +23,7 @@ mod m20261202_000013_index_events_for_replay;
 mod m20261202_000014_create_webhook_receipts;
 mod m20261202_000015_unique_logins_and_accounts;
 mod m20261202_000016_create_network_incidents;
+mod m20261202_000017_create_data_deletions;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_create_webhook_receipts::Migration),
             Box::new(m20261202_000015_unique_logins_and_accounts::Migration),
             Box::new(m20261202_000016_create_network_incidents::Migration),
+            Box::new(m20261202_000017_create_data_deletions::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Social logins and accounts: who can see which, their health, and the fix for each disconnect.
 
+pub mod data_deletion;
 pub mod deauthorize;
 pub mod disconnect;
+pub mod discontinued;
 pub mod network_events;
 pub mod repo;
 pub mod status;

@@ -3,6 +3,7 @@
 pub mod answer;
 pub mod client_ip;
 pub mod dashboard;
+pub mod data_deletion;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
@@ -68,6 +69,11 @@ pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
             axum::routing::post(webhooks::events)
                 .layer(DefaultBodyLimit::max(webhooks::EVENT_BODY_LIMIT)),
         )
+        .route(
+            "/webhooks/{network}/data-deletion",
+            axum::routing::post(data_deletion::request),
+        )
+        .route("/data-deletion/{code}", get(data_deletion::status))
         .route("/health_check", get(health::health_check))
         .route("/ready", get(health::ready));
     if !state.app.config.no_playground {

@@ -125,12 +125,7 @@ impl Keeper {
                 .max(self.app.settings.keeper.refresh_margin),
         );
         for login in repo::expiring_before(&self.app.db, horizon).await? {
-            // What renews the token is the network's: a refresh token, or (Facebook, Instagram
-            // Login) the still-valid access token itself.
-            let refreshable = self.app.networks.get(login.network).map_or_else(
-                || login.refresh_token_enc.is_some(),
-                |adapter| refresh::refreshable(adapter.refresh_with(), &login, now),
-            );
+            let refreshable = refresh::refreshable(self.renews_with(&login), &login, now);
             if refreshable && self.due(&login, now) {
                 self.refresh_login(login.id).await?;
             } else if !refreshable && login.token_expires_at.is_some_and(|at| at <= now) {

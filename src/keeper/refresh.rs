@@ -56,10 +56,27 @@ impl Keeper {
             }))
     }
 
+    /// What renews the login's tokens (a network without an adapter: a refresh token, as before).
+    pub(super) fn renews_with(&self, login: &social_logins::Model) -> RefreshWith {
+        self.app
+            .networks
+            .get(login.network)
+            .map_or(RefreshWith::RefreshToken, |adapter| adapter.refresh_with())
+    }
+
     pub(super) fn due(&self, login: &social_logins::Model, now: DateTime<Utc>) -> bool {
+        let keeper = &self.app.settings.keeper;
+        let margin = match self.renews_with(login) {
+            // A token renewed with itself (Facebook, Instagram) dies at expiry and nothing brings it
+            // back: renew it from the start of the expiry warning, so an outage of hours or days
+            // costs nothing. Instagram accepts it only once the token is a day old, which a
+            // 60-day token in its last week always is.
+            RefreshWith::AccessToken => keeper.refresh_margin.max(keeper.expiry_warning),
+            RefreshWith::RefreshToken | RefreshWith::Nothing => keeper.refresh_margin,
+        };
         login
             .token_expires_at
-            .is_some_and(|at| at <= after(now, self.app.settings.keeper.refresh_margin))
+            .is_some_and(|at| at <= after(now, margin))
     }
 
     /// Refreshes one login if it is due: one caller per process at a time, one process at a

@@ -107,11 +107,15 @@ static META: &[Rule] = &[
     rule(Subcode(190, 464), ActionAtNetwork),
     rule(Subcode(190, 467), Reconnect(R::TokenRevoked)),
     rule(Subcode(190, 492), Reconnect(R::PageRoleLost)),
+    // Instagram's expired tokens carry no subcode, only the words.
+    rule(Says("session has expired"), Reconnect(R::TokenExpired)),
     rule(Code(190), Reconnect(R::TokenRevoked)),
     rule(Code(102), Reconnect(R::TokenRevoked)),
     rule(Code(10), MissingPermission),
     rule(Codes(200, 299), MissingPermission),
     rule(Code(3), MissingPermission),
+    // Code 1 is also the token endpoint's answer to a wrong app secret: our setup, not an outage.
+    rule(Says("error validating client secret"), Rejected),
     rule(Code(1), Transient),
     rule(Code(2), Transient),
     rule(Code(368), Transient),

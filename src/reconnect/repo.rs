@@ -43,7 +43,6 @@ pub async fn store_tokens(
         token_expires_at: Set(tokens
             .expires_in
             .map(|after| crate::clock::after(now, after))),
-        scopes: Set(tokens.scopes.join(" ")),
         status: Set(LoginStatus::Connected),
         disconnect_reason: Set(None),
         disconnected_at: Set(None),
@@ -57,6 +56,11 @@ pub async fn store_tokens(
     // restart when used, so the newest answer is the truth.
     if let Some(lifetime) = tokens.refresh_expires_in {
         row.refresh_expires_at = Set(Some(crate::clock::after(now, lifetime)));
+    }
+    // An answer that names no scopes (Meta's token exchanges) says nothing about them: the
+    // granted ones stay as stored.
+    if !tokens.scopes.is_empty() {
+        row.scopes = Set(tokens.scopes.join(" "));
     }
     // R4: a person's sign-in is remembered; the keeper's refresh is not a reconnect.
     if let Some(user_id) = reconnected_by {

@@ -78,6 +78,11 @@ pub fn verdict(
         .iter()
         .find(|asset| asset.external_id == account.external_id)
     else {
+        // A kind of account the network discontinued (Facebook's groups) stays discontinued: no
+        // sign-in that does not grant it can turn that into a reason a reconnect would fix.
+        if account.disconnect_reason == Some(DisconnectReason::NetworkDiscontinued) {
+            return Verdict::Disconnected(DisconnectReason::NetworkDiscontinued);
+        }
         // Unticked at the prompt, or the permission missing: the network did not grant it.
         return Verdict::Disconnected(DisconnectReason::ScopeMissing);
     };
@@ -89,7 +94,10 @@ pub fn verdict(
     {
         return Verdict::Disconnected(DisconnectReason::PageRoleLost);
     }
+    // R18 concerns a profile reached through its page (Facebook Login); one granted through
+    // Instagram Login comes with no page, and needs none.
     if account.kind == AccountKind::BusinessProfile
+        && asset.linked_external_id.is_some()
         && account
             .linked_account_id
             .is_some_and(|page| !linked_page_connected(page))

@@ -140,6 +140,16 @@ impl Server {
             statements,
             incidents: crate::incidents::Watch::default(),
         };
+        // Facebook removed the Groups API on 22 April 2024: with the real Facebook, group accounts
+        // can never publish again (the sandbox keeps its groups).
+        if settings.iter().any(|setting| {
+            setting.network == entity::enums::Network::Facebook
+                && setting.mode == networks::settings::Mode::Live
+        }) {
+            crate::accounts::discontinued::facebook_groups(&app)
+                .await
+                .context("disconnecting the Facebook groups Facebook discontinued")?;
+        }
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         let state = HttpState {
             schema: graphql::build_schema(app.clone()),

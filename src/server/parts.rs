@@ -71,7 +71,7 @@ pub(super) async fn configured_networks(
                     setting.scopes.clone(),
                     public_url,
                     http,
-                )?);
+                ));
             }
             // Settings hold no network that is off.
             Mode::Off => {}

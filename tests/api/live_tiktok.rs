@@ -305,7 +305,6 @@ fn adapter(fake: &FakeTiktok, app: &TestApp) -> std::sync::Arc<dyn NetworkAdapte
         &app.address,
         &reqwest::Client::new(),
     )
-    .expect("adapter")
 }
 
 #[tokio::test]

@@ -25,6 +25,8 @@ mod http;
 mod incidents;
 mod keeper;
 mod live;
+mod live_facebook;
+mod live_instagram;
 mod live_linkedin;
 mod live_pinterest;
 mod live_tiktok;

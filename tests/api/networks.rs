@@ -69,7 +69,8 @@ async fn configured_scopes_are_what_the_network_is_asked_for_and_the_flow_still_
 }
 
 #[tokio::test]
-async fn a_live_network_without_its_secret_or_adapter_stops_the_server_before_it_serves() {
+async fn a_live_network_without_its_secret_or_with_a_version_it_lacks_stops_the_server_before_it_serves()
+ {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("networks.toml");
     std::fs::write(

@@ -4,6 +4,8 @@
 //! file; the app secret from the environment variable it names.
 
 pub mod api;
+pub mod facebook;
+pub mod instagram;
 pub mod linkedin;
 pub mod pinterest;
 pub mod tiktok;
@@ -78,7 +80,7 @@ pub fn adapter(
     scopes: Vec<String>,
     public_url: &str,
     http: &reqwest::Client,
-) -> anyhow::Result<Arc<dyn NetworkAdapter>> {
+) -> Arc<dyn NetworkAdapter> {
     let common = Common {
         network,
         app,
@@ -89,16 +91,13 @@ pub fn adapter(
             family: family(network),
         },
     };
-    Ok(match network {
+    match network {
+        Network::Facebook => Arc::new(facebook::Facebook::new(common)),
+        Network::Instagram => instagram::adapter(common),
         Network::Linkedin => Arc::new(linkedin::Linkedin::new(common)),
         Network::X => Arc::new(x::X::new(common)),
+        Network::Youtube => Arc::new(youtube::Youtube::new(common)),
         Network::Tiktok => Arc::new(tiktok::Tiktok::new(common)),
         Network::Pinterest => Arc::new(pinterest::Pinterest::new(common)),
-        Network::Youtube => Arc::new(youtube::Youtube::new(common)),
-        other => anyhow::bail!(
-            "RELINK_NETWORKS_FILE: {}: mode \"live\" is configured, but this build has no adapter \
-             for that network's API yet; use mode \"sandbox\" or \"off\"",
-            slug(other)
-        ),
-    })
+    }
 }

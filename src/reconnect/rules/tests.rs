@@ -182,11 +182,9 @@ fn r6_another_identity_brings_a_page_back_only_as_its_admin() {
 fn r18_an_instagram_profile_without_its_page_comes_back_limited() {
     let mut profile = account(5, AccountKind::BusinessProfile, "ig-biz");
     profile.linked_account_id = Some(1);
-    let granted = [asset(
-        "ig-biz",
-        AccountKind::BusinessProfile,
-        AssetRole::Owner,
-    )];
+    let mut through_page = asset("ig-biz", AccountKind::BusinessProfile, AssetRole::Owner);
+    through_page.linked_external_id = Some("fb-page".to_owned());
+    let granted = [through_page];
     let limited = plan(
         &profile,
         &login(),
@@ -210,4 +208,64 @@ fn r18_an_instagram_profile_without_its_page_comes_back_limited() {
     )
     .expect("plan");
     assert_eq!(full.accounts, vec![(5, Verdict::Connected)]);
+}
+
+#[test]
+fn r18_a_profile_granted_through_instagram_login_needs_no_page() {
+    let mut profile = account(5, AccountKind::BusinessProfile, "ig-biz");
+    profile.linked_account_id = Some(1);
+    let granted = [asset(
+        "ig-biz",
+        AccountKind::BusinessProfile,
+        AssetRole::Owner,
+    )];
+    let planned = plan(
+        &profile,
+        &login(),
+        std::slice::from_ref(&profile),
+        &who("fb-nora"),
+        &granted,
+        |_| false,
+    )
+    .expect("plan");
+    assert_eq!(planned.accounts, vec![(5, Verdict::Connected)]);
+}
+
+#[test]
+fn a_discontinued_group_stays_discontinued_through_a_sign_in_that_lists_no_groups() {
+    let mut group = account(3, AccountKind::Group, "fb-group");
+    group.disconnect_reason = Some(DisconnectReason::NetworkDiscontinued);
+    let page = account(1, AccountKind::Page, "fb-page");
+    let granted = [asset("fb-page", AccountKind::Page, AssetRole::Admin)];
+    let planned = plan(
+        &page,
+        &login(),
+        &[page.clone(), group.clone()],
+        &who("fb-nora"),
+        &granted,
+        |_| true,
+    )
+    .expect("plan");
+    assert_eq!(
+        planned.accounts,
+        vec![
+            (1, Verdict::Connected),
+            (
+                3,
+                Verdict::Disconnected(DisconnectReason::NetworkDiscontinued)
+            )
+        ]
+    );
+    // Another identity cannot take it either (R5).
+    assert!(matches!(
+        plan(
+            &group,
+            &login(),
+            &[group.clone()],
+            &who("fb-priya"),
+            &granted,
+            |_| true
+        ),
+        Err(Refusal::OriginalLoginRequired { .. })
+    ));
 }

@@ -3,6 +3,8 @@
 //! the real networks check — the app's secret, the registered redirect URI, single-use codes bound
 //! to their PKCE challenge, and refresh tokens that die when rotated — so a wrong request fails.
 
+pub mod facebook;
+pub mod instagram;
 pub mod linkedin;
 pub mod pinterest;
 pub mod tiktok;
