@@ -10,7 +10,7 @@ mod publishing;
 use chrono::Duration;
 use entity::{
     enums::{DisconnectReason, Health},
-    social_accounts, social_logins,
+    social_logins,
 };
 use relink::keeper::Refresh;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -50,22 +50,11 @@ async fn live_linkedin(refresh: bool, extra: &str) -> (FakeLinkedin, TestApp) {
 }
 
 async fn login(app: &TestApp) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq("li-ada"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, "li-ada").await
 }
 
 async fn reason(app: &TestApp, external: &str) -> Option<DisconnectReason> {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq(external))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
-        .disconnect_reason
+    crate::fakes::rows::reason(app, external).await
 }
 
 /// Reconnects the demo's `target` through the fake as `identity`; answers `completeReconnect`.

@@ -10,7 +10,7 @@ use entity::{
     organizations, scheduled_posts, social_accounts, social_logins,
 };
 use relink::keeper::Refresh;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 use crate::{
@@ -92,12 +92,7 @@ async fn reconnect(app: &TestApp, fake: &FakePinterest, identity: &str) -> Value
 }
 
 async fn login(app: &TestApp) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq(NORTHWIND))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, NORTHWIND).await
 }
 
 async fn board(app: &TestApp, id: &str) -> Option<social_accounts::Model> {
@@ -266,37 +261,11 @@ async fn pinterest_refresh_tokens_rotate_once_under_a_race_and_the_new_one_is_ke
 
 /// Schedules `text` to a board five minutes ahead; returns the post's id.
 async fn schedule(app: &TestApp, board: &str, text: &str) -> i64 {
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { userErrors { code } } }",
-            json!({
-                "ids": [app.account_id(board).await],
-                "body": text,
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    scheduled_posts::Entity::find()
-        .order_by_desc(scheduled_posts::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
-        .id
+    crate::fakes::rows::schedule(app, board, text).await
 }
 
 async fn post(app: &TestApp, id: i64) -> scheduled_posts::Model {
-    scheduled_posts::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
+    crate::fakes::rows::post(app, id).await
 }
 
 #[tokio::test]

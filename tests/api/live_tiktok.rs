@@ -71,22 +71,11 @@ pub(crate) async fn reconnect(app: &TestApp, fake: &FakeTiktok, identity: &str) 
 }
 
 async fn login(app: &TestApp) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq("tt-northwind"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, "tt-northwind").await
 }
 
 pub(crate) async fn reason(app: &TestApp) -> Option<DisconnectReason> {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq("tt-northwind"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
-        .disconnect_reason
+    crate::fakes::rows::reason(app, "tt-northwind").await
 }
 
 #[tokio::test]

@@ -6,10 +6,9 @@
 use chrono::Duration;
 use entity::{
     enums::{DisconnectReason, Health, PostState},
-    scheduled_posts, social_accounts, social_logins,
+    social_logins,
 };
 use relink::keeper::Refresh;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 
 use crate::{
     fakes::{self, query, x::FakeX},
@@ -28,22 +27,11 @@ async fn live_x() -> (FakeX, TestApp) {
 }
 
 async fn login(app: &TestApp, external: &str) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq(external))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, external).await
 }
 
 async fn reason(app: &TestApp, external: &str) -> Option<DisconnectReason> {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq(external))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
-        .disconnect_reason
+    crate::fakes::rows::reason(app, external).await
 }
 
 /// Reconnects the demo's @northwind through the fake as `identity`; answers `completeReconnect`.
@@ -149,39 +137,11 @@ async fn a_spent_refresh_token_disconnects_once_with_the_reason_x_gives() {
 
 /// Schedules a post to @northwind five minutes ahead; returns its id.
 async fn schedule(app: &TestApp, text: &str) -> i64 {
-    let body = app
-        .graphql(
-            "ada@northwind.example",
-            "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { posts { id } userErrors { code } } }",
-            serde_json::json!({
-                "ids": [app.account_id("x-northwind").await],
-                "body": text,
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        serde_json::json!([]),
-        "{body}"
-    );
-    scheduled_posts::Entity::find()
-        .filter(scheduled_posts::Column::Body.eq(text))
-        .order_by_desc(scheduled_posts::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
-        .id
+    crate::fakes::rows::schedule(app, "x-northwind", text).await
 }
 
 async fn post_state(app: &TestApp, id: i64) -> PostState {
-    scheduled_posts::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
-        .state
+    crate::fakes::rows::post(app, id).await.state
 }
 
 #[tokio::test]
@@ -297,11 +257,7 @@ async fn a_post_goes_out_to_x_once() {
     assert_eq!(tweets.len(), 1, "{tweets:?}");
     assert_eq!(tweets[0].0, "x-northwind");
     assert_eq!(tweets[0].1, "Flat whites are back");
-    let post = scheduled_posts::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post");
+    let post = crate::fakes::rows::post(&app, id).await;
     assert_eq!(post.state, PostState::Published);
     assert_eq!(post.external_post_id.as_deref(), Some(tweets[0].2.as_str()));
 }

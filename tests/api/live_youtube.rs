@@ -78,22 +78,11 @@ async fn connected(app: &TestApp, fake: &FakeYoutube) -> social_logins::Model {
 }
 
 async fn login(app: &TestApp) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq(CHANNEL))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, CHANNEL).await
 }
 
 async fn reason(app: &TestApp) -> Option<DisconnectReason> {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq(CHANNEL))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
-        .disconnect_reason
+    crate::fakes::rows::reason(app, CHANNEL).await
 }
 
 async fn reconnect(app: &TestApp, fake: &FakeYoutube, channel: &str) -> Value {

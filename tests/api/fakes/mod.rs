@@ -7,6 +7,7 @@ pub mod facebook;
 pub mod instagram;
 pub mod linkedin;
 pub mod pinterest;
+pub mod rows;
 pub mod tiktok;
 pub mod x;
 pub mod youtube;

@@ -12,7 +12,6 @@ use entity::{
     enums::{DisconnectReason, Health, PostState},
     scheduled_posts, social_accounts, social_logins,
 };
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use serde_json::{Value, json};
 
 use crate::{
@@ -52,22 +51,12 @@ async fn live_meta_with_secret(secret: &str) -> (FakeGraph, TestApp) {
 
 /// The login of this network identity.
 pub async fn login(app: &TestApp, external: &str) -> social_logins::Model {
-    social_logins::Entity::find()
-        .filter(social_logins::Column::ExternalUserId.eq(external))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("login")
+    crate::fakes::rows::login(app, external).await
 }
 
 /// The account with this external id.
 pub async fn account(app: &TestApp, external: &str) -> social_accounts::Model {
-    social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq(external))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("account")
+    crate::fakes::rows::account(app, external).await
 }
 
 /// The account's disconnect reason.
@@ -95,39 +84,12 @@ pub fn stored_token(app: &TestApp, login: &social_logins::Model) -> String {
 
 /// Schedules a post to the account five minutes ahead; returns its id.
 pub async fn schedule(app: &TestApp, external: &str, text: &str) -> i64 {
-    let body = app
-        .graphql(
-            "ada@northwind.example",
-            "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { posts { id } userErrors { code } } }",
-            json!({
-                "ids": [app.account_id(external).await],
-                "body": text,
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    scheduled_posts::Entity::find()
-        .filter(scheduled_posts::Column::Body.eq(text))
-        .order_by_desc(scheduled_posts::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
-        .id
+    crate::fakes::rows::schedule(app, external, text).await
 }
 
 /// A post as stored.
 pub async fn post(app: &TestApp, id: i64) -> scheduled_posts::Model {
-    scheduled_posts::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
+    crate::fakes::rows::post(app, id).await
 }
 
 #[tokio::test]

@@ -8,47 +8,20 @@ use entity::{
     enums::{DisconnectReason, Health, PostState},
     scheduled_posts,
 };
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
 use serde_json::json;
 
-use super::{ADA, PAGE, live_linkedin, reason, reconnect};
+use super::{PAGE, live_linkedin, reason, reconnect};
 use crate::helpers::{TestApp, health};
 
-/// Schedules a post to `external` five minutes ahead; returns its id.
+/// Schedules a post to `external` five minutes ahead and lets ten minutes pass; returns its id.
 async fn schedule(app: &TestApp, external: &str, text: &str) -> i64 {
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($ids: [ID!]!, $body: String!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: $body, scheduledAt: $at }) { userErrors { code } } }",
-            json!({
-                "ids": [app.account_id(external).await],
-                "body": text,
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
+    let id = crate::fakes::rows::schedule(app, external, text).await;
     app.clock.advance(Duration::minutes(10));
-    scheduled_posts::Entity::find()
-        .filter(scheduled_posts::Column::Body.eq(text))
-        .order_by_desc(scheduled_posts::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
-        .id
+    id
 }
 
 async fn post(app: &TestApp, id: i64) -> scheduled_posts::Model {
-    scheduled_posts::Entity::find_by_id(id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post")
+    crate::fakes::rows::post(app, id).await
 }
 
 #[tokio::test]
