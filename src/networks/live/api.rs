@@ -30,13 +30,22 @@ pub struct Api {
     pub family: Family,
 }
 
-/// A successful answer.
-#[derive(Debug)]
+/// A successful answer. `Debug` shows the header names only: a token endpoint's answer holds
+/// tokens.
 pub struct Answer {
     /// Its headers (LinkedIn returns a new post's id in `x-restli-id`).
     pub headers: HeaderMap,
     /// Its JSON (`Null` for an empty body).
     pub body: Value,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body", &"[not shown]")
+            .finish()
+    }
 }
 
 impl Api {
@@ -248,6 +257,15 @@ mod tests {
         }
         let shown = format!("{:?}", token_set(&json!({ "access_token": "s3cret" })));
         assert!(!shown.contains("s3cret"), "{shown}");
+        let answer = Answer {
+            headers: HeaderMap::new(),
+            body: json!({ "access_token": "s3cret", "refresh_token": "r3fresh" }),
+        };
+        let shown = format!("{answer:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("r3fresh"),
+            "{shown}"
+        );
     }
 
     #[test]
