@@ -101,6 +101,53 @@ async fn through_facebook_login_the_profile_is_limited_until_its_page_is_back() 
 }
 
 #[tokio::test]
+async fn through_facebook_login_a_post_with_an_image_is_published_once_in_two_steps() {
+    let (fake, app) = live_meta().await;
+    reconnect(&app, &fake, "fb-page-northwind", "fb-nora").await;
+    reconnect(&app, &fake, "ig-biz-northwind", "ig-nora").await;
+    let id = schedule(
+        &app,
+        "ig-biz-northwind",
+        "Latte art https://cdn.northwind.example/latte.jpg of the day",
+    )
+    .await;
+    app.clock.advance(Duration::minutes(10));
+    app.publisher.run_once().await.expect("pass");
+    app.publisher.run_once().await.expect("another pass");
+    let media = fake.state().media.clone();
+    assert_eq!(media.len(), 1, "{media:?}");
+    assert_eq!(media[0].0, "ig-biz-northwind");
+    assert_eq!(media[0].1, "https://cdn.northwind.example/latte.jpg");
+    assert_eq!(media[0].2, "Latte art of the day");
+    let published = post(&app, id).await;
+    assert_eq!(published.state, PostState::Published);
+    assert_eq!(
+        published.external_post_id.as_deref(),
+        Some(media[0].3.as_str())
+    );
+    assert_eq!(
+        fake.state().containers.len(),
+        1,
+        "one container, published once"
+    );
+    // Without an image the post fails with what to do, and nothing reaches Instagram.
+    let text = schedule(&app, "ig-biz-northwind", "Text only").await;
+    app.clock.advance(Duration::minutes(10));
+    app.publisher.run_once().await.expect("pass");
+    let failed = post(&app, text).await;
+    assert_eq!(failed.state, PostState::Failed);
+    assert!(
+        failed
+            .failure_reason
+            .as_deref()
+            .is_some_and(|why| why.contains("put an https image URL")),
+        "{:?}",
+        failed.failure_reason
+    );
+    assert_eq!(fake.state().containers.len(), 1);
+}
+
+#[tokio::test]
 async fn through_facebook_login_another_identity_is_refused() {
     let (fake, app) = live_meta().await;
     let wrong = reconnect(&app, &fake, "ig-biz-northwind", "fb-other").await;

@@ -200,6 +200,24 @@ pub fn authorize_url(endpoint: &str, params: &[(&str, &str)]) -> Result<String, 
     Ok(url.to_string())
 }
 
+/// The first `https` image URL in a post (ending .jpg, .jpeg, .png, .gif or .webp), and the
+/// post's words without it: how a text post carries the image that Pinterest and Instagram need.
+pub fn image_of(body: &str) -> Option<(String, String)> {
+    let url = body.split_whitespace().find(|word| {
+        reqwest::Url::parse(word).is_ok_and(|url| {
+            url.scheme() == "https"
+                && url.host_str().is_some()
+                && url.path().rsplit_once('.').is_some_and(|(_, extension)| {
+                    ["jpg", "jpeg", "png", "gif", "webp"]
+                        .contains(&extension.to_ascii_lowercase().as_str())
+                })
+        })
+    })?;
+    let words = body.replacen(url, "", 1);
+    let description = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some((url.to_owned(), description))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

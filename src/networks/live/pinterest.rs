@@ -7,7 +7,7 @@
 use entity::enums::{AccountKind, Network};
 use serde::Deserialize;
 
-use super::{Common, api};
+use super::{Common, api, api::image_of};
 use crate::{
     config::Secret,
     networks::{
@@ -147,23 +147,6 @@ fn numeric(id: &str) -> Result<&str, NetworkError> {
             "{id:.64} is not a Pinterest board id"
         )))
     }
-}
-
-/// The first `https` image URL in a post, and the post's words without it.
-pub fn image_of(body: &str) -> Option<(String, String)> {
-    let url = body.split_whitespace().find(|word| {
-        reqwest::Url::parse(word).is_ok_and(|url| {
-            url.scheme() == "https"
-                && url.host_str().is_some()
-                && url.path().rsplit_once('.').is_some_and(|(_, extension)| {
-                    ["jpg", "jpeg", "png", "gif", "webp"]
-                        .contains(&extension.to_ascii_lowercase().as_str())
-                })
-        })
-    })?;
-    let words = body.replacen(url, "", 1);
-    let description = words.split_whitespace().collect::<Vec<_>>().join(" ");
-    Some((url.to_owned(), description))
 }
 
 #[async_trait::async_trait]

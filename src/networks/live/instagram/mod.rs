@@ -37,6 +37,22 @@ pub fn media_required() -> NetworkError {
     NetworkError::Protocol("Instagram needs a photo or video; Relink posts text only".to_owned())
 }
 
+/// Through Facebook Login a post with an image URL is published; one without is refused so.
+fn image_required() -> NetworkError {
+    NetworkError::Protocol(
+        "Instagram needs a photo or video: put an https image URL (.jpg, .png, .gif, .webp) in the post".to_owned(),
+    )
+}
+
+/// The `id` of a Graph answer (a container, a published media object).
+fn published_id(body: &serde_json::Value) -> Result<String, NetworkError> {
+    body.get("id")
+        .and_then(serde_json::Value::as_str)
+        .filter(|id| !id.is_empty() && id.len() <= 64)
+        .map(str::to_owned)
+        .ok_or_else(|| NetworkError::Protocol("Instagram answered without an id".to_owned()))
+}
+
 /// A media object of a profile, as `/{ig-user-id}/media` lists it.
 #[derive(Deserialize)]
 struct Media {
@@ -150,12 +166,37 @@ impl NetworkAdapter for ViaFacebook {
 
     async fn publish(
         &self,
-        _access_token: &Secret,
-        _asset_external_id: &str,
-        _body: &str,
+        access_token: &Secret,
+        asset_external_id: &str,
+        body: &str,
         _idempotency_key: &str,
     ) -> Result<String, NetworkError> {
-        Err(media_required())
+        // Instagram publishes media at a public URL: a post that carries an image URL becomes a
+        // container with the rest as caption, then `media_publish` (Meta's two steps). A container
+        // that is not ready yet is Meta's passing trouble: the post is retried with a new one,
+        // and an unpublished container never shows.
+        let Some((image, caption)) = crate::networks::live::api::image_of(body) else {
+            return Err(image_required());
+        };
+        let profile = node(asset_external_id)?;
+        let container = self
+            .graph()
+            .post(
+                &format!("{profile}/media"),
+                access_token,
+                &[("image_url", &image), ("caption", &caption)],
+            )
+            .await?;
+        let container = published_id(&container)?;
+        let published = self
+            .graph()
+            .post(
+                &format!("{profile}/media_publish"),
+                access_token,
+                &[("creation_id", &container)],
+            )
+            .await?;
+        published_id(&published)
     }
 
     async fn feed(

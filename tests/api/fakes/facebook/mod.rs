@@ -82,6 +82,10 @@ pub struct State {
     pub tokens: HashMap<String, Issued>,
     /// Posts published: (page, message, id).
     pub posts: Vec<(String, String, String)>,
+    /// Instagram media containers: id → (profile, image URL, caption, published).
+    pub containers: HashMap<String, (String, String, String, bool)>,
+    /// Instagram media published: (profile, image URL, caption, id).
+    pub media: Vec<(String, String, String, String)>,
     /// Every API call answers this (fixture folder, status, fixture) until cleared.
     pub failure: Option<(&'static str, u16, &'static str)>,
     /// The token endpoint answers this until cleared.
@@ -195,7 +199,14 @@ impl FakeGraph {
             .route(&format!("/{v}/me/accounts"), get(accounts))
             .route(&format!("/{v}/{{node}}"), get(node))
             .route(&format!("/{v}/{{node}}/feed"), get(feed).post(post))
-            .route(&format!("/{v}/{{node}}/media"), get(media))
+            .route(
+                &format!("/{v}/{{node}}/media"),
+                get(media).post(pages::create_media),
+            )
+            .route(
+                &format!("/{v}/{{node}}/media_publish"),
+                axum::routing::post(pages::publish_media),
+            )
             .with_state(state.clone());
         Self {
             served: serve(router).await,

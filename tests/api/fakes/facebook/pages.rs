@@ -119,3 +119,72 @@ pub async fn media(
     ]}))
     .into_response()
 }
+
+/// Whether the caller's user has a page with a task that carries this Instagram profile.
+fn reaches(state: &State, user: &str, profile: &str) -> bool {
+    state.pages.get(user).is_some_and(|pages| {
+        pages.iter().any(|page| {
+            page.instagram.as_ref().is_some_and(|(id, _)| id == profile)
+                && page
+                    .tasks
+                    .iter()
+                    .any(|task| matches!(*task, "MANAGE" | "CREATE_CONTENT"))
+        })
+    })
+}
+
+/// `POST /{ig-user-id}/media`: a container for an image at a public https URL, with its caption.
+pub async fn create_media(
+    Axum(state): Shared,
+    Path(node): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().expect("state");
+    let issued = match caller(&mut state, &form) {
+        Ok(issued) => issued,
+        Err(response) => return *response,
+    };
+    if !reaches(&state, &issued.user, &node) {
+        return answer("facebook", 403, "permission_200");
+    }
+    let Some(image) = form
+        .get("image_url")
+        .filter(|url| url.starts_with("https://"))
+    else {
+        return answer("facebook", 400, "invalid_parameter");
+    };
+    let id = format!("{node}_c{}", state.containers.len() + 1);
+    let caption = form.get("caption").cloned().unwrap_or_default();
+    state
+        .containers
+        .insert(id.clone(), (node, image.clone(), caption, false));
+    Json(json!({ "id": id })).into_response()
+}
+
+/// `POST /{ig-user-id}/media_publish`: publishes a container of that profile, once.
+pub async fn publish_media(
+    Axum(state): Shared,
+    Path(node): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().expect("state");
+    let issued = match caller(&mut state, &form) {
+        Ok(issued) => issued,
+        Err(response) => return *response,
+    };
+    if !reaches(&state, &issued.user, &node) {
+        return answer("facebook", 403, "permission_200");
+    }
+    let creation = form.get("creation_id").cloned().unwrap_or_default();
+    let Some((profile, image, caption, published)) = state.containers.get_mut(&creation) else {
+        return answer("facebook", 400, "invalid_parameter");
+    };
+    if *profile != node || *published {
+        return answer("facebook", 400, "invalid_parameter");
+    }
+    *published = true;
+    let entry = (profile.clone(), image.clone(), caption.clone());
+    let id = format!("179{}", 10_000 + state.media.len());
+    state.media.push((entry.0, entry.1, entry.2, id.clone()));
+    Json(json!({ "id": id })).into_response()
+}
