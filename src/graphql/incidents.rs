@@ -94,10 +94,6 @@ impl IncidentsQuery {
     }
 }
 
-fn is_incident(kind: &str) -> bool {
-    kind.starts_with("NETWORK_INCIDENT_")
-}
-
 /// The open incidents now, then again whenever one opens or closes on any replica (the
 /// `networkIncidents` subscription).
 pub async fn watch(
@@ -109,7 +105,7 @@ pub async fn watch(
     let changes = stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {
-                Ok(published) if is_incident(&published.event.kind) => {
+                Ok(published) if incidents::is_incident_event(&published.event.kind) => {
                     return Some(((), receiver));
                 }
                 Ok(_) => {}
@@ -123,9 +119,4 @@ pub async fn watch(
         let db = db.clone();
         async move { open(&db).await.ok() }
     }))
-}
-
-/// Whether an event opens or closes an incident (what the reconnect status also follows).
-pub fn changes_incidents(kind: &str) -> bool {
-    is_incident(kind)
 }

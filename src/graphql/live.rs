@@ -306,7 +306,7 @@ impl Subscription {
             .filter(move |published| {
                 std::future::ready(
                     published.audience.contains(&user_id)
-                        || super::incidents::changes_incidents(&published.event.kind),
+                        || crate::incidents::is_incident_event(&published.event.kind),
                 )
             })
             .map(|_| ());

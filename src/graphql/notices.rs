@@ -16,13 +16,31 @@ use crate::notices;
 /// The most accounts the restore list shows: a list costs its length bound in query points.
 pub const RESTORE_LIST_LIMIT: usize = 50;
 
-/// What the dashboard shows the viewer about accounts that need reconnecting.
-pub struct ReconnectStatus(notices::Status);
+/// What the dashboard shows the viewer about accounts that need reconnecting. The network
+/// incidents it mentions are read once, when `networkIncidents` or `message` first asks.
+pub struct ReconnectStatus(
+    notices::Status,
+    tokio::sync::OnceCell<Vec<super::incidents::NetworkIncident>>,
+);
 
 impl ReconnectStatus {
     /// Wraps a computed status.
     pub fn new(status: notices::Status) -> Self {
-        Self(status)
+        Self(status, tokio::sync::OnceCell::new())
+    }
+
+    /// The open incidents of the viewer's networks, read on first use.
+    async fn incidents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<&[super::incidents::NetworkIncident]> {
+        self.1
+            .get_or_try_init(|| async {
+                let viewer = viewer(ctx).await?;
+                super::incidents::open_for(database(ctx)?, &viewer.subject).await
+            })
+            .await
+            .map(Vec::as_slice)
     }
 }
 
@@ -73,19 +91,14 @@ impl ReconnectStatus {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::incidents::NetworkIncident>> {
-        gql(async {
-            let viewer = viewer(ctx).await?;
-            super::incidents::open_for(database(ctx)?, &viewer.subject).await
-        }
-        .await)
+        gql(self.incidents(ctx).await.map(<[_]>::to_vec))
     }
 
     /// What the banner says: a network's trouble first ("Facebook is having problems…" — no
     /// reconnect can help with that), then the accounts that need reconnecting; null when all is
     /// well.
     async fn message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let troubled = self.network_incidents(ctx).await?;
-        if let Some(first) = troubled.first() {
+        if let Some(first) = gql(self.incidents(ctx).await)?.first() {
             return Ok(Some(first.message.clone()));
         }
         let broken = self
@@ -117,7 +130,7 @@ async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
             )
             .await;
     }
-    Ok(ReconnectStatus(status))
+    Ok(ReconnectStatus::new(status))
 }
 
 /// Roots of this domain.

@@ -21,6 +21,18 @@ use entity::enums::Network;
 
 use crate::{app::App, networks::NetworkError};
 
+/// The event kind of an incident that opened.
+pub const OPENED: &str = "NETWORK_INCIDENT_OPENED";
+
+/// The event kind of an incident that closed.
+pub const CLOSED: &str = "NETWORK_INCIDENT_CLOSED";
+
+/// Whether an event opens or closes an incident (what the incident and reconnect-status
+/// subscriptions follow besides the viewer's own accounts).
+pub fn is_incident_event(kind: &str) -> bool {
+    kind == OPENED || kind == CLOSED
+}
+
 /// Successful calls in a row that close an open incident.
 pub const CLOSE_AFTER_SUCCESSES: u32 = 3;
 
@@ -123,6 +135,9 @@ impl Watch {
             Outcome::Worked => {
                 window.successes_in_a_row = window.successes_in_a_row.saturating_add(1);
                 if window.successes_in_a_row >= CLOSE_AFTER_SUCCESSES {
+                    // Counted afresh: a network that works reads the incident table once per
+                    // few calls, not on every one.
+                    window.successes_in_a_row = 0;
                     return Signal::Recovered;
                 }
                 Signal::Quiet
@@ -285,6 +300,11 @@ mod tests {
         assert_eq!(
             watch.observe(Network::X, 1, Outcome::Worked, now, settings()),
             Signal::Recovered
+        );
+        assert_eq!(
+            watch.observe(Network::X, 1, Outcome::Worked, now, settings()),
+            Signal::Quiet,
+            "counted afresh after a recovery"
         );
     }
 

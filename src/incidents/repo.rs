@@ -108,14 +108,7 @@ pub async fn open(
     else {
         return Ok(false);
     };
-    note(
-        db,
-        &incident,
-        "NETWORK_INCIDENT_OPENED",
-        "network.incident_opened",
-        now,
-    )
-    .await?;
+    note(db, &incident, super::OPENED, "network.incident_opened", now).await?;
     Ok(true)
 }
 
@@ -154,13 +147,6 @@ pub async fn close(
         closed_at: Some(now),
         ..incident
     };
-    note(
-        db,
-        &incident,
-        "NETWORK_INCIDENT_CLOSED",
-        "network.incident_closed",
-        now,
-    )
-    .await?;
+    note(db, &incident, super::CLOSED, "network.incident_closed", now).await?;
     Ok(true)
 }

@@ -7,7 +7,7 @@
 use chrono::Duration;
 use entity::{
     enums::{AccountKind, DisconnectReason, Health, PostState},
-    organizations, scheduled_posts, social_accounts, social_logins,
+    scheduled_posts, social_accounts, social_logins,
 };
 use relink::keeper::Refresh;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -58,24 +58,7 @@ async fn live_pinterest() -> (FakePinterest, TestApp) {
 }
 
 async fn start_connect(app: &TestApp) -> String {
-    let org = organizations::Entity::find()
-        .filter(organizations::Column::Name.eq("Northwind Coffee"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("Northwind Coffee");
-    let org = relink::graphql::ids::encode(relink::graphql::ids::Kind::Organization, org.id).0;
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($org: ID) { startConnect(input: { network: PINTEREST, organizationId: $org }) { authorizeUrl userErrors { code } } }",
-            json!({ "org": org }),
-        )
-        .await;
-    body["data"]["startConnect"]["authorizeUrl"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned()
+    crate::fakes::rows::start_connect(app, "PINTEREST").await
 }
 
 async fn connect(app: &TestApp, fake: &FakePinterest, user: &str) -> Value {

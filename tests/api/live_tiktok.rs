@@ -7,7 +7,7 @@
 use chrono::Duration;
 use entity::{
     enums::{DisconnectReason, Health, Network, PostState},
-    organizations, scheduled_posts, social_accounts, social_logins,
+    scheduled_posts, social_accounts, social_logins,
 };
 use relink::{config::Secret, keeper::Refresh, networks::NetworkAdapter};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
@@ -36,23 +36,7 @@ pub(crate) async fn live_tiktok() -> (FakeTiktok, TestApp) {
 
 /// Starts adding a TikTok account to Northwind Coffee as Ada; answers its authorize URL.
 async fn start_connect(app: &TestApp) -> String {
-    let org = organizations::Entity::find()
-        .filter(organizations::Column::Name.eq("Northwind Coffee"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("Northwind Coffee");
-    let org = relink::graphql::ids::encode(relink::graphql::ids::Kind::Organization, org.id).0;
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($org: ID) { startConnect(input: { network: TIKTOK, organizationId: $org }) { authorizeUrl userErrors { code } } }",
-            json!({ "org": org }),
-        )
-        .await;
-    let started = &body["data"]["startConnect"];
-    assert_eq!(started["userErrors"], json!([]), "{body}");
-    started["authorizeUrl"].as_str().expect("url").to_owned()
+    crate::fakes::rows::start_connect(app, "TIKTOK").await
 }
 
 /// Adds the TikTok account `user` to Northwind Coffee; answers `completeReconnect`.

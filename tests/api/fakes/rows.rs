@@ -68,3 +68,29 @@ pub async fn post(app: &TestApp, id: i64) -> scheduled_posts::Model {
         .expect("query")
         .expect("post")
 }
+
+/// Starts adding an account of `network` (its GraphQL enum name) to Northwind Coffee as Ada;
+/// answers the network's authorize URL.
+pub async fn start_connect(app: &TestApp, network: &str) -> String {
+    use entity::organizations;
+    let org = organizations::Entity::find()
+        .filter(organizations::Column::Name.eq("Northwind Coffee"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("Northwind Coffee");
+    let org = relink::graphql::ids::encode(relink::graphql::ids::Kind::Organization, org.id).0;
+    let body = app
+        .graphql(
+            "ada@northwind.example",
+            "mutation($network: Network!, $org: ID) { startConnect(input: { network: $network, organizationId: $org }) { authorizeUrl userErrors { code } } }",
+            json!({ "network": network, "org": org }),
+        )
+        .await;
+    let started = &body["data"]["startConnect"];
+    assert_eq!(started["userErrors"], json!([]), "{body}");
+    started["authorizeUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_owned()
+}
