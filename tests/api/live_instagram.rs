@@ -2,8 +2,9 @@
 //! API): the profile comes from its page and is limited while that page is out (R18), another
 //! identity is refused (B2), renewals and their failures. Through Instagram Login (the fake of
 //! `instagram.com`, `api.instagram.com` and `graph.instagram.com`): no page, so never limited;
-//! the 60-day token refreshed in its last week and never before it is a day old. Either way a text
-//! post fails with the reason, without reaching the network.
+//! the 60-day token refreshed in its last week and never before it is a day old. Either way a post
+//! with an image URL is published in two steps, once, and a text post fails with the reason,
+//! without reaching the network.
 
 use chrono::Duration;
 use entity::enums::{DisconnectReason, Health, LimitedReason, PostState};
@@ -114,7 +115,7 @@ async fn through_facebook_login_a_post_with_an_image_is_published_once_in_two_st
     app.clock.advance(Duration::minutes(10));
     app.publisher.run_once().await.expect("pass");
     app.publisher.run_once().await.expect("another pass");
-    let media = fake.state().media.clone();
+    let media = fake.state().instagram.media.clone();
     assert_eq!(media.len(), 1, "{media:?}");
     assert_eq!(media[0].0, "ig-biz-northwind");
     assert_eq!(media[0].1, "https://cdn.northwind.example/latte.jpg");
@@ -126,7 +127,7 @@ async fn through_facebook_login_a_post_with_an_image_is_published_once_in_two_st
         Some(media[0].3.as_str())
     );
     assert_eq!(
-        fake.state().containers.len(),
+        fake.state().instagram.containers.len(),
         1,
         "one container, published once"
     );
@@ -144,7 +145,7 @@ async fn through_facebook_login_a_post_with_an_image_is_published_once_in_two_st
         "{:?}",
         failed.failure_reason
     );
-    assert_eq!(fake.state().containers.len(), 1);
+    assert_eq!(fake.state().instagram.containers.len(), 1);
 }
 
 #[tokio::test]
@@ -245,6 +246,35 @@ async fn through_instagram_login_the_profile_needs_no_page_and_is_not_limited() 
         "instagram_business_basic instagram_business_content_publish"
     );
     text_post_fails(&app).await;
+    assert!(fake.state().publishing.containers.is_empty());
+
+    // A post with an image goes out on graph.instagram.com in Meta's two steps, once.
+    let id = schedule(
+        &app,
+        "ig-biz-northwind",
+        "Cold brew https://cdn.northwind.example/brew.png is back",
+    )
+    .await;
+    app.clock.advance(Duration::minutes(10));
+    app.publisher.run_once().await.expect("pass");
+    app.publisher.run_once().await.expect("another pass");
+    let media = fake.state().publishing.media.clone();
+    assert_eq!(
+        media,
+        [(
+            "ig-biz-northwind".to_owned(),
+            "https://cdn.northwind.example/brew.png".to_owned(),
+            "Cold brew is back".to_owned(),
+            media[0].3.clone()
+        )]
+    );
+    assert_eq!(fake.state().publishing.containers.len(), 1);
+    let published = post(&app, id).await;
+    assert_eq!(published.state, PostState::Published);
+    assert_eq!(
+        published.external_post_id.as_deref(),
+        Some(media[0].3.as_str())
+    );
 }
 
 #[tokio::test]

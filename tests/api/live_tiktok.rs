@@ -2,15 +2,15 @@
 //! through Relink's public API on Northwind Coffee — the authorize URL, the sign-in (client key,
 //! secret in the form, single-use code), the wrong identity refused (B2), refresh with rotation
 //! before expiry (B1) under a race with both lifetimes read from each answer, dead grants and
-//! passing trouble at the token endpoint, API errors inside HTTP 200, and the refused text post.
+//! passing trouble at the token endpoint, API errors inside HTTP 200. Posts: `live_tiktok_post`.
 
 use chrono::Duration;
 use entity::{
-    enums::{DisconnectReason, Health, Network, PostState},
-    scheduled_posts, social_accounts, social_logins,
+    enums::{DisconnectReason, Health, Network},
+    social_accounts, social_logins,
 };
 use relink::{config::Secret, keeper::Refresh, networks::NetworkAdapter};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 use crate::{
@@ -74,7 +74,7 @@ async fn tiktok_signs_in_with_its_client_key_and_refuses_the_wrong_identity() {
     assert_eq!(params["client_key"], CLIENT_KEY);
     assert_eq!(params["response_type"], "code");
     assert_eq!(
-        params["scope"], "user.info.basic,video.list",
+        params["scope"], "user.info.basic,video.list,video.publish",
         "comma-separated"
     );
     assert_eq!(
@@ -107,7 +107,7 @@ async fn tiktok_signs_in_with_its_client_key_and_refuses_the_wrong_identity() {
     let now = app.clock.now();
     assert_eq!(stored.token_expires_at, Some(now + Duration::hours(2)));
     assert_eq!(stored.refresh_expires_at, Some(now + Duration::days(180)));
-    assert_eq!(stored.scopes, "user.info.basic video.list");
+    assert_eq!(stored.scopes, "user.info.basic video.list video.publish");
 
     // B2: signing in as Northwind's other TikTok account is refused, and that account's own
     // login survives it (TikTok's revoke would have removed Relink from that account).
@@ -269,6 +269,8 @@ fn adapter(fake: &FakeTiktok, app: &TestApp) -> std::sync::Arc<dyn NetworkAdapte
         api_version: None,
         instagram_login: false,
         consent_retry: None,
+        post_privacy: None,
+        media_origins: Vec::new(),
     };
     let scopes = vec!["user.info.basic".to_owned(), "video.list".to_owned()];
     relink::networks::live::adapter(
@@ -318,42 +320,4 @@ async fn tiktok_api_errors_keep_their_class_inside_http_200_and_a_failed_sign_in
         assert_eq!(done["userErrors"][0]["code"], code, "{name}: {done}");
         assert_eq!(health(&app, "tt-northwind").await, Health::Connected);
     }
-}
-
-#[tokio::test]
-async fn a_post_to_tiktok_fails_with_a_clear_message_and_never_reaches_tiktok() {
-    let (fake, app) = live_tiktok().await;
-    connect(&app, &fake, "tt-northwind").await;
-    let calls = fake.state().calls;
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($ids: [ID!]!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: \"Flat whites are back\", scheduledAt: $at }) { userErrors { code } } }",
-            json!({
-                "ids": [app.account_id("tt-northwind").await],
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    app.clock.advance(Duration::minutes(10));
-    app.publisher.run_once().await.expect("pass");
-    let post = scheduled_posts::Entity::find()
-        .order_by_desc(scheduled_posts::Column::Id)
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post");
-    assert_eq!(post.state, PostState::Failed);
-    let said = post.failure_reason.unwrap_or_default();
-    assert!(
-        said.contains("TikTok needs a photo or video; Relink posts text only"),
-        "{said}"
-    );
-    assert_eq!(health(&app, "tt-northwind").await, Health::Connected);
-    assert_eq!(fake.state().calls, calls, "nothing was sent to TikTok");
 }

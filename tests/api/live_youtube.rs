@@ -2,13 +2,13 @@
 //! URL (offline access, consent, PKCE), a channel connected and reconnected (B2: another channel is
 //! refused), a reconnect whose answer has no refresh token keeping the stored one (Postiz PR
 //! #1884), hourly refreshes with the same refresh token, a channel gone since disconnecting once
-//! (Postiz PR #2048), each Google error class, publishing refused clearly (text only), and a
-//! stream of the channel showing its uploads.
+//! (Postiz PR #2048), each Google error class, and a stream of the channel showing its uploads.
+//! Uploads: `live_youtube_upload`.
 
 use chrono::Duration;
 use entity::{
-    enums::{DisconnectReason, Health, PostState},
-    scheduled_posts, social_accounts, social_logins,
+    enums::{DisconnectReason, Health},
+    social_accounts, social_logins,
 };
 use relink::keeper::Refresh;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -20,16 +20,20 @@ use crate::{
 };
 
 const ADA: &str = "ada@northwind.example";
-const CHANNEL: &str = "UC_x5XG1OV2P6uZZ5FSM9Ttw";
+pub(crate) const CHANNEL: &str = "UC_x5XG1OV2P6uZZ5FSM9Ttw";
 const OTHER: &str = "UC_someone_else_entirely";
 
 async fn live_youtube() -> (FakeYoutube, TestApp) {
+    live_youtube_with(|_| String::new()).await
+}
+
+/// YouTube for Northwind, with more lines of its networks-file table.
+pub(crate) async fn live_youtube_with(
+    more: impl FnOnce(&FakeYoutube) -> String,
+) -> (FakeYoutube, TestApp) {
     let fake = FakeYoutube::start().await;
-    let app = fakes::spawn_live(
-        &fake.networks_file(),
-        &[("YT_TEST_SECRET", fakes::youtube::SECRET)],
-    )
-    .await;
+    let file = format!("{}{}", fake.networks_file(), more(&fake));
+    let app = fakes::spawn_live(&file, &[("YT_TEST_SECRET", fakes::youtube::SECRET)]).await;
     {
         let mut state = fake.state();
         state.redirect_uri = format!("{}/oauth/callback/youtube", app.address);
@@ -66,7 +70,7 @@ async fn connect_url(app: &TestApp) -> String {
 }
 
 /// Connects the channel `CHANNEL` for Northwind; returns its login.
-async fn connected(app: &TestApp, fake: &FakeYoutube) -> social_logins::Model {
+pub(crate) async fn connected(app: &TestApp, fake: &FakeYoutube) -> social_logins::Model {
     fake.state().next_user = CHANNEL.to_owned();
     let done = fakes::complete(app, ADA, &connect_url(app).await).await;
     assert_eq!(done["userErrors"], json!([]), "{done}");
@@ -239,41 +243,6 @@ async fn each_google_error_class_leads_to_its_own_outcome() {
         assert_eq!(done["userErrors"], json!([]), "{name}: {done}");
         assert_eq!(health(&app, CHANNEL).await, Health::Connected, "{name}");
     }
-}
-
-#[tokio::test]
-async fn a_text_post_to_youtube_fails_with_the_reason_and_the_channel_stays_connected() {
-    let (fake, app) = live_youtube().await;
-    connected(&app, &fake).await;
-    let body = app
-        .graphql(
-            ADA,
-            "mutation($ids: [ID!]!, $at: DateTime!) { schedulePost(input: { socialAccountIds: $ids, body: \"New roast\", scheduledAt: $at }) { userErrors { code } } }",
-            json!({
-                "ids": [app.account_id(CHANNEL).await],
-                "at": (app.clock.now() + Duration::minutes(5)).to_rfc3339(),
-            }),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["schedulePost"]["userErrors"],
-        json!([]),
-        "{body}"
-    );
-    app.clock.advance(Duration::minutes(10));
-    let calls = fake.state().calls.len();
-    app.publisher.run_once().await.expect("pass");
-    let post = scheduled_posts::Entity::find()
-        .filter(scheduled_posts::Column::Body.eq("New roast"))
-        .one(&app.db)
-        .await
-        .expect("query")
-        .expect("post");
-    assert_eq!(post.state, PostState::Failed);
-    let why = post.failure_reason.unwrap_or_default();
-    assert!(why.contains("YouTube needs a video"), "{why}");
-    assert_eq!(fake.state().calls.len(), calls, "nothing sent to YouTube");
-    assert_eq!(health(&app, CHANNEL).await, Health::Connected);
 }
 
 #[tokio::test]

@@ -33,6 +33,8 @@ pub struct Api {
 /// A successful answer. `Debug` shows the header names only: a token endpoint's answer holds
 /// tokens.
 pub struct Answer {
+    /// Its HTTP status.
+    pub status: u16,
     /// Its headers (LinkedIn returns a new post's id in `x-restli-id`).
     pub headers: HeaderMap,
     /// Its JSON (`Null` for an empty body).
@@ -51,6 +53,16 @@ impl std::fmt::Debug for Answer {
 impl Api {
     /// Sends a request, reads at most [`MAX_BODY`] of its answer and classifies it.
     pub async fn send(&self, request: RequestBuilder) -> Result<Answer, NetworkError> {
+        self.send_passing(request, &[]).await
+    }
+
+    /// As [`Api::send`], but an answer with a status in `passing` is taken as it is, its body
+    /// not read as JSON (YouTube's `308 Resume Incomplete` between the chunks of an upload).
+    pub async fn send_passing(
+        &self,
+        request: RequestBuilder,
+        passing: &[u16],
+    ) -> Result<Answer, NetworkError> {
         let mut response = request
             .send()
             .await
@@ -78,6 +90,13 @@ impl Api {
             }
             bytes.extend_from_slice(&chunk);
         }
+        if passing.contains(&status) {
+            return Ok(Answer {
+                status,
+                headers,
+                body: Value::Null,
+            });
+        }
         let body = if bytes.iter().all(u8::is_ascii_whitespace) {
             (200..300).contains(&status).then_some(Value::Null)
         } else {
@@ -87,7 +106,11 @@ impl Api {
         let body = body.ok_or_else(|| {
             NetworkError::Protocol(format!("HTTP {status}: the answer is not JSON"))
         })?;
-        Ok(Answer { headers, body })
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// Sends a request and reads its answer as `T`.
@@ -200,22 +223,49 @@ pub fn authorize_url(endpoint: &str, params: &[(&str, &str)]) -> Result<String, 
     Ok(url.to_string())
 }
 
-/// The first `https` image URL in a post (ending .jpg, .jpeg, .png, .gif or .webp), and the
-/// post's words without it: how a text post carries the image that Pinterest and Instagram need.
+/// The file extensions of images a post may carry.
+pub const IMAGES: &[&str] = &["jpg", "jpeg", "png", "gif", "webp"];
+
+/// The file extensions of videos a post may carry.
+pub const VIDEOS: &[&str] = &["mp4", "mov", "webm", "m4v"];
+
+/// The first `https` image URL in a post, and the post's words without it: how a text post
+/// carries the image that Pinterest and Instagram need.
 pub fn image_of(body: &str) -> Option<(String, String)> {
+    media_of(body, IMAGES)
+}
+
+/// The first `https` URL in a post whose path ends in one of `extensions` (any case), and the
+/// post's words without it.
+pub fn media_of(body: &str, extensions: &[&str]) -> Option<(String, String)> {
+    media_where(body, extensions, |url| {
+        url.scheme() == "https" && url.host_str().is_some()
+    })
+}
+
+/// The first URL in a post that `fits` and whose path ends in one of `extensions` (any case), and
+/// the post's words without it.
+pub fn media_where(
+    body: &str,
+    extensions: &[&str],
+    fits: impl Fn(&reqwest::Url) -> bool,
+) -> Option<(String, String)> {
     let url = body.split_whitespace().find(|word| {
         reqwest::Url::parse(word).is_ok_and(|url| {
-            url.scheme() == "https"
-                && url.host_str().is_some()
+            fits(&url)
                 && url.path().rsplit_once('.').is_some_and(|(_, extension)| {
-                    ["jpg", "jpeg", "png", "gif", "webp"]
-                        .contains(&extension.to_ascii_lowercase().as_str())
+                    extensions.contains(&extension.to_ascii_lowercase().as_str())
                 })
         })
     })?;
     let words = body.replacen(url, "", 1);
     let description = words.split_whitespace().collect::<Vec<_>>().join(" ");
     Some((url.to_owned(), description))
+}
+
+/// At most `limit` characters of `text` (the networks count characters, not bytes).
+pub fn clip(text: &str, limit: usize) -> String {
+    text.chars().take(limit).collect()
 }
 
 #[cfg(test)]
@@ -276,6 +326,7 @@ mod tests {
         let shown = format!("{:?}", token_set(&json!({ "access_token": "s3cret" })));
         assert!(!shown.contains("s3cret"), "{shown}");
         let answer = Answer {
+            status: 200,
             headers: HeaderMap::new(),
             body: json!({ "access_token": "s3cret", "refresh_token": "r3fresh" }),
         };

@@ -4,9 +4,10 @@
 //! issued: every answer's pair is stored), and both lifetimes are read from each answer
 //! (`expires_in`, `refresh_expires_in`: 24 h / 365 d once, 2 h / 180 d now). Errors may come in
 //! an HTTP 200, in the API's `error.code` or OAuth's `error`; the classification reads both.
-//! The identity's one account is itself; TikTok publishes only photos and videos, and its revoke
-//! ends the user's whole authorization, so Relink never calls it.
+//! The identity's one account is itself; TikTok publishes only photos and videos ([`post`]), and
+//! its revoke ends the user's whole authorization, so Relink never calls it.
 
+mod post;
 mod webhook;
 
 use entity::enums::{AccountKind, Network};
@@ -30,9 +31,7 @@ const VIDEO_FIELDS: &str = "id,title,video_description,create_time";
 /// The newest videos a stream asks for (TikTok's maximum `max_count`).
 const FEED_SIZE: u32 = 20;
 
-/// Why every post to TikTok is refused: it takes photos and videos only, and its content sharing
-/// guidelines want the creator to choose each post's privacy themselves.
-pub const TEXT_ONLY: &str = "TikTok needs a photo or video; Relink posts text only";
+pub use post::MEDIA_REQUIRED;
 
 /// The TikTok adapter.
 #[derive(Debug)]
@@ -214,14 +213,12 @@ impl NetworkAdapter for Tiktok {
 
     async fn publish(
         &self,
-        _access_token: &Secret,
+        access_token: &Secret,
         _asset_external_id: &str,
-        _body: &str,
+        body: &str,
         _idempotency_key: &str,
     ) -> Result<String, NetworkError> {
-        // Direct Post takes a video or photos (`/v2/post/publish/…/init/`) and wants the creator
-        // to pick the privacy level of each post; a text post has nothing to send.
-        Err(NetworkError::Protocol(TEXT_ONLY.to_owned()))
+        self.direct_post(access_token, body).await
     }
 
     async fn feed(

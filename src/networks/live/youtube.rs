@@ -6,7 +6,11 @@
 //! picked at consent: `channels?mine=true` is both the identity and the asset. Each refresh asks
 //! for that channel once more, so a channel gone since is one disconnect, not an error loop, and
 //! Google's API errors are placed there as everywhere.
-//! Relink posts text; YouTube takes videos only, so publishing is refused, clearly.
+//! YouTube takes videos only: a post with a video URL is uploaded ([`upload`]).
+
+mod upload;
+
+pub use upload::{CHUNK, VIDEO_REQUIRED};
 
 use entity::enums::{AccountKind, Network};
 use serde::Deserialize;
@@ -207,14 +211,12 @@ impl NetworkAdapter for Youtube {
 
     async fn publish(
         &self,
-        _access_token: &Secret,
+        access_token: &Secret,
         _asset_external_id: &str,
-        _body: &str,
+        body: &str,
         _idempotency_key: &str,
     ) -> Result<String, NetworkError> {
-        Err(NetworkError::Protocol(
-            "YouTube needs a video; Relink posts text only".to_owned(),
-        ))
+        self.upload(access_token, body).await
     }
 
     async fn feed(

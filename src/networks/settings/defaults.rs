@@ -116,9 +116,8 @@ pub fn live_scopes(network: Network, instagram_login: bool) -> &'static [&'stati
             "https://www.googleapis.com/auth/youtube.readonly",
             "https://www.googleapis.com/auth/youtube.upload",
         ],
-        // `video.list` feeds a stream. No `video.publish`: Relink posts text, which TikTok
-        // does not take, and TikTok's review refuses scopes an app does not use.
-        Network::Tiktok => &["user.info.basic", "video.list"],
+        // `video.list` feeds a stream; `video.publish` is Direct Post.
+        Network::Tiktok => &["user.info.basic", "video.list", "video.publish"],
         // `pins:read` feeds a board's stream (`/boards/{id}/pins`).
         Network::Pinterest => &[
             "user_accounts:read",

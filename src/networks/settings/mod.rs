@@ -81,6 +81,13 @@ pub struct LiveApp {
     /// LinkedIn only: how long to wait before asking once more when a token fresh from consent is
     /// answered `REVOKED_ACCESS_TOKEN` (LinkedIn's propagation delay); `None` for the adapter's own.
     pub consent_retry: Option<std::time::Duration>,
+    /// TikTok and YouTube: who sees a post Relink publishes (TikTok's `privacy_level`, YouTube's
+    /// `privacyStatus`); the most private by default, as unaudited apps may post nothing else.
+    pub post_privacy: Option<String>,
+    /// YouTube only: the origins (`https://cdn.example.com`) Relink may download a post's video
+    /// from to upload it. Empty: YouTube posts are refused, as Relink fetches no URL it was not
+    /// told to trust.
+    pub media_origins: Vec<reqwest::Url>,
 }
 
 /// A setting that cannot work, named so the operator can fix it.
@@ -101,6 +108,8 @@ struct Entry {
     api_version: Option<String>,
     login: Option<String>,
     consent_retry_ms: Option<u64>,
+    post_privacy: Option<String>,
+    media_origins: Option<Vec<String>>,
     scopes: Option<Vec<String>>,
 }
 
@@ -197,6 +206,8 @@ impl Entry {
             ("api_version", self.api_version.is_some()),
             ("login", self.login.is_some()),
             ("consent_retry_ms", self.consent_retry_ms.is_some()),
+            ("post_privacy", self.post_privacy.is_some()),
+            ("media_origins", self.media_origins.is_some()),
         ]
         .into_iter()
         .find_map(|(field, set)| set.then_some(field))
@@ -255,6 +266,36 @@ fn live_app(
             )));
         }
     };
+    let post_privacy = match (network, entry.post_privacy) {
+        (_, None) => None,
+        (Network::Tiktok | Network::Youtube, Some(level)) => {
+            let known = privacy_levels(network);
+            if !known.contains(&level.as_str()) {
+                return Err(Invalid(format!(
+                    "{name}: `post_privacy` is one of {}, not \"{level}\"",
+                    known.join(", ")
+                )));
+            }
+            Some(level)
+        }
+        (_, Some(_)) => {
+            return Err(Invalid(format!(
+                "{name}: `post_privacy` applies to tiktok and youtube only"
+            )));
+        }
+    };
+    let media_origins = match (network, entry.media_origins) {
+        (_, None) => Vec::new(),
+        (Network::Youtube, Some(origins)) => origins
+            .iter()
+            .map(|origin| media_origin(name, origin))
+            .collect::<Result<_, _>>()?,
+        (_, Some(_)) => {
+            return Err(Invalid(format!(
+                "{name}: `media_origins` applies to youtube only (the other networks fetch media themselves)"
+            )));
+        }
+    };
     let api_version = match entry.api_version {
         Some(version) => Some(check_version(name, network, version)?),
         None => default_version(network).map(str::to_owned),
@@ -291,7 +332,36 @@ fn live_app(
         api_version,
         instagram_login,
         consent_retry,
+        post_privacy,
+        media_origins,
     })
+}
+
+/// The privacy levels a network's posts take.
+pub fn privacy_levels(network: Network) -> &'static [&'static str] {
+    match network {
+        Network::Tiktok => &[
+            "SELF_ONLY",
+            "MUTUAL_FOLLOW_FRIENDS",
+            "FOLLOWER_OF_CREATOR",
+            "PUBLIC_TO_EVERYONE",
+        ],
+        Network::Youtube => &["private", "unlisted", "public"],
+        _ => &[],
+    }
+}
+
+/// An origin media may be fetched from: scheme, host and port only, checked as any endpoint.
+fn media_origin(network: &str, origin: &str) -> Result<reqwest::Url, Invalid> {
+    check_url(network, "media_origins", origin)?;
+    let url = reqwest::Url::parse(origin)
+        .map_err(|error| Invalid(format!("{network}: `media_origins`: {error}")))?;
+    if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
+        return Err(Invalid(format!(
+            "{network}: `media_origins` holds origins only (scheme, host, port): {origin}"
+        )));
+    }
+    Ok(url)
 }
 
 fn check_version(name: &str, network: Network, version: String) -> Result<String, Invalid> {

@@ -191,3 +191,62 @@ fn linkedin_alone_takes_a_consent_retry_delay() {
         assert!(error.to_string().contains(expected), "{text}: {error}");
     }
 }
+
+#[test]
+fn post_privacy_and_media_origins_are_checked_where_they_apply() {
+    let env = |name: &str| (name == "SET").then(|| "s".to_owned());
+    let live = |network: &str, more: &str| {
+        format!(
+            "[{network}]\nmode = \"live\"\nclient_id = \"1\"\nclient_secret_env = \"SET\"\n{more}"
+        )
+    };
+    let refused = [
+        (
+            live("tiktok", "post_privacy = \"public\""),
+            "one of SELF_ONLY",
+        ),
+        (
+            live("youtube", "post_privacy = \"PUBLIC_TO_EVERYONE\""),
+            "one of private",
+        ),
+        (
+            live("facebook", "post_privacy = \"public\""),
+            "tiktok and youtube only",
+        ),
+        (
+            live("tiktok", "media_origins = [\"https://cdn.example\"]"),
+            "youtube only",
+        ),
+        (
+            live("youtube", "media_origins = [\"http://cdn.example\"]"),
+            "must use https",
+        ),
+        (
+            live(
+                "youtube",
+                "media_origins = [\"https://cdn.example/videos\"]",
+            ),
+            "origins only",
+        ),
+        (
+            live("youtube", "media_origins = [\"https://u:p@cdn.example\"]"),
+            "origins only",
+        ),
+    ];
+    for (text, expected) in refused {
+        let error = resolve(&text, true, env).expect_err("refused");
+        assert!(error.to_string().contains(expected), "{text}: {error}");
+    }
+    let text = live(
+        "youtube",
+        "post_privacy = \"unlisted\"\nmedia_origins = [\"https://cdn.example\", \"http://127.0.0.1:9000\"]",
+    );
+    let settings = resolve(&text, true, env).expect("valid");
+    let youtube = settings
+        .iter()
+        .find(|s| s.network == Network::Youtube)
+        .and_then(|s| s.live.as_ref())
+        .expect("live youtube");
+    assert_eq!(youtube.post_privacy.as_deref(), Some("unlisted"));
+    assert_eq!(youtube.media_origins.len(), 2);
+}

@@ -21,7 +21,11 @@ use axum::{
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
-use super::{Grant, Ledger, Served, answer, serve};
+use super::{
+    Grant, Ledger, Served, answer,
+    ig_media::{self, Publishing},
+    serve,
+};
 
 /// The Instagram app's id.
 pub const CLIENT_ID: &str = "ig-app-id";
@@ -58,6 +62,8 @@ pub struct State {
     pub refreshes: u32,
     /// Refreshes asked for a token under 24 hours old (Instagram refuses them).
     pub early_refreshes: u32,
+    /// The containers and media published on `graph.instagram.com`.
+    pub publishing: super::ig_media::Publishing,
 }
 
 impl State {
@@ -123,7 +129,8 @@ impl FakeInstagram {
             .route("/access_token", get(exchange))
             .route("/refresh_access_token", get(refresh))
             .route("/me", get(me))
-            .route("/{node}/media", get(media))
+            .route("/{node}/media", get(media).post(create_media))
+            .route("/{node}/media_publish", post(publish_media))
             .with_state(state.clone());
         Self {
             served: serve(router).await,
@@ -277,4 +284,39 @@ async fn media(Axum(state): Shared, Path(node): Path<String>, Query(params): Par
         { "id": format!("{node}_m1"), "caption": "Cold brew", "username": "northwindcoffee", "timestamp": "2026-11-02T09:00:00+0000" }
     ]}))
     .into_response()
+}
+
+/// `POST /{ig-user-id}/media` on `graph.instagram.com`: the token's own professional account only.
+async fn create_media(
+    state: Shared,
+    node: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    media_step(state, node, form, Publishing::create)
+}
+
+/// `POST /{ig-user-id}/media_publish`: a container of that account, once.
+async fn publish_media(
+    state: Shared,
+    node: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    media_step(state, node, form, Publishing::publish)
+}
+
+fn media_step(
+    Axum(state): Shared,
+    Path(node): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+    step: ig_media::Step,
+) -> Response {
+    let mut state = state.lock().expect("state");
+    let issued = match caller(&state, &form) {
+        Ok(issued) => issued,
+        Err(response) => return *response,
+    };
+    if state.accounts.get(&issued.user).map(|(account, _)| account) != Some(&node) {
+        return answer("instagram", 400, "permission");
+    }
+    ig_media::answer(step(&mut state.publishing, &node, &form))
 }

@@ -4,6 +4,7 @@
 //! to their PKCE challenge, and refresh tokens that die when rotated — so a wrong request fails.
 
 pub mod facebook;
+pub mod ig_media;
 pub mod instagram;
 pub mod linkedin;
 pub mod pinterest;

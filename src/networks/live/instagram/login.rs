@@ -2,12 +2,14 @@
 //! code is exchanged at `api.instagram.com` (a form POST with the app secret), the 1-hour token at
 //! once for a 60-day one (`ig_exchange_token`), which the keeper renews with itself
 //! (`ig_refresh_token`, accepted once the token is 24 hours old: the keeper renews it only in its
-//! last week). The token reaches one professional account: the identity's own, with no page.
+//! last week). The token reaches one professional account: the identity's own, with no page;
+//! posts with an image are published on `graph.instagram.com` in the same two steps as through
+//! Facebook Login.
 
 use entity::enums::{AccountKind, Network};
 use serde_json::Value;
 
-use super::{MEDIA_QUERY, media_items, media_required};
+use super::{MEDIA_QUERY, Publishes, media_items, publish_image};
 use crate::{
     config::Secret,
     networks::{
@@ -111,6 +113,21 @@ impl InstagramLogin {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl Publishes for InstagramLogin {
+    async fn post_form(
+        &self,
+        path: &str,
+        token: &Secret,
+        form: &[(&str, &str)],
+    ) -> Result<Value, NetworkError> {
+        let mut fields = form.to_vec();
+        fields.push(("access_token", token.expose()));
+        let request = self.0.api.http.post(self.0.url(path)).form(&fields);
+        Ok(self.0.api.send(request).await?.body)
     }
 }
 
@@ -223,12 +240,12 @@ impl NetworkAdapter for InstagramLogin {
 
     async fn publish(
         &self,
-        _access_token: &Secret,
-        _asset_external_id: &str,
-        _body: &str,
+        access_token: &Secret,
+        asset_external_id: &str,
+        body: &str,
         _idempotency_key: &str,
     ) -> Result<String, NetworkError> {
-        Err(media_required())
+        publish_image(self, access_token, asset_external_id, body).await
     }
 
     async fn feed(

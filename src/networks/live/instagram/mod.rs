@@ -2,7 +2,8 @@
 //! through Facebook Login (the default: the Graph API of `graph.facebook.com`, the accounts linked
 //! to the identity's pages, each business profile carrying its page for R18), or through
 //! Instagram Login ([`login`]: `graph.instagram.com`, no page needed). Instagram publishes only
-//! photos and videos, so a text post is refused before it reaches the network.
+//! photos and videos: a post carrying an https image URL is published in Meta's two steps either
+//! way, and a text post is refused before it reaches the network.
 
 pub mod login;
 
@@ -32,12 +33,7 @@ pub fn adapter(common: Common) -> Arc<dyn NetworkAdapter> {
     }
 }
 
-/// Why a text post cannot go to Instagram.
-pub fn media_required() -> NetworkError {
-    NetworkError::Protocol("Instagram needs a photo or video; Relink posts text only".to_owned())
-}
-
-/// Through Facebook Login a post with an image URL is published; one without is refused so.
+/// A post without an image URL is refused so, whichever way Instagram is reached.
 fn image_required() -> NetworkError {
     NetworkError::Protocol(
         "Instagram needs a photo or video: put an https image URL (.jpg, .png, .gif, .webp) in the post".to_owned(),
@@ -51,6 +47,63 @@ fn published_id(body: &serde_json::Value) -> Result<String, NetworkError> {
         .filter(|id| !id.is_empty() && id.len() <= 64)
         .map(str::to_owned)
         .ok_or_else(|| NetworkError::Protocol("Instagram answered without an id".to_owned()))
+}
+
+/// Where Meta's two publishing steps are asked: the Graph API of Facebook Login (signed with
+/// `appsecret_proof`) or `graph.instagram.com` of Instagram Login.
+#[async_trait::async_trait]
+trait Publishes: Sync {
+    /// A form POST to an API path with the token.
+    async fn post_form(
+        &self,
+        path: &str,
+        token: &Secret,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, NetworkError>;
+}
+
+#[async_trait::async_trait]
+impl Publishes for Graph<'_> {
+    async fn post_form(
+        &self,
+        path: &str,
+        token: &Secret,
+        form: &[(&str, &str)],
+    ) -> Result<serde_json::Value, NetworkError> {
+        self.post(path, token, form).await
+    }
+}
+
+/// Publishes a post that carries an https image URL: a container for the image with the rest as
+/// caption, then `media_publish` (Meta's two steps, the same on both hosts). A container that is
+/// not ready yet is Meta's passing trouble: the post is retried with a new one, and an unpublished
+/// container never shows. A post without an image is refused before anything reaches Instagram.
+async fn publish_image(
+    api: &dyn Publishes,
+    token: &Secret,
+    asset_external_id: &str,
+    body: &str,
+) -> Result<String, NetworkError> {
+    let Some((image, caption)) = crate::networks::live::api::image_of(body) else {
+        return Err(image_required());
+    };
+    let profile = node(asset_external_id)?;
+    let container = api
+        .post_form(
+            &format!("{profile}/media"),
+            token,
+            &[("image_url", &image), ("caption", &caption)],
+        )
+        .await?;
+    let container = published_id(&container)?;
+    let published = api
+        .post_form(
+            &format!("{profile}/media_publish"),
+            token,
+            &[("creation_id", &container)],
+        )
+        .await?;
+    published_id(&published)
 }
 
 /// A media object of a profile, as `/{ig-user-id}/media` lists it.
@@ -171,32 +224,7 @@ impl NetworkAdapter for ViaFacebook {
         body: &str,
         _idempotency_key: &str,
     ) -> Result<String, NetworkError> {
-        // Instagram publishes media at a public URL: a post that carries an image URL becomes a
-        // container with the rest as caption, then `media_publish` (Meta's two steps). A container
-        // that is not ready yet is Meta's passing trouble: the post is retried with a new one,
-        // and an unpublished container never shows.
-        let Some((image, caption)) = crate::networks::live::api::image_of(body) else {
-            return Err(image_required());
-        };
-        let profile = node(asset_external_id)?;
-        let container = self
-            .graph()
-            .post(
-                &format!("{profile}/media"),
-                access_token,
-                &[("image_url", &image), ("caption", &caption)],
-            )
-            .await?;
-        let container = published_id(&container)?;
-        let published = self
-            .graph()
-            .post(
-                &format!("{profile}/media_publish"),
-                access_token,
-                &[("creation_id", &container)],
-            )
-            .await?;
-        published_id(&published)
+        publish_image(&self.graph(), access_token, asset_external_id, body).await
     }
 
     async fn feed(

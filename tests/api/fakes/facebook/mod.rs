@@ -82,10 +82,8 @@ pub struct State {
     pub tokens: HashMap<String, Issued>,
     /// Posts published: (page, message, id).
     pub posts: Vec<(String, String, String)>,
-    /// Instagram media containers: id → (profile, image URL, caption, published).
-    pub containers: HashMap<String, (String, String, String, bool)>,
-    /// Instagram media published: (profile, image URL, caption, id).
-    pub media: Vec<(String, String, String, String)>,
+    /// Instagram's containers and media, published through the pages.
+    pub instagram: super::ig_media::Publishing,
     /// Every API call answers this (fixture folder, status, fixture) until cleared.
     pub failure: Option<(&'static str, u16, &'static str)>,
     /// The token endpoint answers this until cleared.

@@ -14,7 +14,10 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{State, caller};
-use crate::fakes::answer;
+use crate::fakes::{
+    answer,
+    ig_media::{self, Publishing},
+};
 
 type Shared = Axum<Arc<Mutex<State>>>;
 type Params = Query<HashMap<String, String>>;
@@ -135,37 +138,28 @@ fn reaches(state: &State, user: &str, profile: &str) -> bool {
 
 /// `POST /{ig-user-id}/media`: a container for an image at a public https URL, with its caption.
 pub async fn create_media(
-    Axum(state): Shared,
-    Path(node): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    state: Shared,
+    node: Path<String>,
+    form: Form<HashMap<String, String>>,
 ) -> Response {
-    let mut state = state.lock().expect("state");
-    let issued = match caller(&mut state, &form) {
-        Ok(issued) => issued,
-        Err(response) => return *response,
-    };
-    if !reaches(&state, &issued.user, &node) {
-        return answer("facebook", 403, "permission_200");
-    }
-    let Some(image) = form
-        .get("image_url")
-        .filter(|url| url.starts_with("https://"))
-    else {
-        return answer("facebook", 400, "invalid_parameter");
-    };
-    let id = format!("{node}_c{}", state.containers.len() + 1);
-    let caption = form.get("caption").cloned().unwrap_or_default();
-    state
-        .containers
-        .insert(id.clone(), (node, image.clone(), caption, false));
-    Json(json!({ "id": id })).into_response()
+    media_step(state, node, form, Publishing::create)
 }
 
 /// `POST /{ig-user-id}/media_publish`: publishes a container of that profile, once.
 pub async fn publish_media(
+    state: Shared,
+    node: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> Response {
+    media_step(state, node, form, Publishing::publish)
+}
+
+/// A publishing step for a profile the caller reaches through a page task.
+fn media_step(
     Axum(state): Shared,
     Path(node): Path<String>,
     Form(form): Form<HashMap<String, String>>,
+    step: ig_media::Step,
 ) -> Response {
     let mut state = state.lock().expect("state");
     let issued = match caller(&mut state, &form) {
@@ -175,16 +169,5 @@ pub async fn publish_media(
     if !reaches(&state, &issued.user, &node) {
         return answer("facebook", 403, "permission_200");
     }
-    let creation = form.get("creation_id").cloned().unwrap_or_default();
-    let Some((profile, image, caption, published)) = state.containers.get_mut(&creation) else {
-        return answer("facebook", 400, "invalid_parameter");
-    };
-    if *profile != node || *published {
-        return answer("facebook", 400, "invalid_parameter");
-    }
-    *published = true;
-    let entry = (profile.clone(), image.clone(), caption.clone());
-    let id = format!("179{}", 10_000 + state.media.len());
-    state.media.push((entry.0, entry.1, entry.2, id.clone()));
-    Json(json!({ "id": id })).into_response()
+    ig_media::answer(step(&mut state.instagram, &node, &form))
 }

@@ -2,7 +2,8 @@
 //! `next_user` picks, with a single-use code bound to the redirect URI and the PKCE challenge; the
 //! token endpoint wants the client secret and the verifier, gives a refresh token on consent
 //! (`access_type=offline`) and none on refresh (not rotating: the old one stays good until
-//! revoked); `channels?mine=true` answers the token's one channel, or none once it is gone.
+//! revoked); `channels?mine=true` answers the token's one channel, or none once it is gone;
+//! videos are uploaded in resumable sessions ([`upload`]).
 
 use std::{
     collections::HashMap,
@@ -17,6 +18,8 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
+
+pub mod upload;
 
 use super::{Grant, Ledger, Served, answer, bearer, serve};
 
@@ -52,6 +55,16 @@ pub struct State {
     pub refreshes: u32,
     /// Tokens revoked through the revoke endpoint.
     pub revoked: u32,
+    /// The fake's own address (upload sessions are URLs on it).
+    pub address: String,
+    /// The media origin's files: name → (content type, bytes).
+    pub media: HashMap<String, (&'static str, Vec<u8>)>,
+    /// Downloads of the media served.
+    pub media_fetches: u32,
+    /// Upload sessions started.
+    pub sessions: Vec<upload::Session>,
+    /// Keep only half of a session's first chunk.
+    pub keep_short: bool,
 }
 
 /// The fake, served.
@@ -72,11 +85,17 @@ impl FakeYoutube {
             .route("/revoke", post(revoke))
             .route("/youtube/v3/channels", get(channels))
             .route("/youtube/v3/playlistItems", get(playlist_items))
+            .route(
+                "/upload/youtube/v3/videos",
+                post(upload::start)
+                    .put(upload::chunk)
+                    .layer(axum::extract::DefaultBodyLimit::max(64 << 20)),
+            )
+            .route("/media/{file}", get(upload::media))
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        let served = serve(router).await;
+        state.lock().expect("state").address = served.address.clone();
+        Self { served, state }
     }
 
     /// The networks-file table pointing Relink's live YouTube adapter here.
@@ -189,7 +208,11 @@ async fn revoke(
 }
 
 /// The channel of the request's token, or the answer Google gives instead.
-fn caller(state: &mut State, headers: &HeaderMap, call: String) -> Result<String, Box<Response>> {
+pub(super) fn caller(
+    state: &mut State,
+    headers: &HeaderMap,
+    call: String,
+) -> Result<String, Box<Response>> {
     state.calls.push(call);
     if let Some((status, name)) = state.failure {
         return Err(Box::new(answer("youtube", status, name)));

@@ -3,7 +3,8 @@
 //! endpoint wants `client_key` and `client_secret` in its form, redeems each code once for its
 //! redirect URI and rotates refresh tokens (a spent one is `invalid_grant`); `/v2/oauth/revoke/`
 //! removes the app for that user; `/v2/user/info/` and `/v2/video/list/` answer the documented
-//! bodies, errors inside an HTTP 200 included. It also signs `authorization.removed` webhooks.
+//! bodies, errors inside an HTTP 200 included; Direct Post ([`publish`]) checks what TikTok checks.
+//! It also signs `authorization.removed` webhooks.
 
 use std::{
     collections::HashMap,
@@ -20,6 +21,8 @@ use axum::{
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde_json::{Value, json};
 use sha2::Sha256;
+
+mod publish;
 
 use super::{Grant, Ledger, Served, answer, bearer, fixture, serve};
 
@@ -51,6 +54,18 @@ pub struct State {
     pub calls: u32,
     /// Users whose authorization was revoked through `/v2/oauth/revoke/`.
     pub revoked: Vec<String>,
+    /// The scopes each user granted (refreshes keep them).
+    pub granted: HashMap<String, String>,
+    /// The privacy levels the creator offers (`creator_info/query/`).
+    pub privacy_options: Vec<&'static str>,
+    /// An unaudited app may post `SELF_ONLY` only.
+    pub audited: bool,
+    /// The URL prefix verified for the app: TikTok pulls media from it only.
+    pub verified_prefix: String,
+    /// Creator settings asked.
+    pub creator_queries: u32,
+    /// Posts accepted: (user, video or photo URL, post_info, publish_id).
+    pub posts: Vec<(String, String, Value, String)>,
 }
 
 impl Default for State {
@@ -66,6 +81,12 @@ impl Default for State {
             token_failure: None,
             calls: 0,
             revoked: Vec::new(),
+            granted: HashMap::new(),
+            privacy_options: vec!["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"],
+            audited: false,
+            verified_prefix: "https://media.northwind.example/".to_owned(),
+            creator_queries: 0,
+            posts: Vec::new(),
         }
     }
 }
@@ -88,6 +109,15 @@ impl FakeTiktok {
             .route("/v2/oauth/revoke/", post(revoke))
             .route("/v2/user/info/", get(user_info))
             .route("/v2/video/list/", post(video_list))
+            .route(
+                "/v2/post/publish/creator_info/query/",
+                post(publish::creator_info),
+            )
+            .route("/v2/post/publish/video/init/", post(publish::video_init))
+            .route(
+                "/v2/post/publish/content/init/",
+                post(publish::content_init),
+            )
             .with_state(state.clone());
         Self {
             served: serve(router).await,
@@ -191,7 +221,12 @@ async fn token(Axum(state): Shared, Form(form): Form<HashMap<String, String>>) -
                 field("redirect_uri"),
                 None,
             ) {
-                Ok(grant) => (grant.user, grant.scopes),
+                Ok(grant) => {
+                    state
+                        .granted
+                        .insert(grant.user.clone(), grant.scopes.clone());
+                    (grant.user, grant.scopes)
+                }
                 Err(_) => return answer("tiktok", 400, "oauth_invalid_grant"),
             }
         }
@@ -199,7 +234,10 @@ async fn token(Axum(state): Shared, Form(form): Form<HashMap<String, String>>) -
             .ledger
             .spend_refresh(field("refresh_token").unwrap_or_default())
         {
-            Some(user) => (user, "user.info.basic,video.list".to_owned()),
+            Some(user) => {
+                let scopes = state.granted.get(&user).cloned().unwrap_or_default();
+                (user, scopes)
+            }
             None => return answer("tiktok", 400, "oauth_invalid_grant"),
         },
         _ => return answer("tiktok", 400, "oauth_invalid_grant"),
@@ -231,7 +269,7 @@ async fn revoke(Axum(state): Shared, Form(form): Form<HashMap<String, String>>) 
 }
 
 /// The user of the request's token, or the answer TikTok gives instead.
-fn caller(state: &mut State, headers: &HeaderMap) -> Result<String, Box<Response>> {
+pub(super) fn caller(state: &mut State, headers: &HeaderMap) -> Result<String, Box<Response>> {
     state.calls += 1;
     if let Some((status, name)) = state.failure {
         return Err(Box::new(answer("tiktok", status, name)));
