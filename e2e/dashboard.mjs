@@ -1,6 +1,7 @@
 // End-to-end: the reference dashboard in Debian's headless Chromium, against a Relink server the
 // Rust test (tests/api/dashboard.rs) started with the demo data, the sandbox and a clock it can
-// move. RELINK_URL is the server, CONTROL_URL moves its clock (POST /advance/{hours}).
+// move. RELINK_URL is the server, CONTROL_URL moves its clock (POST /advance/{hours}) and opens or
+// closes a network's incident (POST /incident/{network}/open | close).
 // Screenshots of the main screens go to e2e/screenshots/ (not committed).
 
 import { mkdirSync } from "node:fs";
@@ -56,6 +57,19 @@ try {
   // The 12-hour token has expired meanwhile: the page asks to sign in again.
   await page.getByRole("button", { name: "Sign in as Ada Lovelace" }).click();
   await page.locator("#banner").waitFor({ state: "visible" });
+
+  step = "a network's incident shows live beside the banner, and goes when it closes";
+  const opened = await fetch(`${control}/incident/facebook/open`, { method: "POST" });
+  check(opened.ok, "the incident opened");
+  await page.locator("#incident", { hasText: "Facebook is having problems" }).waitFor();
+  check(
+    (await page.locator("#incident").innerText()).includes("nothing needs reconnecting"),
+    "it says no reconnect is needed for it",
+  );
+  await page.screenshot({ path: `${shots}incident.png` });
+  const closed = await fetch(`${control}/incident/facebook/close`, { method: "POST" });
+  check(closed.ok, "the incident closed");
+  await page.locator("#incident").waitFor({ state: "hidden" });
 
   step = "the restore pop-up (R10) and the reconnect through the sandbox";
   await page.locator("#avatar").click();

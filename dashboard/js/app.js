@@ -1,7 +1,7 @@
 // The reference dashboard: every surface of the article, driven by Relink's GraphQL API and kept
 // live by its subscriptions. No framework and no build step: read it top to bottom.
 //
-//   banner (R9) · badge on the avatar (R11) · restore pop-up at #/social-networks/reauth (R10, R4)
+//   banner (R9) · a network's incident · badge on the avatar (R11) · restore pop-up at #/social-networks/reauth (R10, R4)
 //   planner with held posts (R13, B4) · composer (R14) · streams (R15) · admin list (R16) · audit (B8)
 
 import { Client, GraphQLError } from "/dashboard/js/graphql.js";
@@ -15,9 +15,9 @@ const ACCOUNT_FIELDS = `id name network kind health viewerCanReconnect limitedRe
 const Q = {
   viewer: `{ viewer { user { id name email } organizations { id name viewerRole } } }`,
   status: `{ reconnectStatus { bannerVisible bannerDismissedUntil badgeCount reauthPath
-    accounts { ${ACCOUNT_FIELDS} } } }`,
+    networkIncidents { network message } accounts { ${ACCOUNT_FIELDS} } } }`,
   statusLive: `subscription { reconnectStatus { bannerVisible bannerDismissedUntil badgeCount
-    reauthPath accounts { ${ACCOUNT_FIELDS} } } }`,
+    reauthPath networkIncidents { network message } accounts { ${ACCOUNT_FIELDS} } } }`,
   events: `subscription($after: ID) { socialAccountEvents(after: $after) { id kind postId
     socialAccount { id name health } } }`,
   dismiss: `mutation { dismissReconnectBanner { reconnectStatus { bannerVisible } } }`,
@@ -202,6 +202,11 @@ function renderChrome() {
   $("#badge-label").textContent = status.badgeCount
     ? `${status.badgeCount} social account${status.badgeCount === 1 ? "" : "s"} need reconnecting`
     : "";
+  // A network in trouble is said apart from the banner: no reconnect helps with it, and it goes
+  // by itself when the network works again (the subscription says so).
+  const incidents = status.networkIncidents;
+  $("#incident").hidden = incidents.length === 0;
+  $("#incident-text").textContent = incidents.map((incident) => incident.message).join(" ");
   $("#banner").hidden = !status.bannerVisible;
   $("#banner-text").textContent =
     status.badgeCount === 1

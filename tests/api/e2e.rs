@@ -33,19 +33,38 @@ async fn the_reference_dashboard_works_in_chromium() {
         config.rate_limit = 0;
     })
     .await;
-    // The script moves the server's clock (the banner's 24 hours) through this side door, which
-    // only the test has.
+    // The script moves the server's clock (the banner's 24 hours) and opens and closes a
+    // network's incident (an outage the sandbox cannot stage) through this side door, which only
+    // the test has.
     let clock = app.clock.clone();
-    let control = Router::new().route(
-        "/advance/{hours}",
-        post(move |Path(hours): Path<i64>| {
-            let clock = clock.clone();
-            async move {
-                clock.advance(chrono::Duration::hours(hours));
-                "moved"
-            }
-        }),
-    );
+    let (db, now) = (app.db.clone(), app.clock.clone());
+    let control = Router::new()
+        .route(
+            "/advance/{hours}",
+            post(move |Path(hours): Path<i64>| {
+                let clock = clock.clone();
+                async move {
+                    clock.advance(chrono::Duration::hours(hours));
+                    "moved"
+                }
+            }),
+        )
+        .route(
+            "/incident/{network}/{change}",
+            post(move |Path((network, change)): Path<(String, String)>| {
+                let (db, now) = (db.clone(), now.now());
+                async move {
+                    let network = relink::networks::from_slug(&network).expect("a network");
+                    let done = if change == "open" {
+                        let message = relink::incidents::message(network);
+                        relink::incidents::repo::open(&db, network, 5, &message, now).await
+                    } else {
+                        relink::incidents::repo::close(&db, network, now).await
+                    };
+                    format!("{}", done.expect("the incident table"))
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind the control port");
