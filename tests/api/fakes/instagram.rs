@@ -22,9 +22,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{
-    Grant, Ledger, Served, answer,
+    Grant, Ledger, answer,
     ig_media::{self, Publishing},
-    serve,
 };
 
 /// The Instagram app's id.
@@ -105,10 +104,7 @@ impl State {
 }
 
 /// The fake, served.
-pub struct FakeInstagram {
-    pub served: Served,
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeInstagram = super::Fake<State>;
 
 impl FakeInstagram {
     /// Starts the fake: `ig-nora` signs in to @northwindcoffee.
@@ -132,10 +128,7 @@ impl FakeInstagram {
             .route("/{node}/media", get(media).post(create_media))
             .route("/{node}/media_publish", post(publish_media))
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file table pointing Relink's Instagram (through Instagram Login) here.
@@ -146,10 +139,6 @@ impl FakeInstagram {
              client_secret_env = \"INSTAGRAM_TEST_SECRET\"\nauthorize_url = \"{at}/oauth/authorize\"\n\
              token_url = \"{at}/oauth/access_token\"\napi_url = \"{at}\"\n"
         )
-    }
-
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

@@ -25,7 +25,7 @@ mod posts;
 
 pub use posts::Post;
 
-use super::{Grant, Ledger, Served, answer, bearer, serve};
+use super::{Grant, Ledger, answer, bearer};
 
 /// The fake's app registration.
 pub const CLIENT_ID: &str = "li-client-id";
@@ -70,12 +70,7 @@ pub struct State {
 }
 
 /// The fake, served.
-pub struct FakeLinkedin {
-    /// Its address.
-    pub served: Served,
-    /// Its state.
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeLinkedin = super::Fake<State>;
 
 impl FakeLinkedin {
     /// Starts the fake.
@@ -91,10 +86,7 @@ impl FakeLinkedin {
             .route("/rest/posts", post(posts::create).get(posts::by_author))
             .route("/rest/posts/{urn}", get(posts::one_post))
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file table pointing Relink's live LinkedIn adapter here.
@@ -105,11 +97,6 @@ impl FakeLinkedin {
              authorize_url = \"{at}/oauth/v2/authorization\"\ntoken_url = \"{at}/oauth/v2/accessToken\"\n\
              revoke_url = \"{at}/oauth/v2/revoke\"\napi_url = \"{at}\"\nconsent_retry_ms = 20\n"
         )
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

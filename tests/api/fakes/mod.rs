@@ -61,6 +61,30 @@ impl Drop for Served {
     }
 }
 
+/// A fake of a network: its routes served on port 0 over its state, which the test reads and
+/// changes between requests.
+pub struct Fake<S> {
+    /// Its address.
+    pub served: Served,
+    /// Its state, shared with its handlers.
+    pub state: std::sync::Arc<std::sync::Mutex<S>>,
+}
+
+impl<S> Fake<S> {
+    /// Serves `router`, whose handlers share `state`.
+    pub async fn serve(router: axum::Router, state: std::sync::Arc<std::sync::Mutex<S>>) -> Self {
+        Self {
+            served: serve(router).await,
+            state,
+        }
+    }
+
+    /// The fake's state.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, S> {
+        self.state.lock().expect("fake state")
+    }
+}
+
 /// Serves a fake's routes on port 0.
 pub async fn serve(router: axum::Router) -> Served {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

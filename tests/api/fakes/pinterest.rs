@@ -19,7 +19,7 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::{Grant, Ledger, Served, answer, basic, bearer, fixture, serve};
+use super::{Grant, Ledger, answer, basic, bearer, fixture};
 
 /// The fake's app id.
 pub const CLIENT_ID: &str = "1484357";
@@ -59,12 +59,7 @@ pub struct State {
 }
 
 /// The fake, served.
-pub struct FakePinterest {
-    /// Its address.
-    pub served: Served,
-    /// Its state.
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakePinterest = super::Fake<State>;
 
 impl FakePinterest {
     /// Starts the fake.
@@ -78,10 +73,7 @@ impl FakePinterest {
             .route("/v5/boards/{id}/pins", get(board_pins))
             .route("/v5/pins", post(pin))
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file table pointing Relink's live Pinterest adapter here.
@@ -91,11 +83,6 @@ impl FakePinterest {
             "[pinterest]\nmode = \"live\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"PINTEREST_TEST_SECRET\"\n\
              authorize_url = \"{at}/oauth/\"\ntoken_url = \"{at}/v5/oauth/token\"\napi_url = \"{at}/v5\"\n"
         )
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

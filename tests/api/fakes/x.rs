@@ -15,7 +15,7 @@ use axum::{
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-use super::{Grant, Ledger, Served, answer, basic, bearer, serve};
+use super::{Grant, Ledger, answer, basic, bearer};
 
 /// The fake's app registration.
 pub const CLIENT_ID: &str = "x-client-id";
@@ -42,12 +42,7 @@ pub struct State {
 }
 
 /// The fake, served.
-pub struct FakeX {
-    /// Its address.
-    pub served: Served,
-    /// Its state.
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeX = super::Fake<State>;
 
 impl FakeX {
     /// Starts the fake.
@@ -61,10 +56,7 @@ impl FakeX {
             .route("/2/tweets", post(tweet))
             .route("/2/users/{id}/tweets", get(timeline))
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file table pointing Relink's live X adapter here.
@@ -75,11 +67,6 @@ impl FakeX {
              authorize_url = \"{at}/i/oauth2/authorize\"\ntoken_url = \"{at}/2/oauth2/token\"\n\
              revoke_url = \"{at}/2/oauth2/revoke\"\napi_url = \"{at}/2\"\n"
         )
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

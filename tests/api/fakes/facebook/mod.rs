@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 mod pages;
 
 use self::pages::{feed, media, node, post};
-use super::{Grant, Ledger, Served, answer, serve};
+use super::{Grant, Ledger, answer};
 
 /// The fake's app registration (one Meta app for Facebook and Instagram).
 pub const CLIENT_ID: &str = "meta-app-id";
@@ -147,10 +147,7 @@ impl State {
 }
 
 /// The fake, served.
-pub struct FakeGraph {
-    pub served: Served,
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeGraph = super::Fake<State>;
 
 impl FakeGraph {
     /// Starts the fake with the demo's identities: Nora administers both pages (the Northwind one
@@ -206,10 +203,7 @@ impl FakeGraph {
                 axum::routing::post(pages::publish_media),
             )
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file tables pointing Relink's live Facebook and Instagram (through Facebook
@@ -228,11 +222,6 @@ impl FakeGraph {
                 )
             })
             .collect()
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

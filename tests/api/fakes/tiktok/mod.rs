@@ -24,7 +24,7 @@ use sha2::Sha256;
 
 mod publish;
 
-use super::{Grant, Ledger, Served, answer, bearer, fixture, serve};
+use super::{Grant, Ledger, answer, bearer, fixture};
 
 /// The fake's app registration: TikTok calls the client id a client key.
 pub const CLIENT_KEY: &str = "tt-client-key";
@@ -92,12 +92,7 @@ impl Default for State {
 }
 
 /// The fake, served.
-pub struct FakeTiktok {
-    /// Its address.
-    pub served: Served,
-    /// Its state.
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeTiktok = super::Fake<State>;
 
 impl FakeTiktok {
     /// Starts the fake.
@@ -119,10 +114,7 @@ impl FakeTiktok {
                 post(publish::content_init),
             )
             .with_state(state.clone());
-        Self {
-            served: serve(router).await,
-            state,
-        }
+        Self::serve(router, state).await
     }
 
     /// The networks-file table pointing Relink's live TikTok adapter here.
@@ -133,11 +125,6 @@ impl FakeTiktok {
              authorize_url = \"{at}/v2/auth/authorize/\"\ntoken_url = \"{at}/v2/oauth/token/\"\n\
              revoke_url = \"{at}/v2/oauth/revoke/\"\napi_url = \"{at}/v2\"\n"
         )
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 

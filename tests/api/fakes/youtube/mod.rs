@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 pub mod upload;
 
-use super::{Grant, Ledger, Served, answer, bearer, serve};
+use super::{Grant, Ledger, answer, bearer};
 
 /// The fake's OAuth client.
 pub const CLIENT_ID: &str = "1234567890-relink.apps.googleusercontent.com";
@@ -68,12 +68,7 @@ pub struct State {
 }
 
 /// The fake, served.
-pub struct FakeYoutube {
-    /// Its address.
-    pub served: Served,
-    /// Its state.
-    pub state: Arc<Mutex<State>>,
-}
+pub type FakeYoutube = super::Fake<State>;
 
 impl FakeYoutube {
     /// Starts the fake.
@@ -93,9 +88,9 @@ impl FakeYoutube {
             )
             .route("/media/{file}", get(upload::media))
             .with_state(state.clone());
-        let served = serve(router).await;
-        state.lock().expect("state").address = served.address.clone();
-        Self { served, state }
+        let fake = Self::serve(router, state).await;
+        fake.state().address = fake.served.address.clone();
+        fake
     }
 
     /// The networks-file table pointing Relink's live YouTube adapter here.
@@ -106,11 +101,6 @@ impl FakeYoutube {
              authorize_url = \"{at}/o/oauth2/v2/auth\"\ntoken_url = \"{at}/token\"\n\
              revoke_url = \"{at}/revoke\"\napi_url = \"{at}\"\n"
         )
-    }
-
-    /// The fake's state.
-    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().expect("fake state")
     }
 }
 
