@@ -4,7 +4,7 @@
 //! issued: every answer's pair is stored), and both lifetimes are read from each answer
 //! (`expires_in`, `refresh_expires_in`: 24 h / 365 d once, 2 h / 180 d now). Errors may come in
 //! an HTTP 200, in the API's `error.code` or OAuth's `error`; the classification reads both.
-//! The identity's one account is itself; TikTok publishes only photos and videos ([`post`]), and
+//! The identity's one account is itself; TikTok publishes only photos and videos (`post`), and
 //! its revoke ends the user's whole authorization, so Relink never calls it.
 
 mod post;

@@ -6,7 +6,7 @@
 //! picked at consent: `channels?mine=true` is both the identity and the asset. Each refresh asks
 //! for that channel once more, so a channel gone since is one disconnect, not an error loop, and
 //! Google's API errors are placed there as everywhere.
-//! YouTube takes videos only: a post with a video URL is uploaded ([`upload`]).
+//! YouTube takes videos only: a post with a video URL is uploaded (`upload`).
 
 mod upload;
 
