@@ -8,7 +8,7 @@ pub mod network_events;
 pub mod repo;
 pub mod status;
 
-use entity::enums::{AccountKind, DisconnectReason, Health, Network};
+use entity::enums::{AccountKind, DisconnectReason, Health, LimitedReason, Network};
 
 /// Which accounts a list shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,6 +67,43 @@ pub fn fix_for(reason: DisconnectReason, network: Network, kind: AccountKind) ->
         DisconnectReason::Unknown => format!(
             "{network_name} stopped accepting the sign-in. Reconnect and sign in to {network_name} again."
         ),
+    }
+}
+
+/// R18: what a limited account still does and what it lacks, and the step that lifts the limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limitation {
+    /// What works as usual.
+    pub kept: &'static [&'static str],
+    /// What is missing until the limit is lifted.
+    pub lost: &'static [&'static str],
+    /// The step that lifts it.
+    pub fix: String,
+}
+
+/// R18: the limit of an account, for its reason. Only an Instagram business profile reached
+/// through a Facebook page is ever limited (the sandbox, and Facebook Login in live mode; through
+/// Instagram Login no page stands in between, so nothing is lost without one). The profile keeps
+/// its own sign-in: its posts publish and its stream shows its own media. What Meta serves only
+/// through the linked page is what it lacks.
+pub fn limitation_for(reason: LimitedReason, page_name: Option<&str>) -> Limitation {
+    match reason {
+        LimitedReason::LinkedPageNotAuthorized => Limitation {
+            kept: &[
+                "Publishing: scheduled posts go out with the profile's own sign-in",
+                "The stream of the profile's own posts",
+            ],
+            lost: &[
+                "Insights: Instagram reports a business profile's analytics through its linked Facebook page",
+                "Comments and mentions: moderated through the linked Facebook page",
+            ],
+            fix: match page_name {
+                Some(page) => format!(
+                    "Log in with Facebook and authorize the page {page}: the profile gets its full function back at once."
+                ),
+                None => "Log in with Facebook and authorize the Facebook page linked to this profile: the profile gets its full function back at once.".to_owned(),
+            },
+        },
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     analytics_gaps, disconnect_episodes,
-    enums::{DisconnectReason, Health, LimitedReason},
+    enums::{AccountKind, DisconnectReason, Health, LimitedReason},
     events, social_accounts,
 };
 use sea_orm::{ActiveModelTrait as _, ConnectionTrait, DbErr, NotSet, Set};
@@ -108,6 +108,7 @@ pub async fn apply_verdict(
                 .insert(db)
                 .await?;
             }
+            row.limited_reason = Set(None);
             // R13, B4: its scheduled posts wait, in the same transaction as the disconnect.
             crate::posts::hold_account(db, account.id, now).await?;
             (
@@ -122,7 +123,75 @@ pub async fn apply_verdict(
     };
     let updated = row.update(db).await?;
     record_account_change(db, &updated, action, kind, actor, now).await?;
+    if usable(account.health) != usable(updated.health) {
+        follow_page(db, &updated, actor, now).await?;
+    }
     Ok(updated)
+}
+
+/// Whether an account in this health works (fully or limited): what a linked profile follows.
+fn usable(health: Health) -> bool {
+    !matches!(health, Health::Disconnected)
+}
+
+/// R18: the Instagram business profiles linked to `page` follow it, in the caller's transaction.
+/// A page that works again lifts its profiles' limit (`LIMITED` → `CONNECTED`); a page that
+/// stopped working limits the profiles that still work (`CONNECTED`/`EXPIRING` → `LIMITED`).
+/// A disconnected profile stays as it is: its own login is what it needs.
+async fn follow_page(
+    db: &impl ConnectionTrait,
+    page: &social_accounts::Model,
+    actor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+    if page.kind != AccountKind::Page {
+        return Ok(());
+    }
+    let page_works = usable(page.health);
+    let profiles = social_accounts::Entity::find()
+        .filter(social_accounts::Column::LinkedAccountId.eq(page.id))
+        .filter(social_accounts::Column::Kind.eq(AccountKind::BusinessProfile))
+        .all(db)
+        .await?;
+    for profile in profiles {
+        let (health, reason, action, kind) = match (page_works, profile.health) {
+            (true, Health::Limited)
+                if profile.limited_reason == Some(LimitedReason::LinkedPageNotAuthorized) =>
+            {
+                (
+                    Health::Connected,
+                    None,
+                    "account.limit_lifted",
+                    "RECONNECTED",
+                )
+            }
+            (false, Health::Connected | Health::Expiring) => (
+                Health::Limited,
+                Some(LimitedReason::LinkedPageNotAuthorized),
+                "account.limited",
+                "LIMITED",
+            ),
+            _ => continue,
+        };
+        let updated = social_accounts::ActiveModel {
+            id: Set(profile.id),
+            health: Set(health),
+            limited_reason: Set(reason),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+        let detail = serde_json::json!({
+            "health": updated.health,
+            "reason": updated.disconnect_reason,
+            "limitedReason": updated.limited_reason,
+            "loginId": updated.social_login_id,
+            "linkedPageId": page.id,
+        });
+        record_account_event(db, &updated, action, kind, actor, detail, now).await?;
+    }
+    Ok(())
 }
 
 async fn close_gap(
@@ -153,6 +222,7 @@ pub async fn record_account_change(
     let detail = serde_json::json!({
         "health": account.health,
         "reason": account.disconnect_reason,
+        "limitedReason": account.limited_reason,
         "loginId": account.social_login_id,
     });
     record_account_event(db, account, action, kind, actor, detail, now).await

@@ -31,6 +31,8 @@ pub struct StartConnectPayload {
     pub authorize_url: Option<String>,
     /// After this the sign-in must be started again.
     pub expires_at: Option<DateTime<Utc>>,
+    /// R20: which identity to sign in as, and how; show it before following `authorizeUrl`.
+    pub sign_in_as: Option<super::reconnect::SignInAs>,
     /// Expected refusals (`CONNECT_NOT_ALLOWED`, `NETWORK_UNAVAILABLE`).
     pub user_errors: Vec<UserError>,
 }
@@ -71,6 +73,7 @@ impl ConnectMutation {
                         Some(started.authorize_url)
                     },
                     expires_at: Some(started.expires_at),
+                    sign_in_as: Some(started.sign_in_as.into()),
                     user_errors: Vec::new(),
                 }),
                 Err(error) => Ok(StartConnectPayload {

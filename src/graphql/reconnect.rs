@@ -21,6 +21,30 @@ pub struct StartReconnectInput {
     pub social_account_id: ID,
 }
 
+/// R20: who must be signed in at the network, to show before sending the person there.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SignInAs {
+    /// The network to sign in at.
+    pub network: super::accounts::Network,
+    /// The identity's name at the network (a reconnect's login); null for a connect.
+    pub name: Option<String>,
+    /// The identity's id at the network; null for a connect.
+    pub external_id: Option<String>,
+    /// What to do first: sign in as whom, and sign out of other identities.
+    pub advice: String,
+}
+
+impl From<reconnect::start::SignInAs> for SignInAs {
+    fn from(needed: reconnect::start::SignInAs) -> Self {
+        Self {
+            network: needed.network.into(),
+            name: needed.name,
+            external_id: needed.external_id,
+            advice: needed.advice,
+        }
+    }
+}
+
 /// Where to send the browser.
 #[derive(SimpleObject, Default)]
 pub struct StartReconnectPayload {
@@ -28,6 +52,11 @@ pub struct StartReconnectPayload {
     pub authorize_url: Option<String>,
     /// After this the sign-in must be started again.
     pub expires_at: Option<DateTime<Utc>>,
+    /// R20: which identity to sign in as, and how; show it before following `authorizeUrl`.
+    pub sign_in_as: Option<SignInAs>,
+    /// The account whose login signs in: the one asked for, or the Facebook page of an Instagram
+    /// profile limited by it (R18: "log in with Facebook").
+    pub social_account: Option<SocialAccount>,
     /// Expected refusals (`RECONNECT_NOT_ALLOWED`).
     pub user_errors: Vec<UserError>,
 }
@@ -157,6 +186,8 @@ impl ReconnectMutation {
                         Some(started.authorize_url)
                     },
                     expires_at: Some(started.expires_at),
+                    sign_in_as: Some(started.sign_in_as.into()),
+                    social_account: started.account.map(SocialAccount),
                     user_errors: Vec::new(),
                 }),
                 Err(error) => Ok(StartReconnectPayload {

@@ -198,6 +198,12 @@ pub trait NetworkAdapter: Send + Sync {
     fn refresh_with(&self) -> RefreshWith {
         RefreshWith::RefreshToken
     }
+    /// R18: whether a business profile with a linked page is reached through that page here, so
+    /// that a profile limited by its page is restored by the page's sign-in ("log in with
+    /// Facebook"). Instagram through Instagram Login needs no page and says no.
+    fn profiles_need_their_page(&self) -> bool {
+        true
+    }
     /// What a signed deauthorize callback says (the identity's network id, when it was signed),
     /// once its signature is verified with the app secret.
     fn deauthorized_user(

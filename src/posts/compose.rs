@@ -35,7 +35,7 @@ pub enum Refusal {
     /// The viewer may not schedule (or draft) for these accounts.
     #[error("not allowed")]
     NotAllowed(Vec<i64>),
-    /// R14: these accounts are disconnected (or limited) and cannot publish; a draft works.
+    /// R14: these accounts are disconnected and cannot publish; a draft works.
     #[error("accounts cannot publish")]
     AccountsDisconnected(Vec<i64>),
     /// The post is not held, waiting for a new time, or failed: nothing to resolve.
@@ -129,7 +129,7 @@ async fn insert(
 }
 
 /// `schedulePost`: one post per account at `at`. R14: refused as a whole when the viewer may not
-/// publish to one of them, or one cannot publish (disconnected or limited).
+/// publish to one of them, or one cannot publish (disconnected; a limited one publishes, R18).
 pub async fn schedule(
     db: &impl ConnectionTrait,
     subject: &Subject,

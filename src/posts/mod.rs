@@ -13,10 +13,14 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-/// Whether an account in this health can publish: connected, or connected and expiring soon.
-/// Disconnected and limited (R18) accounts hold their posts.
+/// Whether an account in this health can publish: connected, expiring soon, or limited (R18:
+/// "connected but limited" publishes through what still works, with a warning everywhere it
+/// shows). Only disconnected accounts hold their posts.
 pub fn publishable(health: Health) -> bool {
-    matches!(health, Health::Connected | Health::Expiring)
+    matches!(
+        health,
+        Health::Connected | Health::Expiring | Health::Limited
+    )
 }
 
 /// Holds the account's scheduled posts, and one being published (its worker's result is then

@@ -180,7 +180,14 @@ async fn reconnect(
         &siblings,
         &sign_in.identity,
         &sign_in.granted,
-        |page| linked_health.get(&page) == Some(&entity::enums::Health::Connected),
+        |page| {
+            linked_health.get(&page).is_some_and(|health| {
+                matches!(
+                    health,
+                    entity::enums::Health::Connected | entity::enums::Health::Expiring
+                )
+            })
+        },
     );
     let plan = match planned {
         Ok(plan) => plan,

@@ -120,14 +120,20 @@ pub fn plan(
 ) -> Result<Plan, Refusal> {
     if identity.external_id == login.external_user_id {
         // R7 / R8: one sign-in re-authorizes every account of the login, whoever may see them.
+        // R18: a page this very sign-in brings back counts as connected for its profiles.
+        let pages_back: Vec<i64> = siblings
+            .iter()
+            .filter(|account| account.kind != AccountKind::BusinessProfile)
+            .filter(|account| {
+                verdict(account, identity, granted, |_| false).health()
+                    != entity::enums::Health::Disconnected
+            })
+            .map(|account| account.id)
+            .collect();
+        let connected = |page: i64| pages_back.contains(&page) || linked_page_connected(page);
         let accounts = siblings
             .iter()
-            .map(|account| {
-                (
-                    account.id,
-                    verdict(account, identity, granted, &linked_page_connected),
-                )
-            })
+            .map(|account| (account.id, verdict(account, identity, granted, &connected)))
             .collect();
         return Ok(Plan {
             target: Target::SameLogin,

@@ -3,7 +3,10 @@
 //! with `startConnect`.
 
 use chrono::{DateTime, Utc};
-use entity::enums::Network;
+use entity::{
+    enums::{AccountKind, Health, LimitedReason, Network},
+    social_accounts, social_logins,
+};
 
 use super::{FlowError, attempt_lifetime, attempts, random_secret, state_hash};
 use crate::{
@@ -22,18 +25,99 @@ pub struct Started {
     pub expires_at: DateTime<Utc>,
     /// The secret of the `relink_flow` cookie for the starting browser (its hash is stored).
     pub flow: crate::config::Secret,
+    /// R20: who must be signed in at the network, said before the person goes there.
+    pub sign_in_as: SignInAs,
+    /// A reconnect's account whose login signs in: the one clicked, or, for an Instagram profile
+    /// limited by its page, that Facebook page (R18: "log in with Facebook").
+    pub account: Option<social_accounts::Model>,
 }
 
-/// Starts the sign-in that reconnects `account_id` (and, by R7, everything of its login).
+/// R20: the network signs in whoever is signed in in the browser, so the person is told first
+/// which identity the sign-in needs, and how to make sure the network picks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInAs {
+    /// The network to sign in at.
+    pub network: Network,
+    /// The identity's name at the network, for a reconnect (a connect takes whichever identity
+    /// manages the accounts to add).
+    pub name: Option<String>,
+    /// The identity's id at the network, for a reconnect.
+    pub external_id: Option<String>,
+    /// What to do before going to the network.
+    pub advice: String,
+}
+
+impl SignInAs {
+    /// For a reconnect of `account` through `login` (R5: a group needs its login; R6: a page may
+    /// also come back through another of its admins).
+    pub fn reconnect(account: &social_accounts::Model, login: &social_logins::Model) -> Self {
+        let network = crate::networks::label(login.network);
+        let who = &login.display_name;
+        let first = match account.kind {
+            AccountKind::Page | AccountKind::CompanyPage => format!(
+                "Sign in at {network} as {who}, or as another admin of the page {}.",
+                account.name
+            ),
+            AccountKind::Group => format!(
+                "Sign in at {network} as {who}: a group comes back only with the identity that added it."
+            ),
+            _ => format!("Sign in at {network} as {who}."),
+        };
+        Self {
+            network: login.network,
+            name: Some(login.display_name.clone()),
+            external_id: Some(login.external_user_id.clone()),
+            advice: format!("{first} {}", sign_out_first(network)),
+        }
+    }
+
+    /// For a connect: any identity that manages the accounts to add.
+    pub fn connect(network: Network) -> Self {
+        let label = crate::networks::label(network);
+        Self {
+            network,
+            name: None,
+            external_id: None,
+            advice: format!(
+                "Sign in at {label} as the identity that manages the accounts you want to add. {}",
+                sign_out_first(label)
+            ),
+        }
+    }
+}
+
+fn sign_out_first(network: &str) -> String {
+    format!(
+        "{network} signs in whoever is signed in in this browser: if that is someone else, sign out at {network} first or use a private window."
+    )
+}
+
+/// Starts the sign-in that reconnects `account_id` (and, by R7, everything of its login). For an
+/// Instagram profile limited by its page (R18), the sign-in is the page's: the fix it needs.
 pub async fn start_reconnect(
     app: &App,
     subject: &Subject,
     account_id: i64,
 ) -> Result<Started, FlowError> {
     let now = app.now();
-    let account = accounts::repo::find_visible(&app.db, subject, account_id)
+    let mut account = accounts::repo::find_visible(&app.db, subject, account_id)
         .await?
         .ok_or(FlowError::NotFound)?;
+    let through_page = app
+        .networks
+        .get(account.network)
+        .is_some_and(|adapter| adapter.profiles_need_their_page());
+    if let (Health::Limited, Some(LimitedReason::LinkedPageNotAuthorized), Some(page), true) = (
+        account.health,
+        account.limited_reason,
+        account.linked_account_id,
+        through_page,
+    ) {
+        // R18: "log in with Facebook" — a page the viewer may not see is not theirs to restore.
+        account = accounts::repo::find_visible(&app.db, subject, page)
+            .await?
+            .ok_or(FlowError::NotAllowed)?;
+    }
     let siblings = accounts::repo::account_owners_by_login(&app.db, &[account.social_login_id])
         .await?
         .remove(&account.social_login_id)
@@ -42,7 +126,11 @@ pub async fn start_reconnect(
     if !access::may_reconnect_login(subject, siblings) {
         return Err(FlowError::NotAllowed);
     }
-    begin(
+    let login = accounts::repo::logins_by_ids(&app.db, &[account.social_login_id])
+        .await?
+        .remove(&account.social_login_id)
+        .ok_or(FlowError::NotFound)?;
+    let mut started = begin(
         app,
         subject.user_id,
         Purpose {
@@ -53,7 +141,10 @@ pub async fn start_reconnect(
         },
         now,
     )
-    .await
+    .await?;
+    started.sign_in_as = SignInAs::reconnect(&account, &login);
+    started.account = Some(account);
+    Ok(started)
 }
 
 /// What a sign-in is started for, as its attempt records it.
@@ -111,5 +202,7 @@ pub async fn begin(
         authorize_url,
         expires_at,
         flow,
+        sign_in_as: SignInAs::connect(purpose.network),
+        account: None,
     })
 }

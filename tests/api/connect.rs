@@ -18,7 +18,7 @@ use crate::{
     helpers::{TestApp, callback, event_count, first_code, health, sign_in},
 };
 
-const START: &str = "mutation($network: Network!, $org: ID) { startConnect(input: { network: $network, organizationId: $org }) { authorizeUrl expiresAt userErrors { code message } } }";
+const START: &str = "mutation($network: Network!, $org: ID) { startConnect(input: { network: $network, organizationId: $org }) { authorizeUrl expiresAt signInAs { network name advice } userErrors { code message } } }";
 
 const ACCOUNTS: &str =
     "{ socialAccounts { nodes { externalId name health isPersonal lastReconnectedBy { name } } } }";
@@ -188,7 +188,13 @@ async fn connecting_an_identity_again_brings_its_disconnected_accounts_back() {
         assert_eq!(health(&app, page).await, Health::Connected, "{page}");
     }
     assert_eq!(account_count(&app).await, before);
-    assert_eq!(event_count(&app).await, 3, "one event per account");
+    // One event per account, and R18: @northwindcoffee, limited by the page, follows it back.
+    assert_eq!(
+        event_count(&app).await,
+        4,
+        "one event per account and the profile's"
+    );
+    assert_eq!(health(&app, "ig-biz-northwind").await, Health::Connected);
 }
 
 #[tokio::test]
@@ -403,4 +409,17 @@ async fn the_database_refuses_a_second_login_or_account_for_one_owner() {
     personal.owner_organization_id = sea_orm::Set(None);
     personal.owner_user_id = sea_orm::Set(Some(user_id(&app, "ada@northwind.example").await));
     assert!(personal.insert(&app.db).await.is_ok());
+}
+
+#[tokio::test]
+async fn r20_a_connect_says_beforehand_to_sign_in_as_the_identity_that_manages_the_accounts() {
+    let app = TestApp::spawn_demo().await;
+    let org = northwind(&app).await;
+    let body = start_body(&app, "ben@northwind.example", "LINKEDIN", Some(&org)).await;
+    let needed = &body["data"]["startConnect"]["signInAs"];
+    assert_eq!(needed["network"], "LINKEDIN", "{body}");
+    assert_eq!(needed["name"], Value::Null, "any identity that manages the accounts");
+    let advice = needed["advice"].as_str().expect("advice");
+    assert!(advice.contains("manages the accounts you want to add"), "{advice}");
+    assert!(advice.contains("sign out at LinkedIn first"), "{advice}");
 }

@@ -64,6 +64,21 @@ async fn text_post_fails(app: &TestApp) {
 #[tokio::test]
 async fn through_facebook_login_the_profile_is_limited_until_its_page_is_back() {
     let (fake, app) = live_meta().await;
+    // R18: while limited, the profile's restore action is "log in with Facebook" for its page.
+    let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
+    let params = query(started["authorizeUrl"].as_str().expect("url"));
+    assert_eq!(
+        params["redirect_uri"],
+        format!("{}/oauth/callback/facebook", app.address)
+    );
+    reconnect(&app, &fake, "fb-page-northwind", "fb-nora").await;
+    assert_eq!(
+        health(&app, "ig-biz-northwind").await,
+        Health::Connected,
+        "the profile follows its page"
+    );
+
+    // The profile's own sign-in, through Facebook Login with Instagram's permissions.
     let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
     let params = query(started["authorizeUrl"].as_str().expect("url"));
     assert_eq!(
@@ -77,21 +92,30 @@ async fn through_facebook_login_the_profile_is_limited_until_its_page_is_back() 
     assert_eq!(params["auth_type"], "rerequest");
     assert!(!params.contains_key("code_challenge"));
 
-    // R18: the Facebook page is disconnected in Relink, so the profile comes back limited.
     let done = reconnect(&app, &fake, "ig-biz-northwind", "ig-nora").await;
     assert_eq!(done["userErrors"], json!([]), "{done}");
-    let limited = account(&app, "ig-biz-northwind").await;
-    assert_eq!(limited.health, Health::Limited);
-    assert_eq!(
-        limited.limited_reason,
-        Some(LimitedReason::LinkedPageNotAuthorized)
-    );
     let token = stored_token(&app, &login(&app, "ig-nora").await);
     assert!(fake.state().is_long_lived(&token));
 
-    // The page back through Facebook, then Instagram again: full function.
+    // R18: an admin takes the page offline: the profile is limited.
+    let page = app.account_id("fb-page-northwind").await;
+    app.graphql(
+        "ada@northwind.example",
+        crate::live::DISCONNECT,
+        json!({ "id": page }),
+    )
+    .await;
+    let limited = account(&app, "ig-biz-northwind").await;
+    assert_eq!(
+        (limited.health, limited.limited_reason),
+        (
+            Health::Limited,
+            Some(LimitedReason::LinkedPageNotAuthorized)
+        )
+    );
+
+    // The page back through Facebook: full function again, and a text post fails with why.
     reconnect(&app, &fake, "fb-page-northwind", "fb-nora").await;
-    reconnect(&app, &fake, "ig-biz-northwind", "ig-nora").await;
     let full = account(&app, "ig-biz-northwind").await;
     assert_eq!(
         (full.health, full.limited_reason),
@@ -151,11 +175,20 @@ async fn through_facebook_login_a_post_with_an_image_is_published_once_in_two_st
 #[tokio::test]
 async fn through_facebook_login_another_identity_is_refused() {
     let (fake, app) = live_meta().await;
+    // While limited, the sign-in is the page's: another identity is no admin of it (R6).
+    let wrong = reconnect(&app, &fake, "ig-biz-northwind", "fb-other").await;
+    assert_eq!(
+        wrong["userErrors"][0]["code"], "PAGE_ADMIN_REQUIRED",
+        "{wrong}"
+    );
+    assert_eq!(health(&app, "ig-biz-northwind").await, Health::Limited);
+    // With its page back, the profile's own sign-in: another identity is refused (B2).
+    reconnect(&app, &fake, "fb-page-northwind", "fb-nora").await;
     let wrong = reconnect(&app, &fake, "ig-biz-northwind", "fb-other").await;
     assert_eq!(wrong["userErrors"][0]["code"], "WRONG_IDENTITY", "{wrong}");
     assert_eq!(
         health(&app, "ig-biz-northwind").await,
-        Health::Limited,
+        Health::Connected,
         "unchanged"
     );
 }
@@ -163,6 +196,7 @@ async fn through_facebook_login_another_identity_is_refused() {
 #[tokio::test]
 async fn through_facebook_login_a_renewal_backs_off_on_throttling_and_ends_on_an_expired_session() {
     let (fake, app) = live_meta().await;
+    reconnect(&app, &fake, "fb-page-northwind", "fb-nora").await;
     reconnect(&app, &fake, "ig-biz-northwind", "ig-nora").await;
     let id = login(&app, "ig-nora").await.id;
     app.clock.advance(Duration::days(54));
@@ -171,7 +205,7 @@ async fn through_facebook_login_a_renewal_backs_off_on_throttling_and_ends_on_an
         app.keeper.refresh_login(id).await.expect("refresh"),
         relink::keeper::Refresh::Deferred
     );
-    assert_eq!(health(&app, "ig-biz-northwind").await, Health::Limited);
+    assert_eq!(health(&app, "ig-biz-northwind").await, Health::Connected);
     app.clock.advance(Duration::hours(1));
     fake.state().token_failure = Some(("instagram", 400, "session_expired"));
     app.keeper.run_once().await.expect("pass");

@@ -24,6 +24,7 @@ mod hostile_time;
 mod http;
 mod incidents;
 mod keeper;
+mod limited;
 mod live;
 mod live_facebook;
 mod live_instagram;

@@ -44,7 +44,13 @@ async fn r7_one_sign_in_reconnects_every_account_of_the_login() {
         status["data"]["socialAccounts"]["nodes"][0]["lastReconnectedBy"]["name"],
         "Ada Lovelace"
     );
-    assert_eq!(event_count(&app).await, 3, "one event per account");
+    // One event per account, and R18: @northwindcoffee, limited by the page, follows it back.
+    assert_eq!(
+        event_count(&app).await,
+        4,
+        "one event per account and the profile's"
+    );
+    assert_eq!(health(&app, "ig-biz-northwind").await, Health::Connected);
 }
 
 #[tokio::test]
@@ -484,6 +490,19 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
             .expect("query")
             .expect("row")
     };
+    // The profile's own sign-in is revoked at the network too: it is disconnected.
+    let revoked = app
+        .client
+        .post(format!(
+            "{}/sandbox/admin/identities/ig-nora/revoke",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("revoke");
+    assert!(revoked.status().is_success());
+    assert_eq!(instagram().await.health, Health::Disconnected);
+
     // The Facebook page is disconnected: the Instagram profile comes back limited, and says why.
     let started = start(&app, "ada@northwind.example", "ig-biz-northwind").await;
     let back = sign_in(
@@ -506,7 +525,7 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
         Some(entity::enums::LimitedReason::LinkedPageNotAuthorized)
     );
 
-    // Log in with Facebook too, then reconnect Instagram: full function.
+    // Log in with Facebook: the page back, the profile has its full function with it.
     reconnect_as(
         &app,
         "ada@northwind.example",
@@ -514,7 +533,6 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
         "fb-nora",
     )
     .await;
-    reconnect_as(&app, "ada@northwind.example", "ig-biz-northwind", "ig-nora").await;
     let full = instagram().await;
     assert_eq!(full.health, Health::Connected);
     assert_eq!(full.limited_reason, None);
@@ -584,4 +602,48 @@ async fn the_callback_redirects_only_to_the_configured_dashboard_whatever_the_re
         "{location}"
     );
     assert!(!location.contains("evil.example"), "{location}");
+}
+
+#[tokio::test]
+async fn r20_the_start_says_which_identity_to_sign_in_as_before_the_sign_in() {
+    let app = TestApp::spawn_demo().await;
+    let query = "mutation($id: ID!) { startReconnect(input: { socialAccountId: $id }) { authorizeUrl signInAs { network name externalId advice } userErrors { code } } }";
+    let signs_in_as = |external: &'static str| {
+        let app = &app;
+        async move {
+            let id = app.account_id(external).await;
+            app.graphql("ada@northwind.example", query, json!({ "id": id }))
+                .await["data"]["startReconnect"]["signInAs"]
+                .clone()
+        }
+    };
+
+    // A page: its login, or another of its admins (R6); sign out of others first (R20).
+    let page = signs_in_as("fb-page-northwind").await;
+    assert_eq!(page["network"], "FACEBOOK");
+    assert_eq!(page["name"], "Nora Fields");
+    assert_eq!(page["externalId"], "fb-nora");
+    let advice = page["advice"].as_str().expect("advice");
+    assert!(advice.contains("as Nora Fields"), "{advice}");
+    assert!(advice.contains("another admin of the page Northwind Coffee"), "{advice}");
+    assert!(advice.contains("sign out at Facebook first"), "{advice}");
+
+    // A group: only the identity that added it (R5).
+    let group = signs_in_as("fb-group-lovers").await;
+    assert!(
+        group["advice"]
+            .as_str()
+            .expect("advice")
+            .contains("only with the identity that added it"),
+        "{group}"
+    );
+
+    // Someone who may not reconnect is told nothing about the identity.
+    let id = app.account_id("fb-page-northwind").await;
+    let refused = app
+        .graphql("dev@northwind.example", query, json!({ "id": id }))
+        .await["data"]["startReconnect"]
+        .clone();
+    assert_eq!(refused["signInAs"], Value::Null);
+    assert_eq!(refused["userErrors"][0]["code"], "RECONNECT_NOT_ALLOWED");
 }

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 use entity::{social_accounts, social_logins};
 
 mod kinds;
+mod limitation;
 mod list;
 
 pub use kinds::{
     AccountFlag, AccountKind, ConnectionHealth, DisconnectReason, LimitedReason, Network,
 };
+pub use limitation::Limitation;
 pub use list::{SocialAccountConnection, SocialAccountEdge, SocialAccountFilter};
 
 use super::{
@@ -141,6 +143,11 @@ impl SocialAccount {
     /// Why the account is limited, while it is.
     async fn limited_reason(&self) -> Option<LimitedReason> {
         self.0.limited_reason.map(Into::into)
+    }
+
+    /// R18: while limited, what still works, what is missing and what lifts the limit.
+    async fn limitation(&self) -> Option<Limitation> {
+        Limitation::of(&self.0)
     }
 
     /// True for a personal account (owned by one user, R17).

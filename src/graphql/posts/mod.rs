@@ -58,7 +58,7 @@ impl PostWarning {
     async fn message(&self) -> String {
         match self.account.health {
             entity::enums::Health::Limited => format!(
-                "{} is limited: its linked page is not authorized. This post waits until it is.",
+                "{} is connected but limited: this post goes out as planned, but its insights and comments wait for the linked Facebook page to be authorized.",
                 self.account.name
             ),
             _ => format!(
@@ -76,6 +76,16 @@ impl PostWarning {
     /// Why it is disconnected, if it is.
     async fn reason(&self) -> Option<DisconnectReason> {
         self.account.disconnect_reason.map(Into::into)
+    }
+
+    /// R18: while the account is limited, what the post's account lacks and what lifts it.
+    async fn limitation(&self) -> Option<super::accounts::Limitation> {
+        super::accounts::Limitation::of(&self.account)
+    }
+
+    /// Whether the post is held (the account is disconnected); a limited account's posts go out.
+    async fn held(&self) -> bool {
+        !crate::posts::publishable(self.account.health)
     }
 
     /// Whether the viewer may start the reconnect from the post (R3, R8); otherwise the account's
@@ -131,7 +141,8 @@ impl ScheduledPost {
         self.post.state.into()
     }
 
-    /// R13: set while its account cannot publish.
+    /// R13: set while its account cannot publish (the post is held), and R18 while it is limited
+    /// (the post goes out; the warning says what the account lacks).
     async fn warning(&self) -> Option<PostWarning> {
         let waiting = matches!(
             self.post.state,
@@ -140,7 +151,9 @@ impl ScheduledPost {
                 | entity::enums::PostState::Publishing
                 | entity::enums::PostState::NeedsReschedule
         );
-        (waiting && !crate::posts::publishable(self.account.health)).then(|| PostWarning {
+        let warn = !crate::posts::publishable(self.account.health)
+            || self.account.health == entity::enums::Health::Limited;
+        (waiting && warn).then(|| PostWarning {
             account: (*self.account).clone(),
         })
     }

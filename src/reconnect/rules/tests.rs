@@ -211,6 +211,40 @@ fn r18_an_instagram_profile_without_its_page_comes_back_limited() {
 }
 
 #[test]
+fn r18_a_page_coming_back_in_the_same_sign_in_counts_for_its_profile() {
+    // Page and profile on one login, the page disconnected before the sign-in that grants both.
+    let page = account(1, AccountKind::Page, "fb-page");
+    let mut profile = account(5, AccountKind::BusinessProfile, "ig-biz");
+    profile.linked_account_id = Some(1);
+    let mut through_page = asset("ig-biz", AccountKind::BusinessProfile, AssetRole::Owner);
+    through_page.linked_external_id = Some("fb-page".to_owned());
+    let granted = [
+        asset("fb-page", AccountKind::Page, AssetRole::Admin),
+        through_page,
+    ];
+    let both = [page.clone(), profile];
+    let planned = plan(&page, &login(), &both, &who("fb-nora"), &granted, |_| false).expect("plan");
+    assert_eq!(
+        planned.accounts,
+        vec![(1, Verdict::Connected), (5, Verdict::Connected)]
+    );
+    // Without the page's grant the profile stays limited.
+    let without = plan(
+        &page,
+        &login(),
+        &both,
+        &who("fb-nora"),
+        &granted[1..],
+        |_| false,
+    )
+    .expect("plan");
+    assert_eq!(
+        without.accounts[1],
+        (5, Verdict::Limited(LimitedReason::LinkedPageNotAuthorized))
+    );
+}
+
+#[test]
 fn r18_a_profile_granted_through_instagram_login_needs_no_page() {
     let mut profile = account(5, AccountKind::BusinessProfile, "ig-biz");
     profile.linked_account_id = Some(1);

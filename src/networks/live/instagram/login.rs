@@ -203,6 +203,10 @@ impl NetworkAdapter for InstagramLogin {
         RefreshWith::AccessToken
     }
 
+    fn profiles_need_their_page(&self) -> bool {
+        false
+    }
+
     fn deauthorized_user(
         &self,
         signed: &str,
