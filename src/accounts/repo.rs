@@ -367,3 +367,29 @@ pub async fn streams_of(
         .take(limit)
         .collect())
 }
+
+/// R3/R8: everyone who sees `account` and may reconnect it (admins, ADVANCED or OWNER on it or
+/// on another account of its login), by id: whom a person who may not reconnect can ask (R4).
+pub async fn who_may_reconnect(
+    db: &impl ConnectionTrait,
+    account: &social_accounts::Model,
+) -> Result<Vec<entity::users::Model>, DbErr> {
+    let siblings = account_owners_by_login(db, &[account.social_login_id])
+        .await?
+        .remove(&account.social_login_id)
+        .unwrap_or_default();
+    let mut ids = Vec::new();
+    for user_id in viewers_of(db, account).await? {
+        let subject = load_subject(db, user_id).await?;
+        // The siblings include the account itself.
+        if crate::access::may_reconnect_login(&subject, siblings.iter().copied()) {
+            ids.push(user_id);
+        }
+    }
+    let mut users: Vec<entity::users::Model> = crate::people::repo::users_by_ids(db, &ids)
+        .await?
+        .into_values()
+        .collect();
+    users.sort_by_key(|user| user.id);
+    Ok(users)
+}

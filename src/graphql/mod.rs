@@ -36,6 +36,7 @@ pub struct Query(
     accounts::AccountsQuery,
     notices::NoticesQuery,
     posts::PostsQuery,
+    posts::ComposerQuery,
     streams::StreamsQuery,
     admin_view::AuditQuery,
     incidents::IncidentsQuery,

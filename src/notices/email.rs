@@ -222,25 +222,9 @@ pub async fn request_reconnect(
         Some(text) => super::note::Note::parse(text)?,
         None => None,
     };
-    let siblings = crate::accounts::repo::account_owners_by_login(db, &[account.social_login_id])
-        .await?
-        .remove(&account.social_login_id)
-        .unwrap_or_default();
-    let mut ids = Vec::new();
-    for user_id in crate::accounts::repo::viewers_of(db, account).await? {
-        let subject = crate::accounts::repo::load_subject(db, user_id).await?;
-        // The siblings include the account itself.
-        if user_id != requester.id
-            && crate::access::may_reconnect_login(&subject, siblings.iter().copied())
-        {
-            ids.push(user_id);
-        }
-    }
-    let mut asked: Vec<users::Model> = crate::people::repo::users_by_ids(db, &ids)
-        .await?
-        .into_values()
-        .collect();
-    asked.sort_by_key(|user| user.id);
+    let mut asked = crate::accounts::repo::who_may_reconnect(db, account).await?;
+    asked.retain(|user| user.id != requester.id);
+    let ids: Vec<i64> = asked.iter().map(|user| user.id).collect();
     let txn = app.begin().await?;
     crate::accounts::repo::lock_account(&txn, account.id).await?;
     if let Some(last) = repo::last_reconnect_request(&txn, requester.id, account.id).await? {

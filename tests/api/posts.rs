@@ -704,3 +704,66 @@ async fn the_planner_shows_only_posts_of_accounts_the_viewer_may_see() {
         .collect();
     assert_eq!(walked, all);
 }
+
+const CHECK: &str = "query($ids: [ID!]!) { composerCheck(socialAccountIds: $ids) { socialAccount { name } canPublish warning viewerCanReconnect whoMayReconnect { name } limitation { reason } } }";
+
+#[tokio::test]
+async fn r14_the_composer_warns_at_selection_before_anything_is_scheduled() {
+    // Arrange: a disconnected page, the limited Instagram profile and a working X profile.
+    let app = spawn().await;
+    let ids = vec![
+        app.account_id("fb-page-northwind").await,
+        app.account_id("ig-biz-northwind").await,
+        app.account_id("x-northwind").await,
+    ];
+
+    // Act: dev (an editor, who may not reconnect) chooses them.
+    let body = app
+        .graphql("dev@northwind.example", CHECK, json!({ "ids": ids }))
+        .await;
+
+    // Assert: in the order chosen, each with why, and whom to ask for the one that cannot publish.
+    let checks = body["data"]["composerCheck"].as_array().unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(checks.len(), 3);
+    let page = &checks[0];
+    assert_eq!(page["socialAccount"]["name"], "Northwind Coffee");
+    assert_eq!(page["canPublish"], false);
+    assert!(page["warning"].as_str().expect("warning").contains("is disconnected"));
+    assert_eq!(page["viewerCanReconnect"], false);
+    let askable: Vec<&str> = page["whoMayReconnect"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter_map(|user| user["name"].as_str())
+        .collect();
+    assert!(askable.contains(&"Ada Lovelace"), "{askable:?}");
+    assert!(!askable.contains(&"Dev Patel"), "{askable:?}");
+    let profile = &checks[1];
+    assert_eq!(profile["canPublish"], true);
+    assert_eq!(profile["limitation"]["reason"], "LINKED_PAGE_NOT_AUTHORIZED");
+    assert!(profile["warning"].as_str().expect("warning").contains("limited"));
+    assert_eq!(profile["whoMayReconnect"], json!([]));
+    assert_eq!(checks[2]["canPublish"], true);
+    // Nothing was written.
+    assert!(planner(&app, "ada@northwind.example").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_composer_check_refuses_what_the_viewer_may_not_see_and_oversized_selections() {
+    let app = spawn().await;
+    // Cleo may not see the Northwind Coffee page: it reads as unknown.
+    let page = app.account_id("fb-page-northwind").await;
+    let hidden = app
+        .graphql("cleo@northwind.example", CHECK, json!({ "ids": [page] }))
+        .await;
+    assert_eq!(hidden["errors"][0]["extensions"]["code"], "NOT_FOUND", "{hidden}");
+    // More than 50 at once is refused before any lookup.
+    let many = vec![page.clone(); 51];
+    let refused = app
+        .graphql("ada@northwind.example", CHECK, json!({ "ids": many }))
+        .await;
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{refused}"
+    );
+}

@@ -1,9 +1,11 @@
 //! The planner, the composer and the release choices (R13, R14, B4) as GraphQL: the post views
 //! here, the planner's query in `planner.rs`, the composer's mutations in `composer.rs`.
 
+mod check;
 mod composer;
 mod planner;
 
+pub use check::ComposerQuery;
 pub use composer::PostsMutation;
 pub use planner::PostsQuery;
 
