@@ -22,6 +22,12 @@ pub struct Model {
     pub review_reason: Option<ReviewReason>,
     pub last_checked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The user who made the rule (its owner), when known.
+    pub created_by: Option<i64>,
+    /// The user whose reconnect flagged it, while flagged.
+    pub flagged_by: Option<i64>,
+    /// When the review email about the current flag went out (once per flag).
+    pub review_emailed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

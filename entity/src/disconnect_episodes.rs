@@ -20,6 +20,9 @@ pub struct Model {
     pub email_attempts: i32,
     /// When the "recovered" email went out, after the episode ended.
     pub recovered_email_sent_at: Option<DateTimeUtc>,
+    /// Whom the disconnect email told (user ids), so the "recovered" email tells each (R12).
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub told_user_ids: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261202_000014_create_webhook_receipts;
 mod m20261202_000015_unique_logins_and_accounts;
 mod m20261202_000016_create_network_incidents;
 mod m20261202_000017_create_data_deletions;
+mod m20261203_000018_add_rule_reviews_and_told;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_unique_logins_and_accounts::Migration),
             Box::new(m20261202_000016_create_network_incidents::Migration),
             Box::new(m20261202_000017_create_data_deletions::Migration),
+            Box::new(m20261203_000018_add_rule_reviews_and_told::Migration),
         ]
     }
 }

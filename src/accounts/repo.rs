@@ -393,3 +393,17 @@ pub async fn who_may_reconnect(
     users.sort_by_key(|user| user.id);
     Ok(users)
 }
+
+/// The accounts `ids`, by id, whoever may see them (for the system's own jobs).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, social_accounts::Model>, DbErr> {
+    Ok(social_accounts::Entity::find()
+        .filter(social_accounts::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|account| (account.id, account))
+        .collect())
+}

@@ -92,6 +92,7 @@ pub async fn apply_verdict(
                     email_sent_at: Set(None),
                     email_attempts: Set(0),
                     recovered_email_sent_at: Set(None),
+                    told_user_ids: Set(None),
                 }
                 .insert(db)
                 .await?;

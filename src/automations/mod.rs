@@ -39,6 +39,33 @@ pub fn problem(
     None
 }
 
+/// B6: the concrete step that makes a flagged rule work again, for its reason.
+pub fn review_fix(rule: &automation_rules::Model, reason: ReviewReason, account: &str) -> String {
+    match reason {
+        ReviewReason::AccountDisconnected => format!(
+            "{account} did not come back with the reconnect: reconnect it (its restore list says how), or point \"{}\" at another account.",
+            rule.name
+        ),
+        ReviewReason::ScopeMissing => {
+            let scope = rule
+                .config
+                .get("requiresScope")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("a permission");
+            format!(
+                "The network no longer grants {scope}, which \"{}\" reads with: reconnect {account} and leave every permission ticked at the network's prompt.",
+                rule.name
+            )
+        }
+        ReviewReason::AssigneeLostAccess => format!(
+            "The person \"{}\" assigns to can no longer see {account}: give them access to it again, or assign the rule to someone who has it.",
+            rule.name
+        ),
+    }
+}
+
+pub mod email;
+
 #[cfg(test)]
 mod tests {
     use chrono::DateTime;
@@ -57,6 +84,9 @@ mod tests {
             review_reason: None,
             last_checked_at: None,
             created_at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            created_by: None,
+            flagged_by: None,
+            review_emailed_at: None,
         }
     }
 

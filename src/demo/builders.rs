@@ -179,6 +179,7 @@ pub(super) async fn open_episode(
         email_sent_at: Set(None),
         email_attempts: Set(0),
         recovered_email_sent_at: Set(None),
+        told_user_ids: Set(None),
     }
     .insert(db)
     .await?;

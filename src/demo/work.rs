@@ -169,6 +169,10 @@ pub(super) async fn seed_work(
             review_reason: Set(None),
             last_checked_at: Set(None),
             created_at: Set(now),
+            // Ben set the rules up: he hears when one needs a review.
+            created_by: Set(Some(ben)),
+            flagged_by: Set(None),
+            review_emailed_at: Set(None),
         }
         .insert(txn)
         .await?;

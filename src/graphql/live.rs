@@ -41,6 +41,9 @@ pub enum SocialAccountEventKind {
     ReconnectRequested,
     /// One of its posts went out (`postId`): planners update without a reload.
     PostPublished,
+    /// R19/B6: a reconnect flagged automation rules of it (`rulesFlagged`): see
+    /// `automationRules(flagged: true)`.
+    RulesFlagged,
 }
 
 impl SocialAccountEventKind {
@@ -53,6 +56,7 @@ impl SocialAccountEventKind {
             "EXPIRING" => Self::Expiring,
             "RECONNECT_REQUESTED" => Self::ReconnectRequested,
             "POST_PUBLISHED" => Self::PostPublished,
+            "RULES_FLAGGED" => Self::RulesFlagged,
             _ => return None,
         })
     }
@@ -102,6 +106,15 @@ impl SocialAccountEvent {
             .get("postId")
             .and_then(serde_json::Value::as_i64)
             .map(|id| super::ids::encode(super::ids::Kind::ScheduledPost, id))
+    }
+
+    /// For `RULES_FLAGGED`: how many of its rules the reconnect flagged.
+    async fn rules_flagged(&self) -> Option<i64> {
+        self.published
+            .event
+            .payload
+            .get("rulesFlagged")
+            .and_then(serde_json::Value::as_i64)
     }
 
     /// The account as it was right after the change.

@@ -40,6 +40,7 @@ pub struct Query(
     streams::StreamsQuery,
     admin_view::AuditQuery,
     incidents::IncidentsQuery,
+    automations::AutomationsQuery,
 );
 
 /// The mutation root.

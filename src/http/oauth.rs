@@ -65,11 +65,13 @@ pub async fn callback(
                 .iter()
                 .filter(|post| post.state == entity::enums::PostState::NeedsReschedule)
                 .count();
+            // B6/R19: how many automation rules now need a review, so the page can say so.
             format!(
-                "result=reconnected&released={}&needs_reschedule={late}&reconnected={}&still_disconnected={}",
+                "result=reconnected&released={}&needs_reschedule={late}&reconnected={}&still_disconnected={}&rules_to_review={}",
                 outcome.released_posts.len() - late,
                 outcome.reconnected.len(),
-                outcome.still_disconnected.len()
+                outcome.still_disconnected.len(),
+                outcome.rules_to_review.len()
             )
         }
         Err(FlowError::OtherBrowser) => hand_off(&params),

@@ -25,6 +25,8 @@ pub struct Sent {
     pub disconnects: usize,
     /// "Recovered" emails.
     pub recoveries: usize,
+    /// Emails about automation rules a reconnect flagged (R19/B6).
+    pub rule_reviews: usize,
 }
 
 type Row = (
@@ -167,6 +169,7 @@ pub async fn send_due(
             sent.recoveries += 1;
         }
     }
+    sent.rule_reviews = crate::automations::email::send_due(db, mailer, public_url, now).await?;
     Ok(sent)
 }
 

@@ -200,7 +200,7 @@ pub async fn apply_connect(
     .await?;
     // B6 applies to a connect too: accounts that come back may carry rules.
     outcome.rules_to_review =
-        super::follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, now).await?;
+        super::follow_up::recheck_rules(&txn, &outcome, &tokens.scopes, user_id, now).await?;
     outcome.released_posts =
         super::follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
     app.commit(txn).await?;

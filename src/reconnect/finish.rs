@@ -235,7 +235,7 @@ async fn reconnect(
         }
     }
     outcome.rules_to_review =
-        follow_up::recheck_rules(&txn, &outcome, &sign_in.tokens.scopes, now).await?;
+        follow_up::recheck_rules(&txn, &outcome, &sign_in.tokens.scopes, user_id, now).await?;
     outcome.released_posts =
         follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
     app.commit(txn).await?;

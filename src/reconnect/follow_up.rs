@@ -29,11 +29,14 @@ pub async fn release_posts(
     Ok(released)
 }
 
-/// B6: re-checks the automation rules of every account the sign-in touched; returns the flagged.
+/// B6: re-checks the automation rules of every account the sign-in of `actor` touched; returns
+/// the flagged. Each account with rules newly flagged gets a `RULES_FLAGGED` event (R19: every
+/// open dashboard learns there is something to review); their emails follow from the postman.
 pub async fn recheck_rules(
     db: &impl sea_orm::ConnectionTrait,
     outcome: &Outcome,
     scopes: &[String],
+    actor: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<entity::automation_rules::Model>, FlowError> {
     let touched: Vec<&social_accounts::Model> = outcome
@@ -45,6 +48,7 @@ pub async fn recheck_rules(
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let mut assignees: HashMap<i64, access::Subject> = HashMap::new();
     let mut flagged = Vec::new();
+    let mut newly_flagged: HashMap<i64, usize> = HashMap::new();
     for rule in automations::repo::rules_of_accounts(db, &ids).await? {
         let Some(account) = touched
             .iter()
@@ -69,9 +73,27 @@ pub async fn recheck_rules(
                 })
             })
         });
-        let checked = automations::repo::record_check(db, &rule, problem, now).await?;
+        let newly = problem.is_some() && !rule.needs_review;
+        let checked = automations::repo::record_check(db, &rule, problem, actor, now).await?;
+        if newly {
+            *newly_flagged.entry(account.id).or_default() += 1;
+        }
         if checked.needs_review {
             flagged.push(checked);
+        }
+    }
+    for account in touched {
+        if let Some(count) = newly_flagged.get(&account.id) {
+            accounts::status::record_account_event(
+                db,
+                account,
+                "automation.flagged",
+                "RULES_FLAGGED",
+                Some(actor),
+                serde_json::json!({ "rulesFlagged": count }),
+                now,
+            )
+            .await?;
         }
     }
     Ok(flagged)

@@ -188,11 +188,12 @@ async fn connecting_an_identity_again_brings_its_disconnected_accounts_back() {
         assert_eq!(health(&app, page).await, Health::Connected, "{page}");
     }
     assert_eq!(account_count(&app).await, before);
-    // One event per account, and R18: @northwindcoffee, limited by the page, follows it back.
+    // One event per account, R18: @northwindcoffee, limited by the page, follows it back, and
+    // R19: the roastery's rule assigned to Dev (who cannot see it) is flagged.
     assert_eq!(
         event_count(&app).await,
-        4,
-        "one event per account and the profile's"
+        5,
+        "one per account, the profile's and the flagged rule's"
     );
     assert_eq!(health(&app, "ig-biz-northwind").await, Health::Connected);
 }
@@ -418,8 +419,15 @@ async fn r20_a_connect_says_beforehand_to_sign_in_as_the_identity_that_manages_t
     let body = start_body(&app, "ben@northwind.example", "LINKEDIN", Some(&org)).await;
     let needed = &body["data"]["startConnect"]["signInAs"];
     assert_eq!(needed["network"], "LINKEDIN", "{body}");
-    assert_eq!(needed["name"], Value::Null, "any identity that manages the accounts");
+    assert_eq!(
+        needed["name"],
+        Value::Null,
+        "any identity that manages the accounts"
+    );
     let advice = needed["advice"].as_str().expect("advice");
-    assert!(advice.contains("manages the accounts you want to add"), "{advice}");
+    assert!(
+        advice.contains("manages the accounts you want to add"),
+        "{advice}"
+    );
     assert!(advice.contains("sign out at LinkedIn first"), "{advice}");
 }

@@ -59,7 +59,9 @@ async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
     .await;
     let sent = app.postman.run_once().await.expect("pass");
     assert_eq!(sent.recoveries, 1);
-    assert_eq!(outbox(&app).len(), 2);
+    // R19/B6: the reconnect flagged the roastery's rule: its owner and Ada hear of it too.
+    assert_eq!(sent.rule_reviews, 2);
+    assert_eq!(outbox(&app).len(), 4);
     assert_eq!(
         app.postman.run_once().await.expect("pass"),
         relink::notices::email::Sent::default()

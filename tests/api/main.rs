@@ -9,6 +9,7 @@ mod access;
 mod admin_view;
 mod anonymous;
 mod auth;
+mod automations;
 mod banner;
 mod cascade_visibility;
 mod cli;

@@ -44,11 +44,12 @@ async fn r7_one_sign_in_reconnects_every_account_of_the_login() {
         status["data"]["socialAccounts"]["nodes"][0]["lastReconnectedBy"]["name"],
         "Ada Lovelace"
     );
-    // One event per account, and R18: @northwindcoffee, limited by the page, follows it back.
+    // One event per account, R18: @northwindcoffee, limited by the page, follows it back, and
+    // R19: the roastery's rule assigned to Dev (who cannot see it) is flagged.
     assert_eq!(
         event_count(&app).await,
-        4,
-        "one event per account and the profile's"
+        5,
+        "one per account, the profile's and the flagged rule's"
     );
     assert_eq!(health(&app, "ig-biz-northwind").await, Health::Connected);
 }
@@ -226,7 +227,7 @@ async fn an_unticked_page_stays_disconnected_with_its_reason() {
     assert!(
         callback(&app, &back)
             .await
-            .ends_with("reconnected=2&still_disconnected=1")
+            .contains("reconnected=2&still_disconnected=1&")
     );
     let roastery = social_accounts::Entity::find()
         .filter(social_accounts::Column::ExternalId.eq("fb-page-roastery"))
@@ -516,7 +517,7 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
     assert!(
         callback(&app, &back)
             .await
-            .ends_with("reconnected=1&still_disconnected=0")
+            .contains("reconnected=1&still_disconnected=0&")
     );
     let limited = instagram().await;
     assert_eq!(limited.health, Health::Limited);
@@ -625,7 +626,10 @@ async fn r20_the_start_says_which_identity_to_sign_in_as_before_the_sign_in() {
     assert_eq!(page["externalId"], "fb-nora");
     let advice = page["advice"].as_str().expect("advice");
     assert!(advice.contains("as Nora Fields"), "{advice}");
-    assert!(advice.contains("another admin of the page Northwind Coffee"), "{advice}");
+    assert!(
+        advice.contains("another admin of the page Northwind Coffee"),
+        "{advice}"
+    );
     assert!(advice.contains("sign out at Facebook first"), "{advice}");
 
     // A group: only the identity that added it (R5).
