@@ -21,9 +21,9 @@ pub const MAX_ATTEMPTS: i32 = 5;
 /// What one pass sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sent {
-    /// Disconnect emails.
+    /// Disconnect emails (one per person told).
     pub disconnects: usize,
-    /// "Recovered" emails.
+    /// "Recovered" emails (one per person the disconnect email told).
     pub recoveries: usize,
     /// Emails about automation rules a reconnect flagged (R19/B6).
     pub rule_reviews: usize,
@@ -35,20 +35,41 @@ type Row = (
     social_logins::Model,
 );
 
-/// Groups episodes by recipient, so one sign-in that broke many accounts is one email.
-async fn by_recipient(
+/// Groups episodes by the people they tell, so one sign-in that broke many accounts is one
+/// email to each of them: for a disconnect, who hears of it now (R12); for a recovery, everyone
+/// its disconnect email told.
+async fn by_recipients(
     db: &DatabaseConnection,
     rows: Vec<Row>,
-) -> anyhow::Result<BTreeMap<i64, (users::Model, Vec<Row>)>> {
-    let mut groups: BTreeMap<i64, (users::Model, Vec<Row>)> = BTreeMap::new();
+    recovered: bool,
+) -> anyhow::Result<BTreeMap<Vec<i64>, (Vec<users::Model>, Vec<Row>)>> {
+    let mut groups: BTreeMap<Vec<i64>, (Vec<users::Model>, Vec<Row>)> = BTreeMap::new();
     for row in rows {
-        let Some(user) = repo::recipient(db, &row.1, &row.2).await? else {
+        let told = row
+            .0
+            .told_user_ids
+            .as_ref()
+            .and_then(|ids| serde_json::from_value::<Vec<i64>>(ids.clone()).ok())
+            .filter(|ids| !ids.is_empty());
+        let people = match (recovered, told) {
+            (true, Some(ids)) => {
+                let mut people: Vec<users::Model> = crate::people::repo::users_by_ids(db, &ids)
+                    .await?
+                    .into_values()
+                    .collect();
+                people.sort_by_key(|user| user.id);
+                people
+            }
+            _ => repo::recipients(db, &row.1, &row.2).await?,
+        };
+        if people.is_empty() {
             tracing::warn!(account.id = row.1.id, "nobody to tell about a disconnect");
             continue;
-        };
+        }
+        let key = people.iter().map(|user| user.id).collect();
         groups
-            .entry(user.id)
-            .or_insert_with(|| (user, Vec::new()))
+            .entry(key)
+            .or_insert_with(|| (people, Vec::new()))
             .1
             .push(row);
     }
@@ -104,30 +125,39 @@ fn recovered_email(user: &users::Model, rows: &[Row]) -> Email {
     }
 }
 
+/// Claims the episodes of `rows` for one email and sends it to each of `people`; returns how many
+/// it reached. A disconnect email records whom it told (for the "recovered" email); one that
+/// reached nobody gives its claim back (tried again next pass).
 async fn deliver(
     db: &DatabaseConnection,
     mailer: &Mailer,
     rows: &[Row],
-    email: Email,
+    people: &[users::Model],
+    email: impl Fn(&users::Model) -> Email,
     recovered: bool,
     now: DateTime<Utc>,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<usize> {
     let ids: Vec<i64> = rows.iter().map(|(episode, _, _)| episode.id).collect();
     // Claimed before sending: a second replica never sends the same email.
     if !repo::claim_announcement(db, &ids, now, recovered).await? {
-        return Ok(false);
+        return Ok(0);
     }
-    match mailer.send(&email).await {
-        Ok(()) => Ok(true),
-        Err(error) => {
-            tracing::warn!(
+    let mut told = Vec::with_capacity(people.len());
+    for user in people {
+        match mailer.send(&email(user)).await {
+            Ok(()) => told.push(user.id),
+            Err(error) => tracing::warn!(
                 error = format!("{error:#}"),
                 "email not sent; trying again next pass"
-            );
-            repo::release_announcement(db, &ids, recovered).await?;
-            Ok(false)
+            ),
         }
     }
+    if told.is_empty() {
+        repo::release_announcement(db, &ids, recovered).await?;
+    } else if !recovered {
+        repo::record_told(db, &ids, &told).await?;
+    }
+    Ok(told.len())
 }
 
 /// Sends the emails that are due.
@@ -147,27 +177,14 @@ pub async fn send_due(
         .collect();
     let mut due = repo::episodes_to_announce(db, MAX_ATTEMPTS).await?;
     due.retain(|(_, account, _)| !troubled.contains(account.network.slug()));
-    for (user, rows) in by_recipient(db, due).await?.into_values() {
-        if deliver(
-            db,
-            mailer,
-            &rows,
-            disconnect_email(&user, &rows, public_url),
-            false,
-            now,
-        )
-        .await?
-        {
-            sent.disconnects += 1;
-        }
+    for (people, rows) in by_recipients(db, due, false).await?.into_values() {
+        let email = |user: &users::Model| disconnect_email(user, &rows, public_url);
+        sent.disconnects += deliver(db, mailer, &rows, &people, email, false, now).await?;
     }
-    for (user, rows) in by_recipient(db, repo::episodes_recovered(db).await?)
-        .await?
-        .into_values()
-    {
-        if deliver(db, mailer, &rows, recovered_email(&user, &rows), true, now).await? {
-            sent.recoveries += 1;
-        }
+    let recovered = repo::episodes_recovered(db).await?;
+    for (people, rows) in by_recipients(db, recovered, true).await?.into_values() {
+        let email = |user: &users::Model| recovered_email(user, &rows);
+        sent.recoveries += deliver(db, mailer, &rows, &people, email, true, now).await?;
     }
     sent.rule_reviews = crate::automations::email::send_due(db, mailer, public_url, now).await?;
     Ok(sent)

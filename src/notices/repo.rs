@@ -165,31 +165,61 @@ pub async fn release_announcement(
     Ok(())
 }
 
-/// Who hears about an account (R12): who last connected or reconnected it, else an admin of the
-/// owning organization, else the owner of a personal account.
-pub async fn recipient(
+/// Who hears about an account's disconnect (R12): who last connected or reconnected it, while
+/// they are still someone who may reconnect it (a member of the owning organization whose role or
+/// grants allow it, R3/R8); otherwise every admin of the owning organization; for a personal
+/// account, its owner.
+pub async fn recipients(
     db: &impl ConnectionTrait,
     account: &social_accounts::Model,
     login: &social_logins::Model,
-) -> Result<Option<users::Model>, DbErr> {
-    let user_id = match (
-        login.last_reconnected_by.or(login.connected_by),
-        account.owner_organization_id,
-    ) {
-        (Some(user), _) => Some(user),
-        (None, Some(org)) => memberships::Entity::find()
+) -> Result<Vec<users::Model>, DbErr> {
+    if let Some(last) = login.last_reconnected_by.or(login.connected_by) {
+        let subject = crate::accounts::repo::load_subject(db, last).await?;
+        let siblings = crate::accounts::repo::account_owners_by_login(db, &[login.id])
+            .await?
+            .remove(&login.id)
+            .unwrap_or_default();
+        if crate::access::may_reconnect_login(&subject, siblings)
+            && let Some(user) = users::Entity::find_by_id(last).one(db).await?
+        {
+            return Ok(vec![user]);
+        }
+    }
+    let ids: Vec<i64> = match account.owner_organization_id {
+        Some(org) => memberships::Entity::find()
             .filter(memberships::Column::OrganizationId.eq(org))
             .filter(memberships::Column::Role.is_in([OrgRole::SuperAdmin, OrgRole::Admin]))
-            .order_by_asc(memberships::Column::Id)
-            .one(db)
+            .order_by_asc(memberships::Column::UserId)
+            .all(db)
             .await?
-            .map(|membership| membership.user_id),
-        (None, None) => account.owner_user_id,
+            .into_iter()
+            .map(|membership| membership.user_id)
+            .collect(),
+        None => account.owner_user_id.into_iter().collect(),
     };
-    match user_id {
-        Some(id) => users::Entity::find_by_id(id).one(db).await,
-        None => Ok(None),
-    }
+    users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .order_by_asc(users::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Records whom the disconnect email of the episodes `ids` told.
+pub async fn record_told(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    told: &[i64],
+) -> Result<(), DbErr> {
+    disconnect_episodes::Entity::update_many()
+        .col_expr(
+            disconnect_episodes::Column::ToldUserIds,
+            Expr::value(serde_json::json!(told)),
+        )
+        .filter(disconnect_episodes::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// When `user_id` last asked others to reconnect `account_id` (`requestReconnect`), from the

@@ -324,3 +324,131 @@ async fn one_person_asks_about_one_account_at_most_once_an_hour() {
     assert_eq!(ask("third").await["errors"], serde_json::Value::Null);
     assert_eq!(reconnect_requests(&app).await, 3);
 }
+
+/// Sets Ben's role in Northwind (`None`: he leaves it).
+async fn set_ben(app: &TestApp, role: Option<entity::enums::OrgRole>) {
+    use entity::{memberships, users};
+    use sea_orm::{
+        ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set,
+    };
+    let ben = users::Entity::find()
+        .filter(users::Column::Email.eq("ben@northwind.example"))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("ben");
+    let membership = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(ben.id))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("membership");
+    match role {
+        Some(role) => {
+            let mut row: memberships::ActiveModel = membership.into();
+            row.role = Set(role);
+            row.update(&app.db).await.expect("demote");
+        }
+        None => {
+            memberships::Entity::delete_by_id(membership.id)
+                .exec(&app.db)
+                .await
+                .expect("leave");
+        }
+    }
+}
+
+fn addressed_to(mail: &str, email: &str) -> bool {
+    mail.lines()
+        .any(|line| line.starts_with("To:") && line.contains(email))
+}
+
+#[tokio::test]
+async fn r12_a_last_reconnector_who_left_is_skipped_and_the_admins_are_told_then_hear_it_is_back() {
+    // Arrange: Ben reconnected the Facebook login last, then left Northwind.
+    let app = TestApp::spawn_demo().await;
+    set_ben(&app, None).await;
+
+    // Act
+    let sent = app.postman.run_once().await.expect("pass");
+
+    // Assert: Ada, the organization's one admin left, is told instead; Ben is not.
+    assert_eq!(sent.disconnects, 1);
+    let mails = outbox(&app);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        addressed_to(&mails[0], "ada@northwind.example"),
+        "{}",
+        mails[0]
+    );
+
+    // Cleo (ADVANCED on the roastery page) reconnects: the "recovered" email goes to everyone the
+    // disconnect told (Ada), not only to whoever reconnected.
+    reconnect_as(
+        &app,
+        "cleo@northwind.example",
+        "fb-page-roastery",
+        "fb-nora",
+    )
+    .await;
+    let sent = app.postman.run_once().await.expect("pass");
+    assert_eq!(sent.recoveries, 1);
+    let recovered: Vec<String> = outbox(&app)
+        .into_iter()
+        .filter(|mail| mail.contains("Reconnected:"))
+        .collect();
+    assert_eq!(recovered.len(), 1);
+    assert!(addressed_to(&recovered[0], "ada@northwind.example"));
+}
+
+#[tokio::test]
+async fn r12_a_last_reconnector_who_may_no_longer_reconnect_is_skipped_for_every_admin() {
+    // Arrange: Ben is now a plain member without a grant on the Facebook accounts, and a second
+    // admin joins: both admins hear of the disconnect.
+    let app = TestApp::spawn_demo().await;
+    set_ben(&app, Some(entity::enums::OrgRole::Member)).await;
+    {
+        use sea_orm::{
+            ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set,
+        };
+        let cleo = entity::users::Entity::find()
+            .filter(entity::users::Column::Email.eq("cleo@northwind.example"))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("cleo");
+        let membership = entity::memberships::Entity::find()
+            .filter(entity::memberships::Column::UserId.eq(cleo.id))
+            .one(&app.db)
+            .await
+            .expect("query")
+            .expect("membership");
+        let mut row: entity::memberships::ActiveModel = membership.into();
+        row.role = Set(entity::enums::OrgRole::Admin);
+        row.update(&app.db).await.expect("promote");
+    }
+
+    // Act
+    let sent = app.postman.run_once().await.expect("pass");
+
+    // Assert: one email to each admin, none to Ben.
+    assert_eq!(sent.disconnects, 2);
+    let mails = outbox(&app);
+    assert!(
+        mails
+            .iter()
+            .any(|mail| addressed_to(mail, "ada@northwind.example"))
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|mail| addressed_to(mail, "cleo@northwind.example"))
+    );
+    assert!(
+        !mails
+            .iter()
+            .any(|mail| addressed_to(mail, "ben@northwind.example"))
+    );
+    // Never twice.
+    assert_eq!(app.postman.run_once().await.expect("pass").disconnects, 0);
+}
