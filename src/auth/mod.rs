@@ -52,12 +52,27 @@ pub struct Claims {
     /// Not before, seconds since the epoch.
     #[serde(default)]
     pub nbf: Option<i64>,
+    /// Issued at, seconds since the epoch.
+    #[serde(default)]
+    pub iat: Option<i64>,
+    /// When the person signed in (OpenID Connect's `auth_time`), seconds since the epoch: a
+    /// refreshed token keeps it, a new sign-in moves it.
+    #[serde(default)]
+    pub auth_time: Option<i64>,
 }
 
 impl Claims {
     /// When the token stops being valid.
     pub fn expires_at(&self) -> DateTime<Utc> {
         DateTime::from_timestamp(self.exp, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// R9: when the sign-in this token belongs to happened (`auth_time`, else `iat`); `None`
+    /// when the token says neither (then every token counts as the same sign-in).
+    pub fn signed_in_at(&self) -> Option<DateTime<Utc>> {
+        self.auth_time
+            .or(self.iat)
+            .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
     }
 }
 
@@ -69,6 +84,7 @@ struct IssuedClaims<'a> {
     iat: i64,
     nbf: i64,
     exp: i64,
+    auth_time: i64,
 }
 
 /// How tokens are verified: one key, or a JWK Set picked by `kid`.
@@ -246,10 +262,22 @@ impl TokenKeys {
         self.encoding.is_some()
     }
 
-    /// Signs a token for `subject`, valid from `now` for `ttl`.
+    /// Signs a token for a new sign-in of `subject` at `now` (its `auth_time`), valid for `ttl`.
     pub fn issue(
         &self,
         subject: &str,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
+        self.issue_for_sign_in(subject, now, now, ttl)
+    }
+
+    /// Signs a token for `subject` at `now`, valid for `ttl`, belonging to the sign-in of
+    /// `signed_in_at` (a refresh keeps it, R9).
+    pub fn issue_for_sign_in(
+        &self,
+        subject: &str,
+        signed_in_at: DateTime<Utc>,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> anyhow::Result<String> {
@@ -264,6 +292,7 @@ impl TokenKeys {
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: crate::clock::after(now, ttl).timestamp(),
+            auth_time: signed_in_at.timestamp(),
         };
         jsonwebtoken::encode(&Header::new(self.algorithm), &claims, key)
             .context("signing the token")

@@ -61,9 +61,19 @@ impl RequestAuth {
         }
     }
 
+    /// The verified token's claims, if any.
+    pub fn claims(&self) -> Option<&Claims> {
+        self.claims.as_ref()
+    }
+
     /// The token's subject (the user at the identity provider).
     pub fn subject(&self) -> Option<&str> {
         self.claims.as_ref().map(|claims| claims.sub.as_str())
+    }
+
+    /// R9: when the request's sign-in happened (see [`Claims::signed_in_at`]).
+    pub fn signed_in_at(&self) -> Option<DateTime<Utc>> {
+        self.claims.as_ref().and_then(Claims::signed_in_at)
     }
 
     /// When the request's token expires.
@@ -107,6 +117,12 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     let viewer = Arc::new(Viewer { user, subject });
     *cached = Some((viewer.clone(), now));
     Ok(viewer)
+}
+
+/// R9: when the caller's sign-in happened, if its token says.
+pub fn signed_in_at(ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+    ctx.data_opt::<RequestAuth>()
+        .and_then(RequestAuth::signed_in_at)
 }
 
 /// The application context the schema was built with; missing, it is our bug (INTERNAL).

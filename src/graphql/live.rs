@@ -307,6 +307,7 @@ impl Subscription {
         let clock: SharedClock = gql(clock(ctx))?.clone();
         let bus = gql(app(ctx))?.bus.clone();
         let user_id = viewer.user.id;
+        let signed_in_at = super::context::signed_in_at(ctx);
         let start = bus
             .published()
             .max(repo::newest_id(&db).await.unwrap_or_default());
@@ -328,7 +329,7 @@ impl Subscription {
             let (db, clock) = (db.clone(), clock.clone());
             async move {
                 let subject = accounts::repo::load_subject(&db, user_id).await.ok()?;
-                let status = notices::status(&db, &subject, user_id, clock.now())
+                let status = notices::status(&db, &subject, user_id, signed_in_at, clock.now())
                     .await
                     .ok()?;
                 Some(ReconnectStatus::new(status))

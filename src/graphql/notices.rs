@@ -119,7 +119,15 @@ impl ReconnectStatus {
 async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
     let viewer = viewer(ctx).await?;
     let now = clock(ctx)?.now();
-    let status = notices::status(database(ctx)?, &viewer.subject, viewer.user.id, now).await?;
+    let signed_in_at = super::context::signed_in_at(ctx);
+    let status = notices::status(
+        database(ctx)?,
+        &viewer.subject,
+        viewer.user.id,
+        signed_in_at,
+        now,
+    )
+    .await?;
     if let Ok(loader) = ctx.data::<RequestLoader>() {
         loader
             .feed_many(

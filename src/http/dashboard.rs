@@ -139,6 +139,39 @@ pub async fn demo_token(State(app): State<App>, Json(sign_in): Json<DemoSignIn>)
     }
 }
 
+/// `POST /dashboard/demo-token/refresh` with `Authorization: Bearer …`: a fresh 12-hour token of
+/// the same demo sign-in (its `auth_time` kept), as an identity provider's refresh gives; a
+/// dismissed banner stays dismissed for it (R9). An expired or foreign token signs in anew.
+pub async fn refresh_demo_token(
+    State(app): State<App>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !demo_mode(&app) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let claims = match super::answer::authenticate(&app, &headers) {
+        Ok(auth) => auth.claims().cloned(),
+        Err(error) => return super::answer::unauthenticated(&error),
+    };
+    let Some(claims) = claims else {
+        return super::answer::unauthenticated(&crate::auth::AuthError::Invalid(
+            "no token".to_owned(),
+        ));
+    };
+    let now = app.clock.now();
+    let signed_in_at = claims.signed_in_at().unwrap_or(now);
+    match app
+        .keys
+        .issue_for_sign_in(&claims.sub, signed_in_at, now, chrono::Duration::hours(12))
+    {
+        Ok(token) => Json(json!({ "token": token })).into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "cannot sign a demo token");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use base64::{Engine as _, engine::general_purpose::STANDARD};

@@ -59,6 +59,10 @@ pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
             "/dashboard/demo-token",
             axum::routing::post(dashboard::demo_token),
         )
+        .route(
+            "/dashboard/demo-token/refresh",
+            axum::routing::post(dashboard::refresh_demo_token),
+        )
         .route("/dashboard/{*path}", get(dashboard::file))
         .route(
             "/webhooks/{network}/deauthorize",

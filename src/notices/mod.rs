@@ -101,11 +101,23 @@ pub struct Status {
     pub logins: HashMap<i64, social_logins::Model>,
 }
 
-/// Loads the viewer's status at `now` in two statements (after the viewer's own lookups).
+/// R9: the dismissal that counts for a sign-in at `signed_in_at`. A dismissal holds for the
+/// sign-in in which it was made (a reload, a refreshed token): a later sign-in sees the banner
+/// again, as the article shows it "at every sign-in". Without a sign-in time, it holds.
+pub fn dismissal_for_sign_in(
+    dismissed_at: Option<DateTime<Utc>>,
+    signed_in_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    dismissed_at.filter(|dismissed| signed_in_at.is_none_or(|signed_in| signed_in <= *dismissed))
+}
+
+/// Loads the viewer's status at `now` for the sign-in of `signed_in_at`, in two statements
+/// (after the viewer's own lookups).
 pub async fn status(
     db: &DatabaseConnection,
     subject: &Subject,
     user_id: i64,
+    signed_in_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Status, DbErr> {
     let filter = AccountFilter {
@@ -117,7 +129,7 @@ pub async fn status(
         ..AccountFilter::default()
     };
     let rows = accounts::repo::list_visible_with_logins(db, subject, &filter).await?;
-    let dismissed_at = repo::dismissed_at(db, user_id).await?;
+    let dismissed_at = dismissal_for_sign_in(repo::dismissed_at(db, user_id).await?, signed_in_at);
     let mut logins = HashMap::new();
     let mut attention = Vec::with_capacity(rows.len());
     for (account, login) in rows {

@@ -101,3 +101,22 @@ fn the_restore_list_puts_the_longest_broken_first_then_expiring_then_limited() {
     let order: Vec<i64> = list.iter().map(|a| a.id).collect();
     assert_eq!(order, vec![5, 3, 4, 2, 1]);
 }
+
+#[test]
+fn r9_a_dismissal_holds_only_for_the_sign_in_it_was_made_in() {
+    let dismissed = Some(t0());
+    // The same sign-in (earlier than the dismissal, or the same second): it holds.
+    assert_eq!(
+        dismissal_for_sign_in(dismissed, Some(t0() - Duration::hours(3))),
+        dismissed
+    );
+    assert_eq!(dismissal_for_sign_in(dismissed, Some(t0())), dismissed);
+    // A later sign-in: gone, so the banner shows again.
+    assert_eq!(
+        dismissal_for_sign_in(dismissed, Some(t0() + Duration::seconds(1))),
+        None
+    );
+    // A token that says nothing of its sign-in keeps the dismissal.
+    assert_eq!(dismissal_for_sign_in(dismissed, None), dismissed);
+    assert_eq!(dismissal_for_sign_in(None, Some(t0())), None);
+}

@@ -186,3 +186,117 @@ async fn an_admin_reads_in_the_audit_log_who_dismissed_the_warning_and_about_wha
     named.sort_unstable();
     assert_eq!(named, expected, "{entry}");
 }
+
+#[tokio::test]
+async fn r9_a_dismissal_holds_for_its_sign_in_and_the_banner_is_back_at_the_next_sign_in() {
+    // Arrange: Dev dismisses the banner.
+    let app = TestApp::spawn_demo().await;
+    let dev = "dev@northwind.example";
+    app.graphql(dev, DISMISS, json!({})).await;
+    app.clock.advance(Duration::hours(2));
+
+    // The same sign-in, two hours and a refreshed token later: still dismissed.
+    assert_eq!(status(&app, dev).await["bannerVisible"], false);
+
+    // Act: Dev signs in again.
+    app.clock.advance(Duration::minutes(1));
+    app.sign_in_again(dev);
+
+    // Assert: the article's "at every sign-in" — the banner is back, long before 24 hours.
+    let back = status(&app, dev).await;
+    assert_eq!(back["bannerVisible"], true, "{back}");
+    assert_eq!(back["bannerDismissedUntil"], Value::Null);
+    // Dismissed again in this sign-in, it holds for it.
+    app.graphql(dev, DISMISS, json!({})).await;
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(status(&app, dev).await["bannerVisible"], false);
+}
+
+#[tokio::test]
+async fn r9_the_live_banner_follows_the_sockets_sign_in() {
+    // A socket opened with a token of a later sign-in than the dismissal shows the banner.
+    let app = TestApp::spawn_demo().await;
+    let dev = "dev@northwind.example";
+    app.graphql(dev, DISMISS, json!({})).await;
+    app.clock.advance(Duration::minutes(5));
+    let query = "subscription { reconnectStatus { bannerVisible } }";
+    let mut same = crate::live::subscribe(&app, dev, query, json!({})).await;
+    assert_eq!(
+        crate::live::data(&mut same).await["reconnectStatus"]["bannerVisible"],
+        false
+    );
+    app.sign_in_again(dev);
+    let mut again = crate::live::subscribe(&app, dev, query, json!({})).await;
+    assert_eq!(
+        crate::live::data(&mut again).await["reconnectStatus"]["bannerVisible"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn r9_the_dashboards_token_refresh_keeps_the_sign_in_and_its_dismissal() {
+    // Arrange: the demo as served; Dev signs in on the dashboard and dismisses the banner.
+    let app = TestApp::spawn_with(|config| config.no_demo = false).await;
+    let sign_in: Value = app
+        .client
+        .post(format!("{}/dashboard/demo-token", app.address))
+        .json(&json!({ "email": "dev@northwind.example" }))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("json");
+    let first = sign_in["token"].as_str().expect("token").to_owned();
+    let ask = |token: String, query: &'static str| {
+        let app = &app;
+        async move { app.graphql_as(Some(&token), query, json!({})).await.1 }
+    };
+    ask(first.clone(), DISMISS).await;
+    app.clock.advance(Duration::hours(11));
+
+    // Act: the dashboard refreshes its token before it runs out.
+    let refreshed: Value = app
+        .client
+        .post(format!("{}/dashboard/demo-token/refresh", app.address))
+        .bearer_auth(&first)
+        .send()
+        .await
+        .expect("refresh")
+        .json()
+        .await
+        .expect("json");
+    let second = refreshed["token"].as_str().expect("token").to_owned();
+    assert_ne!(first, second);
+
+    // Assert: the same sign-in, so still dismissed; a new sign-in shows it again.
+    let same = ask(second, STATUS).await;
+    assert_eq!(
+        same["data"]["reconnectStatus"]["bannerVisible"], false,
+        "{same}"
+    );
+    let again: Value = app
+        .client
+        .post(format!("{}/dashboard/demo-token", app.address))
+        .json(&json!({ "email": "dev@northwind.example" }))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("json");
+    let new = ask(again["token"].as_str().expect("token").to_owned(), STATUS).await;
+    assert_eq!(
+        new["data"]["reconnectStatus"]["bannerVisible"], true,
+        "{new}"
+    );
+    // A refresh without a valid token is refused.
+    let refused = app
+        .client
+        .post(format!("{}/dashboard/demo-token/refresh", app.address))
+        .bearer_auth("not-a-token")
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(refused.status(), 401);
+}

@@ -50,6 +50,12 @@ async fn relink_token_prints_a_working_token_for_a_user_of_the_database() {
     assert_eq!(claims.sub, "northwind.example|ada");
     let lifetime = claims.exp - relink::clock::SystemClock.now().timestamp();
     assert!((1_700..=1_800).contains(&lifetime), "--ttl 30m: {lifetime}");
+    // R9: each `relink token` is a new sign-in, stamped now.
+    let signed_in = claims.auth_time.expect("auth_time");
+    assert!(
+        (relink::clock::SystemClock.now().timestamp() - signed_in).abs() < 120,
+        "{signed_in}"
+    );
 
     let unknown = relink()
         .args(["token", "nobody@northwind.example", "--data-dir"])

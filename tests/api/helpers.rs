@@ -42,6 +42,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The test's browser: the `relink_flow` cookie the last started sign-in set.
     pub flow_cookie: std::sync::Mutex<Option<String>>,
+    /// Each user's dashboard sign-in (R9): their tokens are refreshed within it until
+    /// [`TestApp::sign_in_again`].
+    pub sessions: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
     pub config: Config,
     _data_dir: Option<tempfile::TempDir>,
     pg_database: Option<(String, String)>,
@@ -147,6 +150,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             flow_cookie: std::sync::Mutex::default(),
+            sessions: std::sync::Mutex::default(),
             config,
             _data_dir: None,
             pg_database: None,
@@ -154,19 +158,36 @@ impl TestApp {
         }
     }
 
-    /// A valid token for the user with this email, issued at the test clock's now.
+    /// A valid token for the user with this email, issued at the test clock's now, within the
+    /// user's dashboard sign-in (the first token's time; a dashboard refreshes its token so).
     pub async fn token_for(&self, email: &str) -> String {
         let user = relink::people::repo::user_by_email(&self.db, email)
             .await
             .expect("query")
             .unwrap_or_else(|| panic!("no user {email}"));
+        let now = self.clock.now();
+        let signed_in_at = *self
+            .sessions
+            .lock()
+            .expect("sessions")
+            .entry(email.to_owned())
+            .or_insert(now);
         self.keys
-            .issue(
+            .issue_for_sign_in(
                 &user.external_subject,
-                self.clock.now(),
+                signed_in_at,
+                now,
                 Duration::hours(12),
             )
             .expect("token")
+    }
+
+    /// The user signs in to the dashboard again, now: their next tokens belong to a new sign-in.
+    pub fn sign_in_again(&self, email: &str) {
+        self.sessions
+            .lock()
+            .expect("sessions")
+            .insert(email.to_owned(), self.clock.now());
     }
 
     /// Starts the server's shutdown, as SIGTERM would.
