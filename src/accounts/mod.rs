@@ -19,6 +19,9 @@ pub struct AccountFilter {
     pub network: Option<Vec<Network>>,
     /// Only accounts owned by this organization.
     pub organization_id: Option<i64>,
+    /// Only personal accounts (`true`, R17: the viewer's own social networks) or only
+    /// organization accounts (`false`).
+    pub personal: Option<bool>,
 }
 
 /// B7: the concrete step that fixes a disconnect, for that reason on that network.

@@ -103,6 +103,11 @@ fn filtered(filter: &AccountFilter) -> Condition {
     if let Some(organization_id) = filter.organization_id {
         condition = condition.add(social_accounts::Column::OwnerOrganizationId.eq(organization_id));
     }
+    match filter.personal {
+        Some(true) => condition = condition.add(social_accounts::Column::OwnerUserId.is_not_null()),
+        Some(false) => condition = condition.add(social_accounts::Column::OwnerUserId.is_null()),
+        None => {}
+    }
     condition
 }
 

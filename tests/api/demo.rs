@@ -177,3 +177,50 @@ async fn a_personal_account_is_visible_to_its_owner_only() {
         .map_or(0, Vec::len);
     assert_eq!(ada_count, 7, "every organization account: {ada}");
 }
+
+#[tokio::test]
+async fn r17_each_member_lists_their_own_social_networks_apart_from_the_organizations() {
+    let app = TestApp::spawn_demo().await;
+    let query = "query($personal: Boolean) { socialAccounts(first: 100, filter: { personal: $personal }) { nodes { name isPersonal } } }";
+    let names = |body: Value| -> Vec<(String, bool)> {
+        body["data"]["socialAccounts"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .map(|node| {
+                (
+                    node["name"].as_str().unwrap_or_default().to_owned(),
+                    node["isPersonal"].as_bool().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let ben = names(
+        app.graphql("ben@northwind.example", query, json!({ "personal": true }))
+            .await,
+    );
+    assert!(
+        !ben.is_empty() && ben.iter().all(|(_, personal)| *personal),
+        "{ben:?}"
+    );
+    let organization = names(
+        app.graphql("ben@northwind.example", query, json!({ "personal": false }))
+            .await,
+    );
+    assert!(
+        !organization.is_empty() && organization.iter().all(|(_, personal)| !*personal),
+        "{organization:?}"
+    );
+    let all = names(app.graphql("ben@northwind.example", query, json!({})).await);
+    assert_eq!(all.len(), ben.len() + organization.len());
+    // Another member's personal accounts are nobody else's.
+    let ada = names(
+        app.graphql("ada@northwind.example", query, json!({ "personal": true }))
+            .await,
+    );
+    assert!(
+        ada.iter()
+            .all(|(name, _)| !ben.iter().any(|(own, _)| own == name)),
+        "{ada:?}"
+    );
+}

@@ -21,6 +21,9 @@ pub struct SocialAccountFilter {
     pub network: Option<Vec<Network>>,
     /// Only accounts of this organization.
     pub organization_id: Option<ID>,
+    /// R17: only personal accounts (`true`: the viewer's own "social networks" page) or only
+    /// organization accounts (`false`).
+    pub personal: Option<bool>,
 }
 
 impl SocialAccountFilter {
@@ -38,6 +41,7 @@ impl SocialAccountFilter {
                 .network
                 .map(|list| list.into_iter().map(Into::into).collect()),
             organization_id,
+            personal: self.personal,
         })
     }
 }
