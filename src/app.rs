@@ -52,6 +52,8 @@ pub struct App {
     pub rate_limiter: Arc<RateLimiter>,
     /// This process's recent network calls, judged for incidents.
     pub incidents: crate::incidents::Watch,
+    /// What each viewer's status is made of, forgotten on every event that may change it.
+    pub status_cache: Arc<crate::notices::cache::StatusCache>,
 }
 
 impl App {

@@ -146,7 +146,12 @@ struct Inner {
     sent: std::sync::atomic::AtomicU64,
     /// Set with PostgreSQL: wakes the relays of the other replicas too.
     notifier: std::sync::OnceLock<DatabaseConnection>,
+    /// Told of each event before any subscriber (the status cache's invalidation).
+    observers: std::sync::RwLock<Vec<Observer>>,
 }
+
+/// Something told of every event before it is broadcast.
+pub type Observer = Arc<dyn Fn(&Published) + Send + Sync>;
 
 /// The PostgreSQL channel of committed events.
 pub const CHANNEL: &str = "relink_events";
@@ -160,6 +165,7 @@ impl Default for EventBus {
             published: AtomicI64::new(0),
             sent: std::sync::atomic::AtomicU64::new(0),
             notifier: std::sync::OnceLock::new(),
+            observers: std::sync::RwLock::default(),
         }))
     }
 }
@@ -175,6 +181,15 @@ impl EventBus {
                 }
             });
         }
+    }
+
+    /// Tells `observer` of every event from now on, before any subscriber receives it.
+    pub fn observe(&self, observer: Observer) {
+        self.0
+            .observers
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(observer);
     }
 
     /// A receiver of every event published from now on.
@@ -209,6 +224,15 @@ impl EventBus {
             };
             for event in batch {
                 let published = resolve(db, event).await?;
+                for observer in self
+                    .0
+                    .observers
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .iter()
+                {
+                    observer(&published);
+                }
                 // No subscriber is not an error: the row stays for those who resume.
                 let _ = self.0.sender.send(Arc::new(published));
                 self.0.sent.fetch_add(1, Ordering::Relaxed);

@@ -45,11 +45,16 @@ pub async fn events_after(
 
 /// The id of the newest event, 0 when there is none.
 pub async fn newest_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    use sea_orm::QuerySelect as _;
+    // The primary key's index alone: the status cache asks this on every request.
     Ok(events::Entity::find()
+        .select_only()
+        .column(events::Column::Id)
         .order_by_desc(events::Column::Id)
+        .into_tuple::<i64>()
         .one(db)
         .await?
-        .map_or(0, |event| event.id))
+        .unwrap_or(0))
 }
 
 /// Up to `limit` events after `after` about the accounts of `visible` (a subquery of account

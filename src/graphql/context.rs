@@ -61,6 +61,11 @@ impl RequestAuth {
         }
     }
 
+    /// Hands this request the viewer a cache already holds (the status cache), loaded at `at`.
+    pub async fn prime(&self, viewer: Arc<Viewer>, at: DateTime<Utc>) {
+        *self.viewer.lock().await = Some((viewer, at));
+    }
+
     /// The verified token's claims, if any.
     pub fn claims(&self) -> Option<&Claims> {
         self.claims.as_ref()

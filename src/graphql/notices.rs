@@ -3,15 +3,17 @@
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use std::sync::Arc;
+
 use super::{
     accounts::SocialAccount,
-    context::{app, clock, database, viewer},
-    errors::{ApiResult, gql},
+    context::{RequestAuth, Viewer, app, clock, database, viewer},
+    errors::{ApiError, ApiResult, gql},
     guards::Authenticated,
-    loaders::{LoginKey, RequestLoader},
+    loaders::{LoginAccountsKey, LoginKey, RequestLoader, UserKey},
     user_errors::UserError,
 };
-use crate::notices;
+use crate::notices::{self, cache::Snapshot};
 
 /// The most accounts the restore list shows: a list costs its length bound in query points.
 pub const RESTORE_LIST_LIMIT: usize = 50;
@@ -115,30 +117,82 @@ impl ReconnectStatus {
     }
 }
 
-/// Loads the viewer's status and primes the request's login cache with what it loaded.
+/// The viewer's status: from the status cache when it holds a snapshot and the event relay has
+/// handled every committed event (one indexed statement), else from the database (a snapshot kept
+/// for the next request). Either way the request's viewer and loaders are primed with what was
+/// read, so `viewerCanReconnect` and `lastReconnectedBy` run no statement of their own.
 async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
-    let viewer = viewer(ctx).await?;
+    let app = app(ctx)?;
+    let auth = ctx
+        .data::<RequestAuth>()
+        .map_err(|_| ApiError::Unauthenticated("no auth context"))?;
+    let sub = auth
+        .subject()
+        .ok_or(ApiError::Unauthenticated("no token"))?
+        .to_owned();
     let now = clock(ctx)?.now();
-    let signed_in_at = super::context::signed_in_at(ctx);
-    let status = notices::status(
-        database(ctx)?,
-        &viewer.subject,
-        viewer.user.id,
-        signed_in_at,
-        now,
-    )
-    .await?;
+    let db = database(ctx)?;
+    let settled = crate::events::repo::newest_id(db).await? <= app.bus.published();
+    let snapshot = match settled.then(|| app.status_cache.get(&sub)).flatten() {
+        Some(snapshot) => {
+            let viewer = Viewer {
+                user: snapshot.user.clone(),
+                subject: snapshot.subject.clone(),
+            };
+            auth.prime(Arc::new(viewer), now).await;
+            snapshot
+        }
+        None => {
+            let generation = app.status_cache.generation();
+            let snapshot = Arc::new(load_snapshot(ctx).await?);
+            if settled {
+                app.status_cache.put(&sub, snapshot.clone(), generation);
+            }
+            snapshot
+        }
+    };
     if let Ok(loader) = ctx.data::<RequestLoader>() {
+        let logins = snapshot.logins.iter();
         loader
-            .feed_many(
-                status
-                    .logins
-                    .iter()
-                    .map(|(id, login)| (LoginKey(*id), login.clone())),
-            )
+            .feed_many(logins.map(|(id, login)| (LoginKey(*id), login.clone())))
+            .await;
+        let siblings = snapshot.siblings.iter();
+        loader
+            .feed_many(siblings.map(|(id, owners)| (LoginAccountsKey(*id), owners.clone())))
+            .await;
+        let users = snapshot.reconnectors.iter();
+        loader
+            .feed_many(users.map(|(id, user)| (UserKey(*id), user.clone())))
             .await;
     }
-    Ok(ReconnectStatus::new(status))
+    Ok(ReconnectStatus::new(
+        snapshot
+            .inputs
+            .status(super::context::signed_in_at(ctx), now),
+    ))
+}
+
+/// Reads a viewer's status snapshot from the database: the viewer, the status's inputs, the
+/// sibling accounts of its logins (R8) and their reconnectors (R4).
+async fn load_snapshot(ctx: &Context<'_>) -> ApiResult<Snapshot> {
+    let viewer = viewer(ctx).await?;
+    let db = database(ctx)?;
+    let inputs = notices::load_inputs(db, &viewer.subject, viewer.user.id).await?;
+    let login_ids: Vec<i64> = inputs.logins.keys().copied().collect();
+    let siblings = crate::accounts::repo::account_owners_by_login(db, &login_ids).await?;
+    let reconnector_ids: Vec<i64> = inputs
+        .logins
+        .values()
+        .filter_map(|login| login.last_reconnected_by.or(login.connected_by))
+        .collect();
+    let reconnectors = crate::people::repo::users_by_ids(db, &reconnector_ids).await?;
+    Ok(Snapshot::new(
+        viewer.user.clone(),
+        viewer.subject.clone(),
+        inputs,
+        siblings,
+        reconnectors,
+    ))
 }
 
 /// Roots of this domain.
@@ -148,7 +202,8 @@ pub struct NoticesQuery;
 #[Object]
 impl NoticesQuery {
     /// Banner, badge and restore list for the viewer.
-    #[graphql(guard = "Authenticated")]
+    /// Signed-in users only: the status itself checks the token (no guard of its own, so that a
+    /// viewer served from the status cache costs no lookup of the viewer).
     async fn reconnect_status(&self, ctx: &Context<'_>) -> async_graphql::Result<ReconnectStatus> {
         gql(status(ctx).await)
     }

@@ -1,5 +1,6 @@
 //! The reconnect banner, the profile badge and the restore list (R9, R10, R11).
 
+pub mod cache;
 pub mod email;
 pub mod note;
 pub mod repo;
@@ -16,6 +17,9 @@ use crate::{
     app::App,
     audit,
 };
+
+/// The event kind of a dismissal (R9): the viewer's other tabs hide the banner too.
+pub const BANNER_DISMISSED: &str = "BANNER_DISMISSED";
 
 /// Where the restore list lives in the dashboard (R10).
 pub const REAUTH_PATH: &str = "/dashboard#/social-networks/reauth";
@@ -111,15 +115,44 @@ pub fn dismissal_for_sign_in(
     dismissed_at.filter(|dismissed| signed_in_at.is_none_or(|signed_in| signed_in <= *dismissed))
 }
 
-/// Loads the viewer's status at `now` for the sign-in of `signed_in_at`, in two statements
-/// (after the viewer's own lookups).
-pub async fn status(
+/// What one viewer's status is made of, whatever the time and the sign-in: the accounts that
+/// need attention (most urgent first) with their logins, and the last dismissal. The status
+/// cache keeps these.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    /// The restore list, most urgent first.
+    pub accounts: Vec<social_accounts::Model>,
+    /// The logins of those accounts, by id.
+    pub logins: HashMap<i64, social_logins::Model>,
+    /// When the viewer last dismissed the banner.
+    pub dismissed_at: Option<DateTime<Utc>>,
+}
+
+impl Inputs {
+    /// The status these inputs give at `now`, for the sign-in of `signed_in_at` (R9).
+    pub fn status(&self, signed_in_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Status {
+        let banner = banner_state(
+            self.accounts
+                .iter()
+                .filter(|account| account.health == Health::Disconnected)
+                .map(|account| account.disconnected_at.unwrap_or(account.created_at)),
+            dismissal_for_sign_in(self.dismissed_at, signed_in_at),
+            now,
+        );
+        Status {
+            banner,
+            accounts: self.accounts.clone(),
+            logins: self.logins.clone(),
+        }
+    }
+}
+
+/// Loads the inputs of the viewer's status in two statements (after the viewer's own lookups).
+pub async fn load_inputs(
     db: &DatabaseConnection,
     subject: &Subject,
     user_id: i64,
-    signed_in_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<Status, DbErr> {
+) -> Result<Inputs, DbErr> {
     let filter = AccountFilter {
         health: Some(vec![
             Health::Disconnected,
@@ -129,31 +162,36 @@ pub async fn status(
         ..AccountFilter::default()
     };
     let rows = accounts::repo::list_visible_with_logins(db, subject, &filter).await?;
-    let dismissed_at = dismissal_for_sign_in(repo::dismissed_at(db, user_id).await?, signed_in_at);
+    let dismissed_at = repo::dismissed_at(db, user_id).await?;
     let mut logins = HashMap::new();
     let mut attention = Vec::with_capacity(rows.len());
     for (account, login) in rows {
         logins.insert(login.id, login);
         attention.push(account);
     }
-    let banner = banner_state(
-        attention
-            .iter()
-            .filter(|account| account.health == Health::Disconnected)
-            .map(|account| account.disconnected_at.unwrap_or(account.created_at)),
-        dismissed_at,
-        now,
-    );
     sort_by_urgency(&mut attention, |account| {
         logins
             .get(&account.social_login_id)
             .and_then(|login| login.token_expires_at)
     });
-    Ok(Status {
-        banner,
+    Ok(Inputs {
         accounts: attention,
         logins,
+        dismissed_at,
     })
+}
+
+/// Loads the viewer's status at `now` for the sign-in of `signed_in_at`, from the database.
+pub async fn status(
+    db: &DatabaseConnection,
+    subject: &Subject,
+    user_id: i64,
+    signed_in_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Status, DbErr> {
+    Ok(load_inputs(db, subject, user_id)
+        .await?
+        .status(signed_in_at, now))
 }
 
 /// R9: records that the user dismissed the banner at `now`, with its audit entries (B8): one for
@@ -181,6 +219,21 @@ pub async fn dismiss_banner(app: &App, subject: &Subject) -> Result<(), DbErr> {
         // Nothing was disconnected: the dismissal is still the user's act, on record.
         by_organization.insert(None, Vec::new());
     }
+    // Every replica's status cache, and the viewer's other tabs, learn of it through the outbox.
+    crate::events::repo::append(
+        &txn,
+        entity::events::ActiveModel {
+            id: sea_orm::NotSet,
+            kind: sea_orm::Set(BANNER_DISMISSED.to_owned()),
+            organization_id: sea_orm::Set(None),
+            owner_user_id: sea_orm::Set(Some(user_id)),
+            social_account_id: sea_orm::Set(None),
+            social_login_id: sea_orm::Set(None),
+            payload: sea_orm::Set(serde_json::json!({})),
+            created_at: sea_orm::Set(now),
+        },
+    )
+    .await?;
     let returns_at = crate::clock::after(now, banner_returns_after());
     for (organization_id, accounts) in by_organization {
         audit::record(

@@ -1,3 +1,4 @@
 //! Users, organizations and their memberships.
 
+pub mod permissions;
 pub mod repo;

@@ -120,6 +120,9 @@ impl Server {
         bus.start_at_newest(&db)
             .await
             .context("reading the event outbox")?;
+        let status_cache = Arc::new(crate::notices::cache::StatusCache::default());
+        let forget = status_cache.clone();
+        bus.observe(Arc::new(move |event| forget.forget(event)));
         let app = App {
             settings: Settings::from_config(&config)?,
             rate_limiter: Arc::new(crate::ratelimit::RateLimiter::new(
@@ -139,6 +142,7 @@ impl Server {
             keys: Arc::new(keys),
             statements,
             incidents: crate::incidents::Watch::default(),
+            status_cache,
         };
         // Facebook removed the Groups API on 22 April 2024: with the real Facebook, group accounts
         // can never publish again (the sandbox keeps its groups).

@@ -1,10 +1,6 @@
 //! Banner rules over HTTP with a clock that moves (R9, R10, R11, B8).
 
 use chrono::Duration;
-use entity::{
-    enums::{DisconnectReason, Health},
-    social_accounts,
-};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, PaginatorTrait as _,
     QueryFilter as _, Set,
@@ -89,23 +85,17 @@ async fn a_new_disconnect_after_the_dismissal_brings_the_banner_back_at_once() {
     app.clock.advance(Duration::hours(1));
     assert_eq!(status(&app, ada).await["bannerVisible"], false);
 
-    // The X profile breaks an hour after the dismissal.
-    let x = social_accounts::Entity::find()
-        .filter(social_accounts::Column::ExternalId.eq("x-northwind"))
-        .one(&app.db)
+    // The X profile breaks an hour after the dismissal: X revokes it (its signed webhook).
+    let revoked = app
+        .client
+        .post(format!(
+            "{}/sandbox/admin/identities/x-northwind/revoke",
+            app.address
+        ))
+        .send()
         .await
-        .expect("query")
-        .expect("x");
-    social_accounts::ActiveModel {
-        id: Set(x.id),
-        health: Set(Health::Disconnected),
-        disconnect_reason: Set(Some(DisconnectReason::TokenRevoked)),
-        disconnected_at: Set(Some(app.clock.now())),
-        ..Default::default()
-    }
-    .update(&app.db)
-    .await
-    .expect("update");
+        .expect("revoke");
+    assert!(revoked.status().is_success());
 
     let back = status(&app, ada).await;
     assert_eq!(back["bannerVisible"], true, "{back}");

@@ -39,6 +39,8 @@ pub struct TestApp {
     pub postman: relink::notices::email::Postman,
     pub publisher: relink::posts::publisher::Publisher,
     pub statements: StatementCounter,
+    /// The server's application context, for use cases a test drives directly.
+    pub context: relink::app::App,
     pub client: reqwest::Client,
     /// The test's browser: the `relink_flow` cookie the last started sign-in set.
     pub flow_cookie: std::sync::Mutex<Option<String>>,
@@ -130,6 +132,7 @@ impl TestApp {
         let postman = app.postman();
         let publisher = app.publisher();
         let statements = app.statements();
+        let context = app.app();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
             let _ = rx.await;
@@ -145,6 +148,7 @@ impl TestApp {
             postman,
             publisher,
             statements,
+            context,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

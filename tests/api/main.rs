@@ -47,6 +47,7 @@ mod rules;
 mod sandbox;
 mod schema;
 mod sockets;
+mod status_cache;
 mod streams;
 mod subscriptions;
 mod token_races;

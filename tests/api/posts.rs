@@ -723,12 +723,19 @@ async fn r14_the_composer_warns_at_selection_before_anything_is_scheduled() {
         .await;
 
     // Assert: in the order chosen, each with why, and whom to ask for the one that cannot publish.
-    let checks = body["data"]["composerCheck"].as_array().unwrap_or_else(|| panic!("{body}"));
+    let checks = body["data"]["composerCheck"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
     assert_eq!(checks.len(), 3);
     let page = &checks[0];
     assert_eq!(page["socialAccount"]["name"], "Northwind Coffee");
     assert_eq!(page["canPublish"], false);
-    assert!(page["warning"].as_str().expect("warning").contains("is disconnected"));
+    assert!(
+        page["warning"]
+            .as_str()
+            .expect("warning")
+            .contains("is disconnected")
+    );
     assert_eq!(page["viewerCanReconnect"], false);
     let askable: Vec<&str> = page["whoMayReconnect"]
         .as_array()
@@ -740,8 +747,16 @@ async fn r14_the_composer_warns_at_selection_before_anything_is_scheduled() {
     assert!(!askable.contains(&"Dev Patel"), "{askable:?}");
     let profile = &checks[1];
     assert_eq!(profile["canPublish"], true);
-    assert_eq!(profile["limitation"]["reason"], "LINKED_PAGE_NOT_AUTHORIZED");
-    assert!(profile["warning"].as_str().expect("warning").contains("limited"));
+    assert_eq!(
+        profile["limitation"]["reason"],
+        "LINKED_PAGE_NOT_AUTHORIZED"
+    );
+    assert!(
+        profile["warning"]
+            .as_str()
+            .expect("warning")
+            .contains("limited")
+    );
     assert_eq!(profile["whoMayReconnect"], json!([]));
     assert_eq!(checks[2]["canPublish"], true);
     // Nothing was written.
@@ -756,7 +771,10 @@ async fn the_composer_check_refuses_what_the_viewer_may_not_see_and_oversized_se
     let hidden = app
         .graphql("cleo@northwind.example", CHECK, json!({ "ids": [page] }))
         .await;
-    assert_eq!(hidden["errors"][0]["extensions"]["code"], "NOT_FOUND", "{hidden}");
+    assert_eq!(
+        hidden["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{hidden}"
+    );
     // More than 50 at once is refused before any lookup.
     let many = vec![page.clone(); 51];
     let refused = app

@@ -9,14 +9,12 @@ use entity::{enums::Health, social_accounts};
 use super::visible_accounts;
 use crate::graphql::{
     accounts::{Limitation, SocialAccount},
-    context::{database, viewer},
+    context::database,
     errors::{ApiError, gql},
+    guards::MayViewAll,
     ids::{self, Kind},
     people::User,
 };
-
-/// At most this many accounts are checked at once (a composer's selection).
-pub const MAX_SELECTION: usize = 50;
 
 /// One chosen account as the composer sees it.
 pub struct ComposerCheck {
@@ -98,20 +96,16 @@ impl ComposerQuery {
     /// not, and who may reconnect it: ask it whenever the selection changes, so the warning shows
     /// at selection, before scheduling. In the order asked; an account the viewer may not see
     /// reads as not found.
-    #[graphql(complexity = "social_account_ids.len() * child_complexity")]
+    #[graphql(
+        guard = "MayViewAll(&social_account_ids)",
+        complexity = "social_account_ids.len() * child_complexity"
+    )]
     async fn composer_check(
         &self,
         ctx: &Context<'_>,
-        social_account_ids: Vec<ID>,
+        #[graphql(validator(max_items = 50))] social_account_ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<ComposerCheck>> {
         gql(async {
-            // Who asks comes first: an anonymous caller learns nothing, not even the limit.
-            viewer(ctx).await?;
-            if social_account_ids.len() > MAX_SELECTION {
-                return Err(ApiError::BadUserInput(format!(
-                    "at most {MAX_SELECTION} accounts at once"
-                )));
-            }
             let mut ids = Vec::with_capacity(social_account_ids.len());
             for id in &social_account_ids {
                 ids.push(ids::decode_as(Kind::SocialAccount, id).ok_or(ApiError::NotFound)?);

@@ -1,0 +1,160 @@
+//! The status cache (the performance issue's hot path): what each viewer's `reconnectStatus` is
+//! made of, kept in memory so that a status request in the steady state runs one indexed
+//! statement (the newest event's id) and nothing else.
+//!
+//! Exactness rests on one rule of the codebase: every change a status depends on — an account's
+//! health, a reconnect, a dismissal, a grant or a membership — writes an event in its transaction
+//! (the outbox). The relay hands each event to [`StatusCache::forget`] before any subscriber sees
+//! it, on every replica (PostgreSQL's NOTIFY wakes their relays). A snapshot is served only when
+//! the relay has handled every committed event (the newest id in the table equals the bus's
+//! watermark), so a request that follows a write, here or on another replica, never reads a
+//! snapshot older than that write. Changes made to the database behind Relink's back (no event)
+//! are seen within [`MAX_AGE`].
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use entity::{social_logins, users};
+
+use super::Inputs;
+use crate::{
+    access::{Owner, Subject},
+    events::Published,
+};
+
+/// The longest a snapshot is served, a safety net for changes made without an event.
+pub const MAX_AGE: Duration = Duration::from_secs(10);
+
+/// At most this many viewers are kept; past it the cache starts afresh (a dashboard's viewers
+/// are a few thousand; an attacker's tokens cannot grow it without bound).
+pub const MAX_VIEWERS: usize = 100_000;
+
+/// Everything one viewer's status request reads.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The viewer.
+    pub user: users::Model,
+    /// Their roles and grants.
+    pub subject: Subject,
+    /// The status's inputs.
+    pub inputs: Inputs,
+    /// The accounts of each login on the restore list, with their owners (R8's
+    /// `viewerCanReconnect`).
+    pub siblings: HashMap<i64, Vec<(i64, Owner)>>,
+    /// The users who last reconnected those logins (R4's `lastReconnectedBy`).
+    pub reconnectors: HashMap<i64, users::Model>,
+    /// The logins of the restore list, by id.
+    pub logins: HashMap<i64, social_logins::Model>,
+    loaded: Instant,
+}
+
+impl Snapshot {
+    /// A snapshot loaded now.
+    pub fn new(
+        user: users::Model,
+        subject: Subject,
+        inputs: Inputs,
+        siblings: HashMap<i64, Vec<(i64, Owner)>>,
+        reconnectors: HashMap<i64, users::Model>,
+    ) -> Self {
+        let logins = inputs.logins.clone();
+        Self {
+            user,
+            subject,
+            inputs,
+            siblings,
+            reconnectors,
+            logins,
+            loaded: Instant::now(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Bumped by every event: a snapshot computed across an event is not stored.
+    generation: u64,
+    /// By the token's subject (the identity provider's user id).
+    by_subject: HashMap<String, Arc<Snapshot>>,
+}
+
+/// The cache of one process.
+#[derive(Default)]
+pub struct StatusCache(Mutex<Inner>);
+
+impl std::fmt::Debug for StatusCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StatusCache").finish_non_exhaustive()
+    }
+}
+
+impl StatusCache {
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The generation to hand back to [`StatusCache::put`] after loading.
+    pub fn generation(&self) -> u64 {
+        self.inner().generation
+    }
+
+    /// The snapshot of the token subject `sub`, unless it is older than [`MAX_AGE`].
+    pub fn get(&self, sub: &str) -> Option<Arc<Snapshot>> {
+        self.inner()
+            .by_subject
+            .get(sub)
+            .filter(|snapshot| snapshot.loaded.elapsed() < MAX_AGE)
+            .cloned()
+    }
+
+    /// Keeps `snapshot`, loaded from generation `generation` on: not when an event came in
+    /// meanwhile (it may have been loaded before that event's change).
+    pub fn put(&self, sub: &str, snapshot: Arc<Snapshot>, generation: u64) {
+        let mut inner = self.inner();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.by_subject.len() >= MAX_VIEWERS {
+            inner.by_subject.clear();
+        }
+        inner.by_subject.insert(sub.to_owned(), snapshot);
+    }
+
+    /// Forgets what `event` may change: the snapshots of everyone who may see its account, of
+    /// the user it names, and of every member of its organization.
+    pub fn forget(&self, event: &Published) {
+        let mut inner = self.inner();
+        inner.generation = inner.generation.wrapping_add(1);
+        let organization = event.event.organization_id;
+        let user = event.event.owner_user_id;
+        inner.by_subject.retain(|_, snapshot| {
+            let id = snapshot.user.id;
+            let concerned = event.audience.contains(&id)
+                || user == Some(id)
+                || organization.is_some_and(|org| snapshot.subject.org_roles.contains_key(&org));
+            !concerned
+        });
+    }
+
+    /// Forgets everything (another replica's change of unknown reach, or a test's).
+    pub fn clear(&self) {
+        let mut inner = self.inner();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.by_subject.clear();
+    }
+
+    /// How many viewers are kept.
+    pub fn len(&self) -> usize {
+        self.inner().by_subject.len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
