@@ -72,7 +72,7 @@ impl App {
     /// the wake. (Waking when nothing was written costs one outbox read.)
     pub async fn commit(&self, txn: DatabaseTransaction) -> Result<(), DbErr> {
         txn.commit().await?;
-        self.bus.wake();
+        self.bus.committed();
         Ok(())
     }
 }

@@ -148,6 +148,10 @@ struct Inner {
     notifier: std::sync::OnceLock<DatabaseConnection>,
     /// Told of each event before any subscriber (the status cache's invalidation).
     observers: std::sync::RwLock<Vec<Observer>>,
+    /// Commits this process made, and how many of them the relay has published: equal, every
+    /// event this process wrote has been handed to the observers.
+    commits: std::sync::atomic::AtomicU64,
+    handled: std::sync::atomic::AtomicU64,
 }
 
 /// Something told of every event before it is broadcast.
@@ -166,11 +170,25 @@ impl Default for EventBus {
             sent: std::sync::atomic::AtomicU64::new(0),
             notifier: std::sync::OnceLock::new(),
             observers: std::sync::RwLock::default(),
+            commits: std::sync::atomic::AtomicU64::new(0),
+            handled: std::sync::atomic::AtomicU64::new(0),
         }))
     }
 }
 
 impl EventBus {
+    /// Tells the relay that this process committed (and wakes it, see [`EventBus::wake`]).
+    pub fn committed(&self) {
+        self.0.commits.fetch_add(1, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// Whether the relay has published every event of this process's commits so far. With one
+    /// process on the database (the embedded SQLite), that is every committed event.
+    pub fn caught_up_locally(&self) -> bool {
+        self.0.handled.load(Ordering::SeqCst) == self.0.commits.load(Ordering::SeqCst)
+    }
+
     /// Tells the relay that events were committed (and, with PostgreSQL, every other replica).
     pub fn wake(&self) {
         self.0.wake.notify_one();
@@ -217,9 +235,12 @@ impl EventBus {
     /// Broadcasts every committed event after the last one published; returns how many.
     pub async fn publish_pending(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
         let mut sent = 0;
+        // Commits counted before the read are in what it reads.
+        let commits = self.0.commits.load(Ordering::SeqCst);
         loop {
             let batch = repo::events_after(db, self.published(), 500).await?;
             let Some(last) = batch.last().map(|event| event.id) else {
+                self.0.handled.fetch_max(commits, Ordering::SeqCst);
                 return Ok(sent);
             };
             for event in batch {

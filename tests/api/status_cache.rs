@@ -173,7 +173,7 @@ async fn the_cached_status_always_equals_the_one_computed_from_the_database() {
 }
 
 #[tokio::test]
-async fn a_status_from_the_cache_runs_one_statement() {
+async fn a_status_from_the_cache_runs_at_most_one_statement() {
     let app = TestApp::spawn_demo().await;
     settle(&app).await;
     status(&app, "ada@northwind.example").await;
@@ -188,7 +188,10 @@ async fn a_status_from_the_cache_runs_one_statement() {
         assert!(body["errors"].is_null(), "{body}");
         fewest = fewest.min(app.statements.get() - before);
     }
-    assert_eq!(fewest, 1, "the newest event's id, nothing else");
+    // PostgreSQL (replicas) asks the outbox for its newest id; the embedded SQLite has one
+    // process, which knows its own commits.
+    let expected = u64::from(crate::helpers::postgres_base_url().is_some());
+    assert_eq!(fewest, expected, "at most the newest event's id, nothing else");
     // Anonymous callers are still refused.
     let (_, anonymous) = app
         .graphql_as(None, "{ reconnectStatus { badgeCount } }", json!({}))
