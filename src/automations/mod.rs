@@ -58,7 +58,7 @@ pub fn review_fix(rule: &automation_rules::Model, reason: ReviewReason, account:
             )
         }
         ReviewReason::AssigneeLostAccess => format!(
-            "The person \"{}\" assigns to can no longer see {account}: give them access to it again, or assign the rule to someone who has it.",
+            "\"{}\" assigns to someone who can no longer see {account}: give them access to it again, or assign the rule to someone who has it.",
             rule.name
         ),
     }
