@@ -54,6 +54,10 @@ const DASHBOARD: &str = "{ reconnectStatus { bannerVisible bannerDismissedUntil 
     accounts { id name network health viewerCanReconnect lastReconnectedBy { name } \
     disconnect { reason since fix } } } }";
 
+/// A page of accounts as the admin list shows it: health, login and last reconnector.
+const LIST: &str = "{ socialAccounts(first: 100) { nodes { id name network health flag \
+    login { name } lastReconnectedBy { name } } } }";
+
 /// What a dashboard asks for while a person uses it, in turn.
 const MIX: [&str; 5] = [
     DASHBOARD,
@@ -234,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let trivial = run(&client, &url, &token, TRIVIAL, &args).await;
     let dashboard = run(&client, &url, &token, DASHBOARD, &args).await;
+    let list = run(&client, &url, &token, LIST, &args).await;
     let mixed = run_mix(&client, &url, &token, &MIX, &args).await;
     for query in &args.query {
         let outcome = run(&client, &url, &token, query, &args).await;
@@ -249,8 +254,9 @@ async fn main() -> anyhow::Result<()> {
         "Measured by `cargo run --release --bin relink-bench -- --seconds {} --concurrency {}` on {} ({} cores), \
          {database}, one server and the load client in one process; {} accounts, the viewer sees {} \
          ({visible_attention} on the restore list).\n\n\
-         | query | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n{}\n{}\n{}\n\n\
-         Ratio dashboard / trivial: **{:.2}** (aim: 0.5 or better).\n",
+         | query | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|\n{}\n{}\n{}\n{}\n\n\
+         Ratios to the trivial query: dashboard **{:.2}** (aim: 0.5 or better), accounts list \
+         **{:.2}** (aim: 0.2), mix **{:.2}** (aim: 0.4).\n",
         args.seconds,
         args.concurrency,
         chrono::Utc::now().format("%Y-%m-%d"),
@@ -260,14 +266,20 @@ async fn main() -> anyhow::Result<()> {
         row("`{ __typename }`", &trivial),
         row("`reconnectStatus` (dashboard)", &dashboard),
         row(
+            "`socialAccounts(first: 100)` with health, login, last reconnector",
+            &list
+        ),
+        row(
             "dashboard mix (status, accounts, planner, streams, viewer in turn)",
             &mixed
         ),
         ratio,
+        list.rate() / trivial.rate(),
+        mixed.rate() / trivial.rate(),
     );
     println!("{report}");
     if args.write_readme {
-        write_readme(&report)?;
+        write_readme(&report, args.database_url.is_some())?;
         println!("README.md updated");
     }
     let _ = stop_tx.send(());
@@ -282,14 +294,22 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-fn write_readme(report: &str) -> anyhow::Result<()> {
-    const START: &str = "<!-- bench:start -->";
-    const END: &str = "<!-- bench:end -->";
+/// Replaces the README's section of this database (SQLite's or PostgreSQL's).
+fn write_readme(report: &str, postgres: bool) -> anyhow::Result<()> {
+    let (start_mark, end_mark) = if postgres {
+        ("<!-- bench-pg:start -->", "<!-- bench-pg:end -->")
+    } else {
+        ("<!-- bench:start -->", "<!-- bench:end -->")
+    };
     let readme =
         std::fs::read_to_string("README.md").context("README.md (run from the repository root)")?;
-    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
-        anyhow::bail!("README.md has no {START} … {END} section");
+    let (Some(start), Some(end)) = (readme.find(start_mark), readme.find(end_mark)) else {
+        anyhow::bail!("README.md has no {start_mark} … {end_mark} section");
     };
-    let updated = format!("{}{START}\n{report}{}", &readme[..start], &readme[end..]);
+    let updated = format!(
+        "{}{start_mark}\n{report}{}",
+        &readme[..start],
+        &readme[end..]
+    );
     std::fs::write("README.md", updated).context("writing README.md")
 }

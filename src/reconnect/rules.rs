@@ -133,7 +133,7 @@ pub fn plan(
         let connected = |page: i64| pages_back.contains(&page) || linked_page_connected(page);
         let accounts = siblings
             .iter()
-            .map(|account| (account.id, verdict(account, identity, granted, &connected)))
+            .map(|account| (account.id, verdict(account, identity, granted, connected)))
             .collect();
         return Ok(Plan {
             target: Target::SameLogin,

@@ -191,7 +191,10 @@ async fn a_status_from_the_cache_runs_at_most_one_statement() {
     // PostgreSQL (replicas) asks the outbox for its newest id; the embedded SQLite has one
     // process, which knows its own commits.
     let expected = u64::from(crate::helpers::postgres_base_url().is_some());
-    assert_eq!(fewest, expected, "at most the newest event's id, nothing else");
+    assert_eq!(
+        fewest, expected,
+        "at most the newest event's id, nothing else"
+    );
     // Anonymous callers are still refused.
     let (_, anonymous) = app
         .graphql_as(None, "{ reconnectStatus { badgeCount } }", json!({}))
