@@ -4,6 +4,11 @@
 //!
 //! `cargo bench --bench fanout -- [subscribers] [--write-readme]` (default 10,000). The server is
 //! its own process, so its memory is measured alone and each side has its own file limit.
+//!
+//! `cargo bench --bench fanout -- 3000 --replicas 3 --database-url postgres://…/fresh_db
+//! [--write-readme]`: three `relink` processes on one PostgreSQL, the subscribers spread over
+//! them in turn, the disconnect written through the first; p99 per replica, and each event
+//! delivered exactly once to each subscriber.
 
 use std::{
     io::{BufRead as _, BufReader},
@@ -64,64 +69,49 @@ async fn main() {
         .skip(1)
         .filter(|arg| arg != "--bench")
         .collect();
+    let value_of = |name: &str| {
+        args.iter()
+            .position(|arg| arg == name)
+            .and_then(|at| args.get(at + 1))
+            .cloned()
+    };
+    let replicas: usize = value_of("--replicas")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let database_url =
+        value_of("--database-url").or_else(|| std::env::var("RELINK_BENCH_DATABASE_URL").ok());
+    assert!(
+        replicas == 1 || database_url.is_some(),
+        "replicas share a PostgreSQL: pass --database-url postgres://…/fresh_db"
+    );
     let subscribers: usize = args
         .iter()
-        .find_map(|arg| arg.parse().ok())
+        .enumerate()
+        .filter(|(at, _)| *at == 0 || args[at - 1] != "--replicas")
+        .find_map(|(_, arg)| arg.parse().ok())
         .unwrap_or(10_000);
     let write_readme = args.iter().any(|arg| arg == "--write-readme");
     let binary = env!("CARGO_BIN_EXE_relink");
     let data = std::env::temp_dir().join(format!("relink-fanout-{}", std::process::id()));
-
-    let mut server = Command::new(binary)
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--keeper-interval",
-            "1h",
-            // Every subscriber signs in as ada: lift the per-user socket cap and rate limit (each
-            // subscribe is charged its cost) for the benchmark.
-            "--ws-max-sockets-per-user",
-            "1000000",
-            "--rate-limit",
-            "0",
-            // …and the cap of sockets not signed in yet per client IP: all come from one address.
-            "--ws-max-anonymous-sockets",
-            "1000000",
-            // The metrics listener is not part of the benchmark.
-            "--metrics-addr",
-            "off",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .env("RUST_LOG", "warn,relink=info,relink::http=warn")
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start relink");
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let port = loop {
-        let line = lines
-            .next()
-            .expect("the server printed its port")
-            .expect("line");
-        if let Some(port) = serde_json::from_str::<Value>(&line)
-            .ok()
-            .and_then(|event| event["port"].as_u64())
-        {
-            break port;
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for replica in 0..replicas {
+        let (server, port) = start_server(binary, &data, database_url.as_deref(), replica > 0);
+        servers.push(server);
+        ports.push(port);
+    }
+    let port = ports[0];
+    let server = &servers[0];
     let token = |email: &str| {
-        let output = Command::new(binary)
-            .args(["token", email, "--data-dir"])
-            .arg(&data)
-            .output()
-            .expect("token");
+        let mut command = Command::new(binary);
+        command.args(["token", email, "--data-dir"]).arg(&data);
+        if let Some(url) = &database_url {
+            command.env("DATABASE_URL", url);
+        } else {
+            command.env_remove("DATABASE_URL");
+        }
+        let output = command.output().expect("token");
         String::from_utf8(output.stdout)
             .expect("utf8")
             .trim()
@@ -150,14 +140,14 @@ async fn main() {
     };
     let baseline = rss_kib(server.id());
 
-    // Open the sockets, 250 at a time.
+    // Open the sockets, 250 at a time, each on the next replica in turn.
     let received: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
     let opened = Instant::now();
     let mut tasks = Vec::with_capacity(subscribers);
     for chunk in (0..subscribers).collect::<Vec<_>>().chunks(250) {
         let mut batch = Vec::new();
-        for _ in chunk {
-            let ws = format!("ws://127.0.0.1:{port}/graphql");
+        for index in chunk {
+            let ws = format!("ws://127.0.0.1:{}/graphql", ports[index % replicas]);
             let token = ada.clone();
             batch.push(tokio::spawn(async move {
                 let mut request = ws.into_client_request().expect("request");
@@ -216,11 +206,17 @@ async fn main() {
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            let mut latencies: Vec<Duration> = received
+            // A second too many would show up within moments: wait a little for duplicates.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let mut latencies: Vec<(usize, Duration)> = received
                 .lock()
-                .map(|r| r.iter().map(|(_, at)| at.duration_since(sent)).collect())
+                .map(|r| {
+                    r.iter()
+                        .map(|(index, at)| (*index, at.duration_since(sent)))
+                        .collect()
+                })
                 .unwrap_or_default();
-            latencies.sort_unstable();
+            latencies.sort_unstable_by_key(|(_, latency)| *latency);
             latencies
         }
     };
@@ -229,39 +225,166 @@ async fn main() {
     eprintln!("warm-up: {} of {subscribers} delivered", warm.len());
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_kib(server.id());
-    let latencies = measure("li-company-northwind").await;
-    let per_subscription = (idle_rss.saturating_sub(baseline)) as f64 / subscribers as f64;
-    let report = format!(
-        "Measured by `cargo bench --bench fanout -- {subscribers}` on {} ({} cores): one `relink` process (SQLite), \
-         {subscribers} WebSocket subscribers of `socialAccountEvents` in a second process, one disconnect.\n\n\
-         | delivered | p50 | p99 | max | server memory per idle subscription |\n|---|---|---|---|---|\n\
-         | {} of {subscribers} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} KiB |\n\n\
-         Latency runs from sending the disconnect request (its commit included) to each subscriber's frame. \
-         Aim: p99 under 100 ms and under 20 KiB per subscription.\n",
-        chrono::Utc::now().format("%Y-%m-%d"),
-        std::thread::available_parallelism().map_or(0, usize::from),
-        latencies.len(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
-        per_subscription,
-    );
+    let measured = measure("li-company-northwind").await;
+    let latencies: Vec<Duration> = measured.iter().map(|(_, latency)| *latency).collect();
+    let per_subscription =
+        (idle_rss.saturating_sub(baseline)) as f64 / (subscribers / replicas) as f64;
+    let report = if replicas == 1 {
+        format!(
+            "Measured by `cargo bench --bench fanout -- {subscribers}` on {} ({} cores): one `relink` process (SQLite), \
+             {subscribers} WebSocket subscribers of `socialAccountEvents` in a second process, one disconnect.\n\n\
+             | delivered | p50 | p99 | max | server memory per idle subscription |\n|---|---|---|---|---|\n\
+             | {} of {subscribers} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} KiB |\n\n\
+             Latency runs from sending the disconnect request (its commit included) to each subscriber's frame. \
+             Aim: p99 under 100 ms and under 20 KiB per subscription.\n",
+            chrono::Utc::now().format("%Y-%m-%d"),
+            std::thread::available_parallelism().map_or(0, usize::from),
+            latencies.len(),
+            percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+            percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+            latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+            per_subscription,
+        )
+    } else {
+        replicas_report(&measured, subscribers, replicas)
+    };
     println!("{report}");
     if write_readme {
-        const START: &str = "<!-- fanout:start -->";
-        const END: &str = "<!-- fanout:end -->";
+        let (start_mark, end_mark) = if replicas == 1 {
+            ("<!-- fanout:start -->", "<!-- fanout:end -->")
+        } else {
+            (
+                "<!-- fanout-replicas:start -->",
+                "<!-- fanout-replicas:end -->",
+            )
+        };
         let readme = std::fs::read_to_string("README.md").expect("README.md");
-        if let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) {
-            let updated = format!("{}{START}\n{report}{}", &readme[..start], &readme[end..]);
+        if let (Some(start), Some(end)) = (readme.find(start_mark), readme.find(end_mark)) {
+            let updated = format!(
+                "{}{start_mark}\n{report}{}",
+                &readme[..start],
+                &readme[end..]
+            );
             std::fs::write("README.md", updated).expect("write README.md");
         }
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let _ = server.wait();
+    for mut server in servers {
+        let _ = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status();
+        let _ = server.wait();
+    }
     let _ = std::fs::remove_dir_all(&data);
     for task in tasks {
         task.abort();
     }
+}
+
+/// Starts one `relink serve` (on PostgreSQL when `database_url` is given; a replica after the
+/// first loads no demo) and returns it with the port it printed.
+fn start_server(
+    binary: &str,
+    data: &std::path::Path,
+    database_url: Option<&str>,
+    replica: bool,
+) -> (std::process::Child, u64) {
+    let mut command = Command::new(binary);
+    command
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--keeper-interval",
+            "1h",
+            // Every subscriber signs in as ada: lift the per-user socket cap and rate limit (each
+            // subscribe is charged its cost) for the benchmark.
+            "--ws-max-sockets-per-user",
+            "1000000",
+            "--rate-limit",
+            "0",
+            // …and the cap of sockets not signed in yet per client IP: all come from one address.
+            "--ws-max-anonymous-sockets",
+            "1000000",
+            // The metrics listener is not part of the benchmark.
+            "--metrics-addr",
+            "off",
+            "--sandbox",
+            "on",
+            "--data-dir",
+        ])
+        .arg(data)
+        .env("RUST_LOG", "warn,relink=info,relink::http=warn")
+        .stdout(Stdio::piped());
+    match database_url {
+        Some(url) => command.env("DATABASE_URL", url),
+        None => command.env_remove("DATABASE_URL"),
+    };
+    if replica {
+        command.arg("--no-demo");
+    }
+    let mut server = command.spawn().expect("start relink");
+    let stdout = server.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let port = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its port")
+            .expect("line");
+        if let Some(port) = serde_json::from_str::<Value>(&line)
+            .ok()
+            .and_then(|event| event["port"].as_u64())
+        {
+            break port;
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (server, port)
+}
+
+/// The three-replica table: p50/p99/max per replica (subscriber `i` is on replica `i % n`), and
+/// whether each subscriber got the event exactly once.
+fn replicas_report(measured: &[(usize, Duration)], subscribers: usize, replicas: usize) -> String {
+    let mut counts = vec![0usize; subscribers];
+    for (index, _) in measured {
+        if let Some(count) = counts.get_mut(*index) {
+            *count += 1;
+        }
+    }
+    let exactly_once = counts.iter().filter(|count| **count == 1).count();
+    let duplicates = counts.iter().filter(|count| **count > 1).count();
+    let mut rows = String::new();
+    for replica in 0..replicas {
+        let mut latencies: Vec<Duration> = measured
+            .iter()
+            .filter(|(index, _)| index % replicas == replica)
+            .map(|(_, latency)| *latency)
+            .collect();
+        latencies.sort_unstable();
+        rows.push_str(&format!(
+            "| {} | {} of {} | {:.1} ms | {:.1} ms | {:.1} ms |\n",
+            if replica == 0 {
+                "1 (wrote the disconnect)".to_owned()
+            } else {
+                (replica + 1).to_string()
+            },
+            latencies.len(),
+            subscribers / replicas + usize::from(replica < subscribers % replicas),
+            percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
+            percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+            latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        ));
+    }
+    format!(
+        "Measured by `cargo bench --bench fanout -- {subscribers} --replicas {replicas} --database-url …` on {} ({} cores): \
+         {replicas} `relink` processes on one PostgreSQL, {subscribers} WebSocket subscribers of `socialAccountEvents` \
+         spread over them in turn (in a separate process), one disconnect written through the first.\n\n\
+         | replica | delivered | p50 | p99 | max |\n|---|---|---|---|---|\n{rows}\n\
+         Exactly once: {exactly_once} of {subscribers} subscribers got the event once, {duplicates} more than once. \
+         Latency runs from sending the disconnect request (its commit included) to each subscriber's frame. \
+         Aim: p99 under 100 ms on every replica.\n",
+        chrono::Utc::now().format("%Y-%m-%d"),
+        std::thread::available_parallelism().map_or(0, usize::from),
+    )
 }
