@@ -44,6 +44,9 @@ struct Args {
     /// Also measure this query (repeatable), to find where time goes.
     #[arg(long)]
     query: Vec<String>,
+    /// Run only the `--query` scenarios (to profile one query alone).
+    #[arg(long)]
+    only_queries: bool,
     /// Replace the results section of README.md.
     #[arg(long)]
     write_readme: bool,
@@ -235,6 +238,16 @@ async fn main() -> anyhow::Result<()> {
             "sequential find_by_id: {:?} per statement",
             started.elapsed() / 5_000
         );
+    }
+    if args.only_queries {
+        for query in &args.query {
+            let outcome = run(&client, &url, &token, query, &args).await;
+            println!("{}", row(&format!("`{query}`"), &outcome));
+        }
+        let _ = stop_tx.send(());
+        let _ = server.await;
+        let _ = std::fs::remove_dir_all(&data_dir);
+        return Ok(());
     }
     let trivial = run(&client, &url, &token, TRIVIAL, &args).await;
     let dashboard = run(&client, &url, &token, DASHBOARD, &args).await;

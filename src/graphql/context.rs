@@ -10,7 +10,10 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Mutex;
 
 use super::errors::{ApiError, ApiResult};
-use crate::{access::Subject, accounts, app::App, auth::Claims, clock::SharedClock, people};
+use crate::{
+    access::Subject, accounts, app::App, auth::Claims, clock::SharedClock,
+    notices::cache::CachedViewer, people,
+};
 
 /// The caller of one request (or of one subscription socket): the verified token's claims, or
 /// nobody.
@@ -96,8 +99,21 @@ pub struct Viewer {
     pub subject: Subject,
 }
 
-/// The signed-in viewer, loaded on first use (two lookups: the user, then roles and grants) and
-/// again once it is five seconds old.
+/// Whether the event relay has handed every committed event to the status cache, so what it
+/// keeps is exact. With one process on an embedded SQLite, this process made every commit and
+/// knows; replicas on PostgreSQL ask the outbox for its newest id (its primary key's index).
+pub async fn cache_settled(ctx: &Context<'_>) -> ApiResult<bool> {
+    let app = app(ctx)?;
+    if crate::db::is_postgres(&app.db) {
+        Ok(crate::events::repo::newest_id(&app.db).await? <= app.bus.published())
+    } else {
+        Ok(app.bus.caught_up_locally())
+    }
+}
+
+/// The signed-in viewer: loaded on first use in a request (and again once five seconds old, for
+/// a socket), from the status cache when it holds them and is settled, else from the database
+/// (two lookups: the user, then roles and grants), kept there for the next request.
 pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     let auth = ctx
         .data::<RequestAuth>()
@@ -112,6 +128,17 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
     {
         return Ok(viewer.clone());
     }
+    let app = app(ctx)?;
+    let settled = cache_settled(ctx).await?;
+    if settled && let Some(kept) = app.status_cache.viewer(&claims.sub) {
+        let viewer = Arc::new(Viewer {
+            user: kept.user.clone(),
+            subject: kept.subject.clone(),
+        });
+        *cached = Some((viewer.clone(), now));
+        return Ok(viewer);
+    }
+    let generation = app.status_cache.generation();
     let db = database(ctx)?;
     let user = people::repo::user_by_subject(db, &claims.sub)
         .await?
@@ -119,6 +146,11 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
             "the token names no user of this database",
         ))?;
     let subject = accounts::repo::load_subject(db, user.id).await?;
+    if settled {
+        let kept = CachedViewer::new(user.clone(), subject.clone());
+        app.status_cache
+            .put_viewer(&claims.sub, Arc::new(kept), generation);
+    }
     let viewer = Arc::new(Viewer { user, subject });
     *cached = Some((viewer.clone(), now));
     Ok(viewer)

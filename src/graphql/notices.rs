@@ -131,14 +131,7 @@ async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
         .ok_or(ApiError::Unauthenticated("no token"))?
         .to_owned();
     let now = clock(ctx)?.now();
-    let db = database(ctx)?;
-    // Every committed event handed to the cache? With one process on an embedded SQLite, this
-    // process made every commit and knows; replicas on PostgreSQL ask the outbox (its index).
-    let settled = if crate::db::is_postgres(db) {
-        crate::events::repo::newest_id(db).await? <= app.bus.published()
-    } else {
-        app.bus.caught_up_locally()
-    };
+    let settled = super::context::cache_settled(ctx).await?;
     let snapshot = match settled.then(|| app.status_cache.get(&sub)).flatten() {
         Some(snapshot) => {
             let viewer = Viewer {

@@ -1,6 +1,7 @@
 //! The status cache (the performance issue's hot path): what each viewer's `reconnectStatus` is
-//! made of, kept in memory so that a status request in the steady state runs one indexed
-//! statement (the newest event's id) and nothing else.
+//! made of, and every request's viewer (the user and their permissions), kept in memory so that
+//! a status request in the steady state runs one indexed statement (the newest event's id) on
+//! PostgreSQL and none on the embedded SQLite, and any other request skips the viewer's three.
 //!
 //! Exactness rests on one rule of the codebase: every change a status depends on — an account's
 //! health, a reconnect, a dismissal, a grant or a membership — writes an event in its transaction
@@ -73,12 +74,45 @@ impl Snapshot {
     }
 }
 
+/// A signed-in user and their permissions, as every request's guards read them.
+#[derive(Debug)]
+pub struct CachedViewer {
+    /// The user row.
+    pub user: users::Model,
+    /// Their roles and grants.
+    pub subject: Subject,
+    loaded: Instant,
+}
+
+impl CachedViewer {
+    /// A viewer loaded now.
+    pub fn new(user: users::Model, subject: Subject) -> Self {
+        Self {
+            user,
+            subject,
+            loaded: Instant::now(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     /// Bumped by every event: a snapshot computed across an event is not stored.
     generation: u64,
     /// By the token's subject (the identity provider's user id).
     by_subject: HashMap<String, Arc<Snapshot>>,
+    /// The viewers of every request (not only the status's), by the token's subject.
+    viewers: HashMap<String, Arc<CachedViewer>>,
+}
+
+/// Whether an event may change what the cache keeps for `user_id` with permissions `subject`.
+fn concerns(event: &Published, user_id: i64, subject: &Subject) -> bool {
+    event.audience.contains(&user_id)
+        || event.event.owner_user_id == Some(user_id)
+        || event
+            .event
+            .organization_id
+            .is_some_and(|org| subject.org_roles.contains_key(&org))
 }
 
 /// The cache of one process.
@@ -130,15 +164,33 @@ impl StatusCache {
     pub fn forget(&self, event: &Published) {
         let mut inner = self.inner();
         inner.generation = inner.generation.wrapping_add(1);
-        let organization = event.event.organization_id;
-        let user = event.event.owner_user_id;
-        inner.by_subject.retain(|_, snapshot| {
-            let id = snapshot.user.id;
-            let concerned = event.audience.contains(&id)
-                || user == Some(id)
-                || organization.is_some_and(|org| snapshot.subject.org_roles.contains_key(&org));
-            !concerned
-        });
+        inner
+            .by_subject
+            .retain(|_, snapshot| !concerns(event, snapshot.user.id, &snapshot.subject));
+        inner
+            .viewers
+            .retain(|_, viewer| !concerns(event, viewer.user.id, &viewer.subject));
+    }
+
+    /// The viewer of the token subject `sub`, unless it is older than [`MAX_AGE`].
+    pub fn viewer(&self, sub: &str) -> Option<Arc<CachedViewer>> {
+        self.inner()
+            .viewers
+            .get(sub)
+            .filter(|viewer| viewer.loaded.elapsed() < MAX_AGE)
+            .cloned()
+    }
+
+    /// Keeps a viewer loaded from generation `generation` on (see [`StatusCache::put`]).
+    pub fn put_viewer(&self, sub: &str, viewer: Arc<CachedViewer>, generation: u64) {
+        let mut inner = self.inner();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.viewers.len() >= MAX_VIEWERS {
+            inner.viewers.clear();
+        }
+        inner.viewers.insert(sub.to_owned(), viewer);
     }
 
     /// Forgets everything (another replica's change of unknown reach, or a test's).
@@ -146,6 +198,7 @@ impl StatusCache {
         let mut inner = self.inner();
         inner.generation = inner.generation.wrapping_add(1);
         inner.by_subject.clear();
+        inner.viewers.clear();
     }
 
     /// How many viewers are kept.

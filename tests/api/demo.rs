@@ -124,15 +124,14 @@ async fn r8_advanced_on_one_page_is_enough_to_reconnect_the_whole_login() {
         .await
         .expect("q")
         .expect("cleo");
-    use sea_orm::{ActiveModelTrait as _, Set};
-    entity::account_grants::ActiveModel {
-        social_account_id: Set(page_row),
-        user_id: Set(Some(cleo.id)),
-        level: Set(entity::enums::AccessLevel::Limited),
-        created_at: Set(app.clock.now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
+    // Through the use case, as every permission change goes: its event reaches the caches.
+    relink::people::permissions::set_grant(
+        &app.context,
+        None,
+        page_row,
+        cleo.id,
+        Some(entity::enums::AccessLevel::Limited),
+    )
     .await
     .expect("grant");
     let query = "query($id: ID!) { socialAccount(id: $id) { name viewerCanReconnect } }";

@@ -292,6 +292,7 @@ impl AccountsQuery {
                 Some(limit + 1),
             )
             .await?;
+            prefetch_logins_and_reconnectors(ctx, &rows).await?;
             Ok(SocialAccountConnection::from_rows(rows, limit))
         }
         .await)
@@ -306,6 +307,50 @@ impl AccountsQuery {
     ) -> async_graphql::Result<Option<SocialAccount>> {
         gql(account_for_viewer(ctx, &id).await).map(Some)
     }
+}
+
+/// When a list asks for its accounts' logins or last reconnectors, reads them for the whole
+/// page at once (two statements) and hands them to the request's loader, so each of the
+/// hundred nodes finds its value at once instead of queueing for a batch.
+async fn prefetch_logins_and_reconnectors(
+    ctx: &Context<'_>,
+    rows: &[social_accounts::Model],
+) -> ApiResult<()> {
+    use crate::graphql::loaders::RequestLoader;
+    let nodes = ctx.look_ahead().field("nodes");
+    let edges = ctx.look_ahead().field("edges").field("node");
+    let wants = |field: &str| nodes.field(field).exists() || edges.field(field).exists();
+    let (logins_wanted, reconnectors_wanted) = (
+        wants("login") || wants("tokenExpiresAt") || wants("lastReconnectedAt"),
+        wants("lastReconnectedBy"),
+    );
+    let Ok(loader) = ctx.data::<RequestLoader>() else {
+        return Ok(());
+    };
+    if rows.is_empty() || !(logins_wanted || reconnectors_wanted) {
+        return Ok(());
+    }
+    let db = database(ctx)?;
+    let mut login_ids: Vec<i64> = rows.iter().map(|account| account.social_login_id).collect();
+    login_ids.sort_unstable();
+    login_ids.dedup();
+    let logins = accounts::repo::logins_by_ids(db, &login_ids).await?;
+    if reconnectors_wanted {
+        let mut user_ids: Vec<i64> = logins
+            .values()
+            .filter_map(|login| login.last_reconnected_by.or(login.connected_by))
+            .collect();
+        user_ids.sort_unstable();
+        user_ids.dedup();
+        let users = crate::people::repo::users_by_ids(db, &user_ids).await?;
+        loader
+            .feed_many(users.into_iter().map(|(id, user)| (UserKey(id), user)))
+            .await;
+    }
+    loader
+        .feed_many(logins.into_iter().map(|(id, login)| (LoginKey(id), login)))
+        .await;
+    Ok(())
 }
 
 /// The account with global id `id`, if the viewer may see it.
