@@ -255,14 +255,11 @@ pub async fn record_account_event(
     crate::events::repo::append(
         db,
         events::ActiveModel {
-            id: NotSet,
-            kind: Set(kind.to_owned()),
             organization_id: Set(account.owner_organization_id),
             owner_user_id: Set(account.owner_user_id),
             social_account_id: Set(Some(account.id)),
             social_login_id: Set(Some(account.social_login_id)),
-            payload: Set(detail),
-            created_at: Set(now),
+            ..crate::events::repo::row(kind, detail, now)
         },
     )
     .await?;

@@ -10,6 +10,22 @@ use sea_orm::{
 /// The key of the PostgreSQL advisory lock that orders event appends.
 const APPEND_LOCK: i64 = 0x7265_6c69_6e6b; // "relink"
 
+/// A new event row of `kind` about nothing in particular (no organization, owner, account or
+/// login: set those the event is about with struct update syntax), created at `now`.
+pub fn row(kind: &str, payload: serde_json::Value, now: DateTime<Utc>) -> events::ActiveModel {
+    use sea_orm::{NotSet, Set};
+    events::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.to_owned()),
+        organization_id: Set(None),
+        owner_user_id: Set(None),
+        social_account_id: Set(None),
+        social_login_id: Set(None),
+        payload: Set(payload),
+        created_at: Set(now),
+    }
+}
+
 /// Appends an event row in the caller's transaction.
 ///
 /// The relay publishes events in id order and remembers the last id it published, so ids must

@@ -115,6 +115,12 @@ pub async fn cache_settled(ctx: &Context<'_>) -> ApiResult<bool> {
 /// a socket), from the status cache when it holds them and is settled, else from the database
 /// (two lookups: the user, then roles and grants), kept there for the next request.
 pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
+    viewer_when(ctx, None).await
+}
+
+/// [`viewer`], for a caller that already asked [`cache_settled`] (`settled`), so it is not asked
+/// twice.
+pub async fn viewer_when(ctx: &Context<'_>, settled: Option<bool>) -> ApiResult<Arc<Viewer>> {
     let auth = ctx
         .data::<RequestAuth>()
         .map_err(|_| ApiError::Unauthenticated("no auth context"))?;
@@ -129,7 +135,10 @@ pub async fn viewer(ctx: &Context<'_>) -> ApiResult<Arc<Viewer>> {
         return Ok(viewer.clone());
     }
     let app = app(ctx)?;
-    let settled = cache_settled(ctx).await?;
+    let settled = match settled {
+        Some(settled) => settled,
+        None => cache_settled(ctx).await?,
+    };
     if settled && let Some(kept) = app.status_cache.viewer(&claims.sub) {
         let viewer = Arc::new(Viewer {
             user: kept.user.clone(),

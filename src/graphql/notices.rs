@@ -143,7 +143,7 @@ async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
         }
         None => {
             let generation = app.status_cache.generation();
-            let snapshot = Arc::new(load_snapshot(ctx).await?);
+            let snapshot = Arc::new(load_snapshot(ctx, settled).await?);
             if settled {
                 app.status_cache.put(&sub, snapshot.clone(), generation);
             }
@@ -173,8 +173,8 @@ async fn status(ctx: &Context<'_>) -> ApiResult<ReconnectStatus> {
 
 /// Reads a viewer's status snapshot from the database: the viewer, the status's inputs, the
 /// sibling accounts of its logins (R8) and their reconnectors (R4).
-async fn load_snapshot(ctx: &Context<'_>) -> ApiResult<Snapshot> {
-    let viewer = viewer(ctx).await?;
+async fn load_snapshot(ctx: &Context<'_>, settled: bool) -> ApiResult<Snapshot> {
+    let viewer = super::context::viewer_when(ctx, Some(settled)).await?;
     let db = database(ctx)?;
     let inputs = notices::load_inputs(db, &viewer.subject, viewer.user.id).await?;
     let login_ids: Vec<i64> = inputs.logins.keys().copied().collect();

@@ -2,7 +2,7 @@
 //! `open_network`), opened and closed with their event and audit entry in the same transaction.
 
 use chrono::{DateTime, Utc};
-use entity::{enums::Network, events, network_incidents};
+use entity::{enums::Network, network_incidents};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, Set, sea_query::OnConflict,
@@ -57,21 +57,9 @@ async fn note(
         now,
     )
     .await?;
-    crate::events::repo::append(
-        db,
-        events::ActiveModel {
-            id: NotSet,
-            kind: Set(kind.to_owned()),
-            organization_id: Set(None),
-            owner_user_id: Set(None),
-            social_account_id: Set(None),
-            social_login_id: Set(None),
-            payload: Set(detail),
-            created_at: Set(now),
-        },
-    )
-    .await
-    .map(drop)
+    crate::events::repo::append(db, crate::events::repo::row(kind, detail, now))
+        .await
+        .map(drop)
 }
 
 /// Opens the network's incident unless one is open; returns whether this call opened it.

@@ -105,6 +105,39 @@ struct Inner {
     viewers: HashMap<String, Arc<CachedViewer>>,
 }
 
+/// Something kept, with when it was loaded.
+trait Loaded {
+    fn loaded(&self) -> Instant;
+}
+
+impl Loaded for Snapshot {
+    fn loaded(&self) -> Instant {
+        self.loaded
+    }
+}
+
+impl Loaded for CachedViewer {
+    fn loaded(&self) -> Instant {
+        self.loaded
+    }
+}
+
+/// What `shelf` keeps for `sub`, unless it is older than [`MAX_AGE`].
+fn fresh<T: Loaded>(shelf: &HashMap<String, Arc<T>>, sub: &str) -> Option<Arc<T>> {
+    shelf
+        .get(sub)
+        .filter(|kept| kept.loaded().elapsed() < MAX_AGE)
+        .cloned()
+}
+
+/// Keeps `value` for `sub`; a full shelf starts afresh first.
+fn keep<T>(shelf: &mut HashMap<String, Arc<T>>, sub: &str, value: Arc<T>) {
+    if shelf.len() >= MAX_VIEWERS {
+        shelf.clear();
+    }
+    shelf.insert(sub.to_owned(), value);
+}
+
 /// Whether an event may change what the cache keeps for `user_id` with permissions `subject`.
 fn concerns(event: &Published, user_id: i64, subject: &Subject) -> bool {
     event.audience.contains(&user_id)
@@ -139,58 +172,42 @@ impl StatusCache {
 
     /// The snapshot of the token subject `sub`, unless it is older than [`MAX_AGE`].
     pub fn get(&self, sub: &str) -> Option<Arc<Snapshot>> {
-        self.inner()
-            .by_subject
-            .get(sub)
-            .filter(|snapshot| snapshot.loaded.elapsed() < MAX_AGE)
-            .cloned()
+        fresh(&self.inner().by_subject, sub)
     }
 
     /// Keeps `snapshot`, loaded from generation `generation` on: not when an event came in
     /// meanwhile (it may have been loaded before that event's change).
     pub fn put(&self, sub: &str, snapshot: Arc<Snapshot>, generation: u64) {
         let mut inner = self.inner();
-        if inner.generation != generation {
-            return;
+        if inner.generation == generation {
+            keep(&mut inner.by_subject, sub, snapshot);
         }
-        if inner.by_subject.len() >= MAX_VIEWERS {
-            inner.by_subject.clear();
-        }
-        inner.by_subject.insert(sub.to_owned(), snapshot);
-    }
-
-    /// Forgets what `event` may change: the snapshots of everyone who may see its account, of
-    /// the user it names, and of every member of its organization.
-    pub fn forget(&self, event: &Published) {
-        let mut inner = self.inner();
-        inner.generation = inner.generation.wrapping_add(1);
-        inner
-            .by_subject
-            .retain(|_, snapshot| !concerns(event, snapshot.user.id, &snapshot.subject));
-        inner
-            .viewers
-            .retain(|_, viewer| !concerns(event, viewer.user.id, &viewer.subject));
     }
 
     /// The viewer of the token subject `sub`, unless it is older than [`MAX_AGE`].
     pub fn viewer(&self, sub: &str) -> Option<Arc<CachedViewer>> {
-        self.inner()
-            .viewers
-            .get(sub)
-            .filter(|viewer| viewer.loaded.elapsed() < MAX_AGE)
-            .cloned()
+        fresh(&self.inner().viewers, sub)
     }
 
     /// Keeps a viewer loaded from generation `generation` on (see [`StatusCache::put`]).
     pub fn put_viewer(&self, sub: &str, viewer: Arc<CachedViewer>, generation: u64) {
         let mut inner = self.inner();
-        if inner.generation != generation {
-            return;
+        if inner.generation == generation {
+            keep(&mut inner.viewers, sub, viewer);
         }
-        if inner.viewers.len() >= MAX_VIEWERS {
-            inner.viewers.clear();
-        }
-        inner.viewers.insert(sub.to_owned(), viewer);
+    }
+
+    /// Forgets what `event` may change: the snapshots and viewers of everyone who may see its
+    /// account, of the user it names, and of every member of its organization.
+    pub fn forget(&self, event: &Published) {
+        let mut inner = self.inner();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner
+            .by_subject
+            .retain(|_, kept| !concerns(event, kept.user.id, &kept.subject));
+        inner
+            .viewers
+            .retain(|_, kept| !concerns(event, kept.user.id, &kept.subject));
     }
 
     /// Forgets everything (another replica's change of unknown reach, or a test's).

@@ -220,17 +220,12 @@ pub async fn dismiss_banner(app: &App, subject: &Subject) -> Result<(), DbErr> {
         by_organization.insert(None, Vec::new());
     }
     // Every replica's status cache, and the viewer's other tabs, learn of it through the outbox.
+    let event = crate::events::repo::row(BANNER_DISMISSED, serde_json::json!({}), now);
     crate::events::repo::append(
         &txn,
         entity::events::ActiveModel {
-            id: sea_orm::NotSet,
-            kind: sea_orm::Set(BANNER_DISMISSED.to_owned()),
-            organization_id: sea_orm::Set(None),
             owner_user_id: sea_orm::Set(Some(user_id)),
-            social_account_id: sea_orm::Set(None),
-            social_login_id: sea_orm::Set(None),
-            payload: sea_orm::Set(serde_json::json!({})),
-            created_at: sea_orm::Set(now),
+            ..event
         },
     )
     .await?;

@@ -133,19 +133,16 @@ async fn record(
         now,
     )
     .await?;
+    let event = crate::events::repo::row(ACCESS_CHANGED, detail, now);
     crate::events::repo::append(
         db,
         events::ActiveModel {
-            id: NotSet,
-            kind: Set(ACCESS_CHANGED.to_owned()),
             organization_id: Set(organization_id),
             // The user whose permissions changed: their own status is forgotten too (they may
             // have just joined, so no organization of theirs names them yet).
             owner_user_id: Set(Some(user_id)),
             social_account_id: Set(account_id),
-            social_login_id: Set(None),
-            payload: Set(detail),
-            created_at: Set(now),
+            ..event
         },
     )
     .await?;
