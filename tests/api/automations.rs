@@ -25,19 +25,6 @@ async fn northwind(app: &TestApp) -> String {
         .to_owned()
 }
 
-fn outbox(app: &TestApp) -> Vec<String> {
-    let mut mails: Vec<String> = std::fs::read_dir(app.config.data_dir.join("outbox"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    mails.sort();
-    mails
-}
-
 #[tokio::test]
 async fn r19_rules_a_reconnect_flags_are_listed_counted_announced_and_emailed_once() {
     // Arrange: the demo's rules are fine until the Facebook login comes back; Dev, to whom the
@@ -53,7 +40,7 @@ async fn r19_rules_a_reconnect_flags_are_listed_counted_announced_and_emailed_on
         .await;
     assert_eq!(before["data"]["automationRules"], json!([]), "{before}");
     app.postman.run_once().await.expect("the disconnect emails");
-    let emails_before = outbox(&app).len();
+    let emails_before = app.outbox().len();
 
     // Act
     let done = reconnect_as(
@@ -143,7 +130,7 @@ async fn r19_rules_a_reconnect_flags_are_listed_counted_announced_and_emailed_on
     // The rule's owner (Ben) and the reconnecting user (Ada) are emailed, once.
     let sent = app.postman.run_once().await.expect("pass");
     assert_eq!(sent.rule_reviews, 2, "{sent:?}");
-    let mails = outbox(&app);
+    let mails = app.outbox();
     let reviews: Vec<&String> = mails
         .iter()
         .filter(|mail| mail.contains("Automation rule to review"))
@@ -157,7 +144,7 @@ async fn r19_rules_a_reconnect_flags_are_listed_counted_announced_and_emailed_on
     }
     assert!(reviews[0].contains("/dashboard#/automations"));
     assert_eq!(app.postman.run_once().await.expect("pass").rule_reviews, 0);
-    assert!(outbox(&app).len() > emails_before);
+    assert!(app.outbox().len() > emails_before);
 
     // Another reconnect that still finds the rule broken emails nobody again.
     reconnect_as(

@@ -86,16 +86,7 @@ async fn a_new_disconnect_after_the_dismissal_brings_the_banner_back_at_once() {
     assert_eq!(status(&app, ada).await["bannerVisible"], false);
 
     // The X profile breaks an hour after the dismissal: X revokes it (its signed webhook).
-    let revoked = app
-        .client
-        .post(format!(
-            "{}/sandbox/admin/identities/x-northwind/revoke",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(revoked.status().is_success());
+    app.revoke_at_network("x-northwind").await;
 
     let back = status(&app, ada).await;
     assert_eq!(back["bannerVisible"], true, "{back}");
@@ -227,17 +218,7 @@ async fn r9_the_live_banner_follows_the_sockets_sign_in() {
 async fn r9_the_dashboards_token_refresh_keeps_the_sign_in_and_its_dismissal() {
     // Arrange: the demo as served; Dev signs in on the dashboard and dismisses the banner.
     let app = TestApp::spawn_with(|config| config.no_demo = false).await;
-    let sign_in: Value = app
-        .client
-        .post(format!("{}/dashboard/demo-token", app.address))
-        .json(&json!({ "email": "dev@northwind.example" }))
-        .send()
-        .await
-        .expect("sign in")
-        .json()
-        .await
-        .expect("json");
-    let first = sign_in["token"].as_str().expect("token").to_owned();
+    let first = demo_sign_in(&app, "dev@northwind.example").await;
     let ask = |token: String, query: &'static str| {
         let app = &app;
         async move { app.graphql_as(Some(&token), query, json!({})).await.1 }
@@ -265,17 +246,8 @@ async fn r9_the_dashboards_token_refresh_keeps_the_sign_in_and_its_dismissal() {
         same["data"]["reconnectStatus"]["bannerVisible"], false,
         "{same}"
     );
-    let again: Value = app
-        .client
-        .post(format!("{}/dashboard/demo-token", app.address))
-        .json(&json!({ "email": "dev@northwind.example" }))
-        .send()
-        .await
-        .expect("sign in")
-        .json()
-        .await
-        .expect("json");
-    let new = ask(again["token"].as_str().expect("token").to_owned(), STATUS).await;
+    let again = demo_sign_in(&app, "dev@northwind.example").await;
+    let new = ask(again, STATUS).await;
     assert_eq!(
         new["data"]["reconnectStatus"]["bannerVisible"], true,
         "{new}"
@@ -289,4 +261,19 @@ async fn r9_the_dashboards_token_refresh_keeps_the_sign_in_and_its_dismissal() {
         .await
         .expect("refresh");
     assert_eq!(refused.status(), 401);
+}
+
+/// A dashboard sign-in as the demo's sign-in page does it: a new token of a new sign-in.
+async fn demo_sign_in(app: &TestApp, email: &str) -> String {
+    let answer: Value = app
+        .client
+        .post(format!("{}/dashboard/demo-token", app.address))
+        .json(&json!({ "email": email }))
+        .send()
+        .await
+        .expect("sign in")
+        .json()
+        .await
+        .expect("json");
+    answer["token"].as_str().expect("token").to_owned()
 }

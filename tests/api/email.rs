@@ -7,20 +7,6 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 use crate::helpers::{TestApp, reconnect_as};
 
-fn outbox(app: &TestApp) -> Vec<String> {
-    let dir = app.config.data_dir.join("outbox");
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
 #[tokio::test]
 async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
     let app = TestApp::spawn_demo().await;
@@ -29,7 +15,7 @@ async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
         sent.disconnects, 1,
         "three accounts of one login: one email"
     );
-    let mails = outbox(&app);
+    let mails = app.outbox();
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     // Ben reconnected the Facebook login last (R4, R12).
@@ -48,7 +34,7 @@ async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
     }
     // Never twice.
     assert_eq!(app.postman.run_once().await.expect("pass").disconnects, 0);
-    assert_eq!(outbox(&app).len(), 1);
+    assert_eq!(app.outbox().len(), 1);
 
     reconnect_as(
         &app,
@@ -61,7 +47,7 @@ async fn the_last_reconnector_gets_one_email_then_one_when_it_is_back() {
     assert_eq!(sent.recoveries, 1);
     // R19/B6: the reconnect flagged the roastery's rule: its owner and Ada hear of it too.
     assert_eq!(sent.rule_reviews, 2);
-    assert_eq!(outbox(&app).len(), 4);
+    assert_eq!(app.outbox().len(), 4);
     assert_eq!(
         app.postman.run_once().await.expect("pass"),
         relink::notices::email::Sent::default()
@@ -135,7 +121,7 @@ async fn emails_go_through_a_real_smtp_server_when_configured() {
         seen.contains("Subject: 3 social accounts need reconnecting"),
         "{seen}"
     );
-    assert!(outbox(&app).is_empty(), "SMTP, not the outbox");
+    assert!(app.outbox().is_empty(), "SMTP, not the outbox");
 }
 
 #[tokio::test]
@@ -188,7 +174,7 @@ async fn someone_who_may_not_reconnect_asks_those_who_may() {
     // Those who see the page and may reconnect it: the admins. Cleo could start the cascade from
     // her own page but cannot see this one, so she is not told about it.
     assert_eq!(asked, ["Ada Lovelace", "Ben Okafor"], "{body}");
-    let mails = outbox(&app);
+    let mails = app.outbox();
     assert_eq!(mails.len(), 2);
     assert!(
         mails
@@ -245,7 +231,7 @@ async fn a_note_that_is_too_long_or_holds_control_characters_sends_nothing() {
         assert_eq!(body["data"], serde_json::Value::Null, "{body}");
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
-    assert!(outbox(&app).is_empty(), "nothing was sent");
+    assert!(app.outbox().is_empty(), "nothing was sent");
     assert_eq!(reconnect_requests(&app).await, 0, "nothing was recorded");
     // A thousand characters is still a note.
     let body = app
@@ -269,7 +255,7 @@ async fn the_note_is_quoted_as_the_askers_words_not_relinks() {
         serde_json::json!({ "id": page, "note": note }),
     )
     .await;
-    let mails = outbox(&app);
+    let mails = app.outbox();
     assert_eq!(mails.len(), 2);
     for mail in mails {
         assert!(
@@ -309,7 +295,7 @@ async fn one_person_asks_about_one_account_at_most_once_an_hour() {
         "{again}"
     );
     assert_eq!(reconnect_requests(&app).await, 1);
-    assert_eq!(outbox(&app).len(), 2, "the second request sent nothing");
+    assert_eq!(app.outbox().len(), 2, "the second request sent nothing");
     // Another account, or another person, is not held back.
     let other = app.account_id("fb-group-lovers").await;
     let body = app
@@ -374,7 +360,7 @@ async fn r12_a_last_reconnector_who_left_is_skipped_and_the_admins_are_told_then
 
     // Assert: Ada, the organization's one admin left, is told instead; Ben is not.
     assert_eq!(sent.disconnects, 1);
-    let mails = outbox(&app);
+    let mails = app.outbox();
     assert_eq!(mails.len(), 1);
     assert!(
         addressed_to(&mails[0], "ada@northwind.example"),
@@ -393,7 +379,8 @@ async fn r12_a_last_reconnector_who_left_is_skipped_and_the_admins_are_told_then
     .await;
     let sent = app.postman.run_once().await.expect("pass");
     assert_eq!(sent.recoveries, 1);
-    let recovered: Vec<String> = outbox(&app)
+    let recovered: Vec<String> = app
+        .outbox()
         .into_iter()
         .filter(|mail| mail.contains("Reconnected:"))
         .collect();
@@ -433,7 +420,7 @@ async fn r12_a_last_reconnector_who_may_no_longer_reconnect_is_skipped_for_every
 
     // Assert: one email to each admin, none to Ben.
     assert_eq!(sent.disconnects, 2);
-    let mails = outbox(&app);
+    let mails = app.outbox();
     assert!(
         mails
             .iter()

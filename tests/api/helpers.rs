@@ -186,6 +186,49 @@ impl TestApp {
             .expect("token")
     }
 
+    /// The sandbox network revokes `identity`'s tokens and sends its signed deauthorize webhook,
+    /// as a person removing the app at the network would.
+    pub async fn revoke_at_network(&self, identity: &str) {
+        let response = self
+            .client
+            .post(format!(
+                "{}/sandbox/admin/identities/{identity}/revoke",
+                self.address
+            ))
+            .send()
+            .await
+            .expect("revoke");
+        assert!(response.status().is_success());
+    }
+
+    /// What reached the sandbox network's publishing endpoint.
+    pub async fn published(&self) -> Vec<Value> {
+        let body: Value = self
+            .client
+            .get(format!("{}/sandbox/admin/published", self.address))
+            .send()
+            .await
+            .expect("published")
+            .json()
+            .await
+            .expect("json");
+        body["posts"].as_array().expect("posts").clone()
+    }
+
+    /// The emails written to the file outbox, sorted.
+    pub fn outbox(&self) -> Vec<String> {
+        let mut mails: Vec<String> = std::fs::read_dir(self.config.data_dir.join("outbox"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        mails
+    }
+
     /// The user signs in to the dashboard again, now: their next tokens belong to a new sign-in.
     pub fn sign_in_again(&self, email: &str) {
         self.sessions

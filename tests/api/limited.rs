@@ -83,16 +83,7 @@ async fn r18_the_profile_follows_its_page_both_ways() {
 async fn r18_a_disconnected_profile_does_not_follow_its_page() {
     // Arrange: the profile's own login is revoked at the network, so the profile is disconnected.
     let app = TestApp::spawn_demo().await;
-    let response = app
-        .client
-        .post(format!(
-            "{}/sandbox/admin/identities/ig-nora/revoke",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(response.status().is_success());
+    app.revoke_at_network("ig-nora").await;
     assert_eq!(health(&app, PROFILE).await, Health::Disconnected);
 
     // Act: the page comes back.
@@ -209,16 +200,8 @@ async fn r18_a_limited_profile_publishes_and_says_what_it_lacks_everywhere() {
     );
 
     // Assert: it went out through the profile's own sign-in.
-    let out: Value = app
-        .client
-        .get(format!("{}/sandbox/admin/published", app.address))
-        .send()
-        .await
-        .expect("published")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(out["posts"][0]["asset"], PROFILE, "{out}");
+    let out = app.published().await;
+    assert_eq!(out[0]["asset"], PROFILE, "{out:?}");
 }
 
 #[tokio::test]

@@ -62,33 +62,6 @@ async fn post(app: &TestApp, email: &str, id: &Value) -> Value {
         .unwrap_or_else(|| panic!("no post {id}"))
 }
 
-/// What reached the sandbox network.
-async fn published(app: &TestApp) -> Vec<Value> {
-    let body: Value = app
-        .client
-        .get(format!("{}/sandbox/admin/published", app.address))
-        .send()
-        .await
-        .expect("published")
-        .json()
-        .await
-        .expect("json");
-    body["posts"].as_array().expect("posts").clone()
-}
-
-async fn revoke(app: &TestApp, identity: &str) {
-    let response = app
-        .client
-        .post(format!(
-            "{}/sandbox/admin/identities/{identity}/revoke",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(response.status().is_success());
-}
-
 #[tokio::test]
 async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
     let app = spawn().await;
@@ -107,7 +80,7 @@ async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
     assert_eq!(scheduled["posts"][0]["state"], "SCHEDULED");
 
     // R13: the network revokes; the post is held at once, with a warning offering the reconnect.
-    revoke(&app, "x-northwind").await;
+    app.revoke_at_network("x-northwind").await;
     let held = post(&app, "ada@northwind.example", &id).await;
     assert_eq!(held["state"], "HELD", "{held}");
     assert_eq!(held["warning"]["health"], "DISCONNECTED");
@@ -121,7 +94,7 @@ async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
     // Its time passes: not published, still held.
     app.clock.advance(Duration::hours(2));
     app.publisher.run_once().await.expect("pass");
-    assert!(published(&app).await.is_empty());
+    assert!(app.published().await.is_empty());
     assert_eq!(
         post(&app, "ada@northwind.example", &id).await["state"],
         "HELD"
@@ -148,7 +121,7 @@ async fn a_held_post_is_published_exactly_once_after_the_reconnect() {
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
     assert_eq!(outcomes[0].1, Attempt::Published);
     app.publisher.run_once().await.expect("another pass");
-    let out = published(&app).await;
+    let out = app.published().await;
     assert_eq!(out.len(), 1, "{out:?}");
     assert_eq!(out[0]["body"], "Flat whites are back");
     assert_eq!(out[0]["asset"], "x-northwind");
@@ -190,7 +163,7 @@ async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
     )
     .await["posts"][0]["id"]
         .clone();
-    revoke(&app, "x-northwind").await;
+    app.revoke_at_network("x-northwind").await;
     // 32 hours on: "early" is 31 h past (beyond the grace), the others 2 and 3 h past.
     app.clock.advance(Duration::hours(32));
     let reconnect = app
@@ -228,7 +201,8 @@ async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
         "{done}"
     );
     app.publisher.run_once().await.expect("pass");
-    let bodies: Vec<Value> = published(&app)
+    let bodies: Vec<Value> = app
+        .published()
         .await
         .iter()
         .map(|p| p["body"].clone())
@@ -253,7 +227,7 @@ async fn b4_held_posts_go_out_in_order_and_late_ones_wait_for_a_new_time() {
     );
     app.clock.advance(Duration::minutes(31));
     app.publisher.run_once().await.expect("pass");
-    assert_eq!(published(&app).await.len(), 3);
+    assert_eq!(app.published().await.len(), 3);
 }
 
 #[tokio::test]
@@ -267,7 +241,7 @@ async fn resolve_held_post_publishes_now_drafts_or_refuses() {
     let two = schedule(&app, "ada@northwind.example", &["x-northwind"], "two", at).await["posts"]
         [0]["id"]
         .clone();
-    revoke(&app, "x-northwind").await;
+    app.revoke_at_network("x-northwind").await;
 
     // Dev only views the X profile (LIMITED): he may not release its posts.
     let dev = app
@@ -356,7 +330,7 @@ async fn resolve_held_post_publishes_now_drafts_or_refuses() {
     )
     .await["posts"][0]["id"]
         .clone();
-    revoke(&app, "x-northwind").await;
+    app.revoke_at_network("x-northwind").await;
     app.clock.advance(Duration::hours(30));
     reconnect_as(&app, "ada@northwind.example", "x-northwind", "x-northwind").await;
     assert_eq!(
@@ -375,7 +349,7 @@ async fn resolve_held_post_publishes_now_drafts_or_refuses() {
         "{now}"
     );
     app.publisher.run_once().await.expect("pass");
-    let out = published(&app).await;
+    let out = app.published().await;
     assert_eq!(out.len(), 1);
     assert_eq!(out[0]["body"], "four");
 }
@@ -503,7 +477,7 @@ async fn an_auth_error_while_publishing_disconnects_the_login_and_holds_the_post
     let held = post(&app, "ada@northwind.example", &id).await;
     assert_eq!(held["state"], "HELD");
     assert_eq!(held["warning"]["reason"], "TOKEN_REVOKED");
-    assert!(published(&app).await.is_empty());
+    assert!(app.published().await.is_empty());
 }
 
 #[tokio::test]
@@ -560,7 +534,7 @@ async fn a_publish_interrupted_after_the_network_recorded_it_is_not_sent_twice()
     app.clock.advance(Duration::seconds(61));
     let outcomes = app.publisher.run_once().await.expect("pass");
     assert_eq!(outcomes, [(post.id, Attempt::Published)]);
-    let out = published(&app).await;
+    let out = app.published().await;
     assert_eq!(out.len(), 1, "one post at the network");
     assert_eq!(
         out[0]["requests"], 2,
@@ -593,7 +567,7 @@ async fn the_demo_as_served_holds_sandbox_tokens_and_publishes() {
     let outcomes = app.publisher.run_once().await.expect("pass");
     assert_eq!(outcomes.len(), 1);
     assert_eq!(outcomes[0].1, Attempt::Published, "{outcomes:?}");
-    assert_eq!(published(&app).await[0]["asset"], "li-company-northwind");
+    assert_eq!(app.published().await[0]["asset"], "li-company-northwind");
 }
 
 #[tokio::test]
@@ -617,7 +591,7 @@ async fn b3_the_planner_learns_of_held_released_and_published_posts_live() {
     )
     .await;
     // The disconnect: every tile of the account turns yellow from the event alone.
-    revoke(&app, "x-northwind").await;
+    app.revoke_at_network("x-northwind").await;
     let event = next_event(&mut events).await;
     assert_eq!(event["kind"], "DISCONNECTED", "{event}");
     assert_eq!(event["socialAccount"]["health"], "DISCONNECTED");

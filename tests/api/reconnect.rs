@@ -492,16 +492,7 @@ async fn r18_instagram_comes_back_limited_until_its_page_is_authorized() {
             .expect("row")
     };
     // The profile's own sign-in is revoked at the network too: it is disconnected.
-    let revoked = app
-        .client
-        .post(format!(
-            "{}/sandbox/admin/identities/ig-nora/revoke",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("revoke");
-    assert!(revoked.status().is_success());
+    app.revoke_at_network("ig-nora").await;
     assert_eq!(instagram().await.health, Health::Disconnected);
 
     // The Facebook page is disconnected: the Instagram profile comes back limited, and says why.
