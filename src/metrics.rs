@@ -70,6 +70,7 @@ pub struct Meters(Arc<Handles>);
 
 struct Handles {
     sockets: Gauge,
+    shared_subscriptions: Gauge,
     sockets_opened: Counter,
     slow_readers_dropped: Counter,
     keeper_passes: Counter,
@@ -83,6 +84,10 @@ struct Handles {
     graphql_operations: Family<Operation, Histogram>,
     operation_names: Mutex<HashSet<String>>,
     event_delivery_seconds: Histogram,
+    /// The newest event a frame was written for, and the longest commit-to-frame time of its
+    /// frames so far: the time to its last frame.
+    last_event: Mutex<(i64, f64)>,
+    event_last_frame_seconds: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
 
 /// 1 ms … ~16 s: requests, operations and keeper passes.
@@ -94,6 +99,7 @@ impl Default for Meters {
     fn default() -> Self {
         let handles = Handles {
             sockets: Gauge::default(),
+            shared_subscriptions: Gauge::default(),
             sockets_opened: Counter::default(),
             slow_readers_dropped: Counter::default(),
             keeper_passes: Counter::default(),
@@ -108,6 +114,8 @@ impl Default for Meters {
             operation_names: Mutex::new(HashSet::new()),
             // 1 ms … ~65 s: a frame waits for the relay, or for a replica's NOTIFY.
             event_delivery_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 17)),
+            last_event: Mutex::new((0, 0.0)),
+            event_last_frame_seconds: Gauge::default(),
         };
         // Every labelled outcome shows from the start, at 0.
         for outcome in REFRESH_OUTCOMES {
@@ -244,6 +252,33 @@ impl Meters {
         self.0.event_delivery_seconds.observe(seconds.max(0.0));
     }
 
+    /// A shared subscription started; the guard counts it stopped when dropped.
+    pub fn shared_subscription_started(&self) -> SharedSubscriptionGuard {
+        self.0.shared_subscriptions.inc();
+        SharedSubscriptionGuard(self.clone())
+    }
+
+    /// A frame of the event `event` was written to a subscriber's socket `seconds` after the
+    /// event's commit, by the server's clock: counted as a delivery, and as the time to the
+    /// event's last frame so far when it is the newest event.
+    pub fn event_frame_written(&self, event: i64, seconds: f64) {
+        let seconds = seconds.max(0.0);
+        self.event_delivered(seconds);
+        let mut last = self
+            .0
+            .last_event
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if event > last.0 {
+            *last = (event, seconds);
+        } else if event == last.0 && seconds > last.1 {
+            last.1 = seconds;
+        } else {
+            return;
+        }
+        self.0.event_last_frame_seconds.set(last.1);
+    }
+
     /// A registry over these meters (each registered by a shared handle), for `/metrics` to add
     /// what it reads at scrape time to and encode.
     pub fn registry(&self) -> Registry {
@@ -253,6 +288,11 @@ impl Meters {
             "relink_subscription_sockets",
             "Subscription sockets open now",
             handles.sockets.clone(),
+        );
+        registry.register(
+            "relink_subscriptions_shared",
+            "Subscriptions running once for every socket of a sign-in that asks for them",
+            handles.shared_subscriptions.clone(),
         );
         registry.register(
             "relink_subscription_sockets_opened",
@@ -318,6 +358,12 @@ impl Meters {
             Unit::Seconds,
             handles.event_delivery_seconds.clone(),
         );
+        registry.register_with_unit(
+            "relink_event_last_frame",
+            "From the newest event's commit to the last frame written for it so far (shared subscriptions)",
+            Unit::Seconds,
+            handles.event_last_frame_seconds.clone(),
+        );
         registry
     }
 }
@@ -328,6 +374,15 @@ pub struct SocketGuard(Meters);
 impl Drop for SocketGuard {
     fn drop(&mut self) {
         (self.0).0.sockets.dec();
+    }
+}
+
+/// Held for the life of a shared subscription.
+pub struct SharedSubscriptionGuard(Meters);
+
+impl Drop for SharedSubscriptionGuard {
+    fn drop(&mut self) {
+        (self.0).0.shared_subscriptions.dec();
     }
 }
 

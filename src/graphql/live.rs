@@ -144,6 +144,31 @@ fn for_viewer(
     })
 }
 
+/// Set by `socialAccountEvents` as it hands on a live event, when it runs for sockets that share
+/// it: each socket then measures the event's delivery as it writes the frame.
+#[derive(Clone, Default)]
+pub struct DeliveryStamp(Arc<std::sync::Mutex<Option<Stamp>>>);
+
+/// An event's id and commit time.
+type Stamp = (i64, DateTime<Utc>);
+
+impl DeliveryStamp {
+    fn set(&self, event: i64, committed: DateTime<Utc>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((event, committed));
+    }
+
+    /// The event behind the value just produced, if it was a live event.
+    pub fn take(&self) -> Option<Stamp> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
 /// Whose events a subscriber catches up on from the table.
 #[derive(Clone, Copy)]
 struct Reader {
@@ -282,13 +307,19 @@ impl Subscription {
             user_id,
             organization,
         };
+        let stamp = ctx.data_opt::<DeliveryStamp>().cloned();
         Ok(
             event_stream(bus, db, start, reader).filter_map(move |published| {
                 let (id, committed) = (published.event.id, published.event.created_at);
                 let event = for_viewer(published, user_id, organization);
                 if event.is_some() && id > live_from {
-                    let lag = (context.now() - committed).to_std().unwrap_or_default();
-                    context.meters.event_delivered(lag.as_secs_f64());
+                    match &stamp {
+                        Some(stamp) => stamp.set(id, committed),
+                        None => {
+                            let lag = (context.now() - committed).to_std().unwrap_or_default();
+                            context.meters.event_delivered(lag.as_secs_f64());
+                        }
+                    }
                 }
                 std::future::ready(event)
             }),

@@ -37,6 +37,9 @@ pub struct HttpState {
     pub schema: RelinkSchema,
     /// Open subscription sockets per user (the cap).
     pub sockets: socket::SocketSlots,
+    /// Subscriptions that sockets of the same sign-in share (each value resolved and serialized
+    /// once).
+    pub shared: socket::SharedSubscriptions,
     /// Turns true when the server begins to shut down: sockets close with 1001.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

@@ -159,6 +159,7 @@ impl Server {
             schema: graphql::build_schema(app.clone()),
             app: app.clone(),
             sockets: crate::http::socket::SocketSlots::default(),
+            shared: crate::http::socket::SharedSubscriptions::default(),
             stopping: stopping_rx,
         };
         let keeper = Keeper::new(app.clone());

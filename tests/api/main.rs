@@ -46,6 +46,7 @@ mod replay;
 mod rules;
 mod sandbox;
 mod schema;
+mod shared_subscriptions;
 mod sockets;
 mod status_cache;
 mod streams;

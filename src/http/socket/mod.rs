@@ -29,11 +29,16 @@ use axum::{
     http::{HeaderMap, header},
 };
 use chrono::{DateTime, Utc};
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::{
+    SinkExt as _, StreamExt as _,
+    stream::{AbortHandle, Abortable, BoxStream, SelectAll},
+};
 use tokio::sync::mpsc;
 
+mod shared;
 mod slots;
 
+pub use shared::SharedSubscriptions;
 pub use slots::{Slot, SocketSlots};
 
 use super::HttpState;
@@ -45,6 +50,7 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const TOO_BIG: u16 = 1009;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     pub const BAD_REQUEST: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
@@ -53,11 +59,15 @@ mod close {
     pub const TOO_MANY: u16 = 4429;
 }
 
-/// What the server sends next.
+/// What the server sends next, or does with a shared subscription.
 enum Out {
     Text(String),
     Ping,
     Close(u16, String),
+    /// Follow a shared subscription under this id.
+    Join(String, Box<async_graphql::Request>, shared::Start),
+    /// The client completed a shared subscription.
+    Leave(String),
 }
 
 /// What the reader, the init callback and the writer share about one socket.
@@ -69,6 +79,10 @@ struct Session {
     refusal: Option<(u16, String)>,
     /// Subscription ids running now.
     active: HashSet<String>,
+    /// Of those, the ids that follow a shared subscription.
+    shared: HashSet<String>,
+    /// The accepted token's claims, for the shared subscriptions' key.
+    claims: Option<crate::auth::Claims>,
     /// The last frame of any kind from the client.
     last_seen: Option<Instant>,
     /// The user's socket slot, held until the socket ends.
@@ -99,8 +113,16 @@ pub async fn serve(
         ..Session::default()
     }));
     let (mut sink, stream) = socket.split();
-    // The reader answers some messages itself (caps, protocol errors) through this channel.
-    let (control_tx, mut control_rx) = mpsc::channel::<Out>(16);
+    // The reader answers some messages itself (caps, protocol errors) and hands on the shared
+    // subscriptions through this channel: room for every subscription the socket may run to
+    // start and complete in one burst; a client that floods past that is ended.
+    let room = state
+        .app
+        .config
+        .ws_max_subscriptions
+        .saturating_mul(2)
+        .saturating_add(16);
+    let (control_tx, mut control_rx) = mpsc::channel::<Out>(room);
     let input = stream.filter_map({
         let session = session.clone();
         let max_subscriptions = state.app.config.ws_max_subscriptions;
@@ -122,13 +144,53 @@ pub async fn serve(
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + keepalive, keepalive);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stopping = state.stopping.clone();
+    // The shared subscriptions this socket follows, each tagged with its id; a handle each to
+    // stop following.
+    let mut following: SelectAll<BoxStream<'static, (String, shared::Item)>> = SelectAll::new();
+    let mut handles: std::collections::HashMap<String, AbortHandle> = Default::default();
     loop {
+        let mut stamp = None;
         let out = tokio::select! {
             biased;
             _ = stopping.wait_for(|stopping| *stopping) => {
                 Out::Close(close::GOING_AWAY, "Relink is restarting; reconnect".to_owned())
             }
-            Some(out) = control_rx.recv() => out,
+            Some(out) = control_rx.recv() => match out {
+                Out::Join(id, request, start) => {
+                    join(&state, &session, &mut following, &mut handles, id, &request, start);
+                    continue;
+                }
+                Out::Leave(id) => match handles.remove(&id) {
+                    Some(handle) => {
+                        handle.abort();
+                        Out::Text(shared::complete_frame(&id))
+                    }
+                    None => continue,
+                },
+                out => out,
+            },
+            Some((id, item)) = following.next(), if !following.is_empty() => match item {
+                shared::Item::Next(frame) => {
+                    stamp = frame.stamp;
+                    Out::Text(shared::next_frame(protocol, &id, &frame.payload))
+                }
+                shared::Item::Behind => {
+                    // A reader this far behind stopped reading: it is dropped, not buffered for.
+                    state.app.meters.slow_reader_dropped();
+                    tracing::info!("subscription socket fell behind its events; closed to resume");
+                    Out::Close(
+                        close::TRY_AGAIN_LATER,
+                        "Fell behind the events; reconnect and resume with `after`".to_owned(),
+                    )
+                }
+                shared::Item::End => {
+                    handles.remove(&id);
+                    let mut session = lock(&session);
+                    session.active.remove(&id);
+                    session.shared.remove(&id);
+                    Out::Text(shared::complete_frame(&id))
+                }
+            },
             () = &mut init_deadline, if init_pending => {
                 init_pending = false;
                 if lock(&session).expires_at.is_some() {
@@ -176,11 +238,20 @@ pub async fn serve(
                 })),
                 true,
             ),
+            Out::Join(..) | Out::Leave(_) => continue,
         };
         // A reader that cannot take one message in two keep-alive intervals is dropped rather
         // than buffered for.
         match tokio::time::timeout(keepalive * 2, sink.send(frame)).await {
-            Ok(Ok(())) if !last => {}
+            Ok(Ok(())) if !last => {
+                if let Some((event, committed)) = stamp {
+                    let lag = (state.app.now() - committed).to_std().unwrap_or_default();
+                    state
+                        .app
+                        .meters
+                        .event_frame_written(event, lag.as_secs_f64());
+                }
+            }
             Ok(Ok(())) => break,
             Ok(Err(_)) => break,
             Err(_) => {
@@ -216,7 +287,7 @@ fn read(
         // Closed or broken: end the GraphQL session.
         Ok(Message::Close(_)) | Err(_) => return Some(Ok(ClientMessage::ConnectionTerminate)),
     };
-    let message = match ClientMessage::from_bytes(bytes) {
+    let mut message = match ClientMessage::from_bytes(bytes) {
         Ok(message) => message,
         Err(error) => {
             let _ = control.try_send(Out::Close(
@@ -226,8 +297,8 @@ fn read(
             return None;
         }
     };
-    match &message {
-        ClientMessage::Start { id, .. } => {
+    match &mut message {
+        ClientMessage::Start { id, payload } => {
             if session.expires_at.is_none() {
                 let _ =
                     control.try_send(Out::Close(close::UNAUTHORIZED, "Unauthorized".to_owned()));
@@ -249,9 +320,25 @@ fn read(
                 return None;
             }
             session.active.insert(id.clone());
+            // One that may be shared is followed by the socket's loop, not run here.
+            if let Some(start) = shared::shareable(payload) {
+                let request = std::mem::replace(payload, async_graphql::Request::new(""));
+                if control
+                    .try_send(Out::Join(id.clone(), Box::new(request), start))
+                    .is_err()
+                {
+                    return Some(Ok(ClientMessage::ConnectionTerminate));
+                }
+                session.shared.insert(id.clone());
+                return None;
+            }
         }
         ClientMessage::Stop { id } => {
             session.active.remove(id);
+            if session.shared.remove(id) {
+                let _ = control.try_send(Out::Leave(id.clone()));
+                return None;
+            }
         }
         _ => {}
     }
@@ -291,12 +378,41 @@ fn init(
     {
         let mut session = lock(session);
         session.expires_at = auth.expires_at();
+        session.claims = auth.claims().cloned();
         session.slot = Some(slot);
         session.unidentified = None;
     }
     let mut data = Data::default();
     data.insert(auth);
     Ok(data)
+}
+
+/// Starts following the shared subscription `request` under `id`.
+fn join(
+    state: &HttpState,
+    session: &Shared,
+    following: &mut SelectAll<BoxStream<'static, (String, shared::Item)>>,
+    handles: &mut std::collections::HashMap<String, AbortHandle>,
+    id: String,
+    request: &async_graphql::Request,
+    start: shared::Start,
+) {
+    let Some(claims) = lock(session).claims.clone() else {
+        return;
+    };
+    let Some(values) = state
+        .shared
+        .join(&state.schema, &state.app.meters, &claims, request, start)
+    else {
+        return;
+    };
+    let (handle, registration) = AbortHandle::new_pair();
+    let tagged = {
+        let id = id.clone();
+        values.map(move |item| (id.clone(), item))
+    };
+    following.push(Abortable::new(tagged, registration).boxed());
+    handles.insert(id, handle);
 }
 
 /// async-graphql closes a refused init with 1002; the protocol asks for the codes above.
