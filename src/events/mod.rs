@@ -107,6 +107,21 @@ pub async fn catch_up(
         .collect())
 }
 
+/// The next page of stored events after `after` (of `organization` when given), each with its
+/// account and its audience now: for a subscription shared by every viewer, whose sockets each
+/// check the audience. One statement a page plus two an event; only read to catch up.
+pub async fn catch_up_all(
+    db: &impl ConnectionTrait,
+    organization: Option<i64>,
+    after: i64,
+) -> Result<Vec<Published>, DbErr> {
+    let mut page = Vec::new();
+    for event in repo::after(db, organization, after, CATCH_UP_PAGE).await? {
+        page.push(resolve(db, event).await?);
+    }
+    Ok(page)
+}
+
 /// Whether a subscriber may resume after the event `after`: the cursor must lie inside the
 /// retention window (events older than `retention` are, or are about to be, deleted), or be `0`
 /// while the very first event is still kept. Older cursors reload instead of replaying.

@@ -83,9 +83,32 @@ pub async fn visible_after(
     after: i64,
     limit: u64,
 ) -> Result<Vec<events::Model>, DbErr> {
-    let mut query = events::Entity::find()
-        .filter(events::Column::Id.gt(after))
-        .filter(events::Column::SocialAccountId.in_subquery(visible));
+    page(db, Some(visible), organization, after, limit).await
+}
+
+/// The events after `after` (of `organization` when given), in id order, at most `limit`.
+pub async fn after(
+    db: &impl ConnectionTrait,
+    organization: Option<i64>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<events::Model>, DbErr> {
+    page(db, None, organization, after, limit).await
+}
+
+/// A page of events after `after`, oldest first: of the accounts `visible` selects and of
+/// `organization`, when given.
+async fn page(
+    db: &impl ConnectionTrait,
+    visible: Option<SelectStatement>,
+    organization: Option<i64>,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<events::Model>, DbErr> {
+    let mut query = events::Entity::find().filter(events::Column::Id.gt(after));
+    if let Some(visible) = visible {
+        query = query.filter(events::Column::SocialAccountId.in_subquery(visible));
+    }
     if let Some(organization) = organization {
         query = query.filter(events::Column::OrganizationId.eq(organization));
     }

@@ -123,17 +123,19 @@ impl SocialAccountEvent {
     }
 }
 
-/// The event, if `user_id` may see its account now (the audience is resolved per event).
+/// The event, if `user_id` may see its account now (the audience is resolved per event); for
+/// any viewer when `any_audience` (each socket then checks the audience itself).
 fn for_viewer(
     published: Arc<Published>,
     user_id: i64,
     organization: Option<i64>,
+    any_audience: bool,
 ) -> Option<SocialAccountEvent> {
     let kind = SocialAccountEventKind::parse(&published.event.kind)?;
     if organization.is_some() && published.event.organization_id != organization {
         return None;
     }
-    if !published.audience.contains(&user_id) {
+    if !any_audience && !published.audience.contains(&user_id) {
         return None;
     }
     let account = published.account.clone()?;
@@ -144,28 +146,57 @@ fn for_viewer(
     })
 }
 
-/// Set by `socialAccountEvents` as it hands on a live event, when it runs for sockets that share
-/// it: each socket then measures the event's delivery as it writes the frame.
+/// Set by `socialAccountEvents` as it hands on an event, when it runs for sockets that share it:
+/// the event (with who may see it) and whether it is live, so each socket checks the audience
+/// and measures the delivery as it writes the frame.
 #[derive(Clone, Default)]
-pub struct DeliveryStamp(Arc<std::sync::Mutex<Option<Stamp>>>);
+pub struct DeliveryStamp(Arc<std::sync::Mutex<Option<Stamped>>>);
 
-/// An event's id and commit time.
-type Stamp = (i64, DateTime<Utc>);
+/// An event as a shared subscription handed it on, and whether it was live.
+pub type Stamped = (Arc<Published>, bool);
 
 impl DeliveryStamp {
-    fn set(&self, event: i64, committed: DateTime<Utc>) {
+    fn set(&self, published: Arc<Published>, live: bool) {
         *self
             .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((event, committed));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((published, live));
     }
 
-    /// The event behind the value just produced, if it was a live event.
-    pub fn take(&self) -> Option<Stamp> {
+    /// The event behind the value just produced, and whether it was live (not a resumed one).
+    pub fn take(&self) -> Option<Stamped> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
+    }
+}
+
+/// In the session of a shared `socialAccountEvents` whose selection reads nothing that depends
+/// on the viewer: every event of the organization goes out, each socket then lets through only
+/// those its own viewer may see (the event's audience).
+#[derive(Clone, Copy, Default)]
+pub struct AnyAudience;
+
+/// In the session of a check run before a socket joins a shared subscription: the field runs
+/// its permission checks, notes whose they were, and returns no stream.
+#[derive(Clone, Default)]
+pub struct SubscriptionProbe(Arc<std::sync::Mutex<Option<i64>>>);
+
+impl SubscriptionProbe {
+    fn passed(&self, user_id: i64) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(user_id);
+    }
+
+    /// The viewer whose checks passed, if they did.
+    pub fn viewer(&self) -> Option<i64> {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -174,6 +205,8 @@ impl DeliveryStamp {
 struct Reader {
     user_id: i64,
     organization: Option<i64>,
+    /// Every viewer's events, each with its audience (a shared subscription, see [`AnyAudience`]).
+    any_audience: bool,
 }
 
 /// Every event after `after` that `reader` may see: first those stored (resume), then those the
@@ -199,9 +232,13 @@ fn event_stream(
                     return Some((Arc::new(published), (receiver, db, last, backlog, catch_up)));
                 }
                 if catch_up {
-                    match crate::events::catch_up(&db, reader.user_id, reader.organization, last)
-                        .await
-                    {
+                    let page = if reader.any_audience {
+                        crate::events::catch_up_all(&db, reader.organization, last).await
+                    } else {
+                        crate::events::catch_up(&db, reader.user_id, reader.organization, last)
+                            .await
+                    };
+                    match page {
                         Ok(page) if !page.is_empty() => {
                             backlog = page.into_iter().rev().collect();
                             continue;
@@ -261,7 +298,7 @@ impl Subscription {
         ctx: &Context<'_>,
         organization_id: Option<ID>,
         after: Option<ID>,
-    ) -> async_graphql::Result<impl Stream<Item = SocialAccountEvent>> {
+    ) -> async_graphql::Result<impl Stream<Item = SocialAccountEvent> + use<>> {
         let viewer = gql(viewer(ctx).await)?;
         let organization = match organization_id {
             Some(id) => {
@@ -303,27 +340,33 @@ impl Subscription {
             }
         };
         let user_id = viewer.user.id;
+        if let Some(probe) = ctx.data_opt::<SubscriptionProbe>() {
+            probe.passed(user_id);
+            return Ok(stream::empty().left_stream());
+        }
+        let any_audience = ctx.data_opt::<AnyAudience>().is_some();
         let reader = Reader {
             user_id,
             organization,
+            any_audience,
         };
         let stamp = ctx.data_opt::<DeliveryStamp>().cloned();
-        Ok(
-            event_stream(bus, db, start, reader).filter_map(move |published| {
+        Ok(event_stream(bus, db, start, reader)
+            .filter_map(move |published| {
                 let (id, committed) = (published.event.id, published.event.created_at);
-                let event = for_viewer(published, user_id, organization);
-                if event.is_some() && id > live_from {
-                    match &stamp {
-                        Some(stamp) => stamp.set(id, committed),
-                        None => {
-                            let lag = (context.now() - committed).to_std().unwrap_or_default();
-                            context.meters.event_delivered(lag.as_secs_f64());
-                        }
+                let live = id > live_from;
+                let event = for_viewer(published.clone(), user_id, organization, any_audience);
+                match &stamp {
+                    Some(stamp) if event.is_some() => stamp.set(published, live),
+                    None if event.is_some() && live => {
+                        let lag = (context.now() - committed).to_std().unwrap_or_default();
+                        context.meters.event_delivered(lag.as_secs_f64());
                     }
+                    _ => {}
                 }
                 std::future::ready(event)
-            }),
-        )
+            })
+            .right_stream())
     }
 
     /// The viewer's banner, badge and restore list: the current value first, then a new value
@@ -346,6 +389,7 @@ impl Subscription {
         let reader = Reader {
             user_id,
             organization: None,
+            any_audience: false,
         };
         let changes = event_stream(bus, db.clone(), start, reader)
             .filter(move |published| {

@@ -7,6 +7,8 @@ use futures_util::SinkExt as _;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
+use relink::graphql::ids::{self, Kind};
+
 use crate::{
     helpers::TestApp,
     live::{DISCONNECT, data, subscribe},
@@ -38,23 +40,16 @@ fn name(event: &Value) -> String {
 }
 
 #[tokio::test]
-async fn sockets_of_one_sign_in_share_one_subscription_and_each_gets_what_it_may_see() {
+async fn every_viewer_shares_one_subscription_and_each_gets_only_what_it_may_see() {
     let app = TestApp::spawn_demo().await;
-    // Three tabs of Ada (the dashboard subscribes with `after: null`), one of Dev.
+    // Three tabs of Ada (the dashboard subscribes with `after: null`), one of Dev: one execution.
+    let from_now = json!({ "after": null });
     let mut ada = Vec::new();
     for _ in 0..3 {
-        ada.push(
-            subscribe(
-                &app,
-                "ada@northwind.example",
-                EVENTS,
-                json!({ "after": null }),
-            )
-            .await,
-        );
+        ada.push(subscribe(&app, "ada@northwind.example", EVENTS, from_now.clone()).await);
     }
-    let mut dev = subscribe(&app, "dev@northwind.example", EVENTS, json!({})).await;
-    running_becomes(&app, 2.0).await;
+    let mut dev = subscribe(&app, "dev@northwind.example", EVENTS, from_now.clone()).await;
+    running_becomes(&app, 1.0).await;
 
     // Dev cannot see the LinkedIn company page; he sees the X profile.
     let company = app.account_id("li-company-northwind").await;
@@ -81,7 +76,7 @@ async fn sockets_of_one_sign_in_share_one_subscription_and_each_gets_what_it_may
     let first = data(&mut dev).await;
     assert_eq!(name(&first), "@northwind", "{first}");
 
-    // Two tabs close: the subscription runs on for the third, which still gets every event.
+    // Two tabs close: the subscription runs on, and the third still gets every event.
     for mut socket in ada.drain(..2) {
         socket.close(None).await.expect("close");
     }
@@ -102,13 +97,63 @@ async fn sockets_of_one_sign_in_share_one_subscription_and_each_gets_what_it_may
         third["socialAccountEvents"]["kind"], "DISCONNECTED",
         "{third}"
     );
-    running_becomes(&app, 2.0).await;
-    // The last of Ada's tabs closes: hers stops; Dev's runs on.
+    // Ada's last tab closes: it runs on for Dev alone, then stops with him.
     let mut last = ada.remove(0);
     last.close(None).await.expect("close");
     running_becomes(&app, 1.0).await;
     drop(dev);
     running_becomes(&app, 0.0).await;
+}
+
+#[tokio::test]
+async fn a_selection_that_depends_on_the_viewer_is_shared_by_one_sign_in_only() {
+    let app = TestApp::spawn_demo().await;
+    let query =
+        "subscription { socialAccountEvents { kind socialAccount { name viewerCanReconnect } } }";
+    let mut ada = subscribe(&app, "ada@northwind.example", query, json!({})).await;
+    let mut dev = subscribe(&app, "dev@northwind.example", query, json!({})).await;
+    running_becomes(&app, 2.0).await;
+    let x = app.account_id("x-northwind").await;
+    app.graphql("ben@northwind.example", DISCONNECT, json!({ "id": x }))
+        .await;
+    // Each sees what they themselves may do.
+    let hers = data(&mut ada).await["socialAccountEvents"]["socialAccount"].clone();
+    let his = data(&mut dev).await["socialAccountEvents"]["socialAccount"].clone();
+    assert_eq!(
+        hers,
+        json!({ "name": "@northwind", "viewerCanReconnect": true })
+    );
+    assert_eq!(
+        his,
+        json!({ "name": "@northwind", "viewerCanReconnect": false })
+    );
+}
+
+#[tokio::test]
+async fn a_socket_the_field_refuses_gets_its_error_and_joins_nothing() {
+    let app = TestApp::spawn_demo().await;
+    let other = crate::access::globex(&app).await;
+    let (_, globex) = other
+        .ids
+        .iter()
+        .find(|(kind, _)| *kind == Kind::Organization)
+        .copied()
+        .expect("globex");
+    let org = ids::encode(Kind::Organization, globex).0;
+    let query = "subscription($org: ID) { socialAccountEvents(organizationId: $org) { id } }";
+    let mut dev = subscribe(&app, "dev@northwind.example", query, json!({ "org": org })).await;
+    let answer = next(&mut dev).await.expect("an answer");
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(answer["payload"]["data"], Value::Null, "{answer}");
+    assert!(
+        answer["payload"]["errors"][0]["extensions"]["code"].is_string(),
+        "{answer}"
+    );
+    assert_eq!(
+        next(&mut dev).await.expect("the end"),
+        json!({ "type": "complete", "id": "1" })
+    );
+    assert_eq!(app.metric("relink_subscriptions_shared").await, 0.0);
 }
 
 #[tokio::test]
@@ -192,4 +237,47 @@ async fn a_resume_runs_alone_and_replays_its_own_history() {
         replayed.push(data(&mut resumed).await["socialAccountEvents"]["id"].clone());
     }
     assert_eq!(app.metric("relink_subscriptions_shared").await, 1.0);
+}
+
+#[tokio::test]
+async fn a_subscription_shared_by_every_viewer_catches_up_with_each_events_own_audience() {
+    let app = TestApp::spawn_demo().await;
+    let newest = relink::events::repo::newest_id(&app.db)
+        .await
+        .expect("newest");
+    let company = app.account_id("li-company-northwind").await;
+    let x = app.account_id("x-northwind").await;
+    for id in [&company, &x] {
+        app.graphql("ben@northwind.example", DISCONNECT, json!({ "id": id }))
+            .await;
+    }
+    let user = |email: &'static str| {
+        let db = app.db.clone();
+        async move {
+            relink::people::repo::user_by_email(&db, email)
+                .await
+                .expect("query")
+                .expect("user")
+                .id
+        }
+    };
+    let (ada, dev) = (
+        user("ada@northwind.example").await,
+        user("dev@northwind.example").await,
+    );
+    // What a shared subscription reads after falling behind the relay: every event, each with
+    // who may see it now, for its sockets to check.
+    let page = relink::events::catch_up_all(&app.db, None, newest)
+        .await
+        .expect("page");
+    let audience_of = |id: &str| {
+        let id = ids::decode_as(Kind::SocialAccount, id).expect("id");
+        page.iter()
+            .find(|published| published.event.social_account_id == Some(id))
+            .map(|published| published.audience.clone())
+            .expect("its event")
+    };
+    let (of_company, of_x) = (audience_of(&company), audience_of(&x));
+    assert!(of_company.contains(&ada) && !of_company.contains(&dev));
+    assert!(of_x.contains(&ada) && of_x.contains(&dev));
 }

@@ -65,7 +65,7 @@ enum Out {
     Ping,
     Close(u16, String),
     /// Follow a shared subscription under this id.
-    Join(String, Box<async_graphql::Request>, shared::Start),
+    Join(String, Box<async_graphql::Request>, shared::Sharing),
     /// The client completed a shared subscription.
     Leave(String),
 }
@@ -155,23 +155,14 @@ pub async fn serve(
             _ = stopping.wait_for(|stopping| *stopping) => {
                 Out::Close(close::GOING_AWAY, "Relink is restarting; reconnect".to_owned())
             }
-            Some(out) = control_rx.recv() => match out {
-                Out::Join(id, request, start) => {
-                    join(&state, &session, &mut following, &mut handles, id, &request, start);
-                    continue;
-                }
-                Out::Leave(id) => match handles.remove(&id) {
-                    Some(handle) => {
-                        handle.abort();
-                        Out::Text(shared::complete_frame(&id))
-                    }
-                    None => continue,
-                },
-                out => out,
-            },
+            Some(out) = control_rx.recv() => out,
             Some((id, item)) = following.next(), if !following.is_empty() => match item {
                 shared::Item::Next(frame) => {
-                    stamp = frame.stamp;
+                    stamp = frame
+                        .event
+                        .as_ref()
+                        .filter(|(_, live)| *live)
+                        .map(|(published, _)| (published.event.id, published.event.created_at));
                     Out::Text(shared::next_frame(protocol, &id, &frame.payload))
                 }
                 shared::Item::Behind => {
@@ -220,6 +211,29 @@ pub async fn serve(
                 }
             }
         };
+        let out = match out {
+            Out::Join(id, request, sharing) => {
+                join(
+                    &state,
+                    &session,
+                    &mut following,
+                    &mut handles,
+                    id,
+                    &request,
+                    sharing,
+                )
+                .await;
+                continue;
+            }
+            Out::Leave(id) => match handles.remove(&id) {
+                Some(handle) => {
+                    handle.abort();
+                    Out::Text(shared::complete_frame(&id))
+                }
+                None => continue,
+            },
+            out => out,
+        };
         // Nothing goes out past the token's expiry, by the server's clock.
         let out = match out {
             Out::Text(_) | Out::Ping if expired(&state, &session) => Out::Close(
@@ -238,6 +252,7 @@ pub async fn serve(
                 })),
                 true,
             ),
+            // Handled above.
             Out::Join(..) | Out::Leave(_) => continue,
         };
         // A reader that cannot take one message in two keep-alive intervals is dropped rather
@@ -321,10 +336,10 @@ fn read(
             }
             session.active.insert(id.clone());
             // One that may be shared is followed by the socket's loop, not run here.
-            if let Some(start) = shared::shareable(payload) {
+            if let Some(sharing) = shared::shareable(payload) {
                 let request = std::mem::replace(payload, async_graphql::Request::new(""));
                 if control
-                    .try_send(Out::Join(id.clone(), Box::new(request), start))
+                    .try_send(Out::Join(id.clone(), Box::new(request), sharing))
                     .is_err()
                 {
                     return Some(Ok(ClientMessage::ConnectionTerminate));
@@ -388,21 +403,22 @@ fn init(
 }
 
 /// Starts following the shared subscription `request` under `id`.
-fn join(
+async fn join(
     state: &HttpState,
     session: &Shared,
     following: &mut SelectAll<BoxStream<'static, (String, shared::Item)>>,
     handles: &mut std::collections::HashMap<String, AbortHandle>,
     id: String,
     request: &async_graphql::Request,
-    start: shared::Start,
+    sharing: shared::Sharing,
 ) {
     let Some(claims) = lock(session).claims.clone() else {
         return;
     };
     let Some(values) = state
         .shared
-        .join(&state.schema, &state.app.meters, &claims, request, start)
+        .join(&state.schema, &state.app.meters, &claims, request, sharing)
+        .await
     else {
         return;
     };

@@ -25,12 +25,16 @@ use async_graphql::{
     http::WebSocketProtocols,
     parser::types::{DocumentOperations, OperationType, Selection},
 };
-use futures_util::{Stream, StreamExt as _, stream};
+use futures_util::{Stream, StreamExt as _, stream, stream::BoxStream};
 use tokio::sync::broadcast;
 
 use crate::{
     auth::Claims,
-    graphql::{RelinkSchema, context::RequestAuth, live::DeliveryStamp},
+    graphql::{
+        RelinkSchema,
+        context::RequestAuth,
+        live::{AnyAudience, DeliveryStamp, Stamped, SubscriptionProbe},
+    },
 };
 
 /// Values a socket may fall behind a shared subscription before it is closed (events) or skips
@@ -41,8 +45,9 @@ const CAPACITY: usize = 64;
 pub struct Frame {
     /// The GraphQL response as JSON.
     pub payload: Box<str>,
-    /// For an account event: its id and commit time, to measure delivery.
-    pub stamp: Option<(i64, chrono::DateTime<chrono::Utc>)>,
+    /// For an account event: the event with who may see it, and whether it is live (its
+    /// delivery is measured).
+    pub event: Option<Stamped>,
 }
 
 /// What a shared subscription hands one socket.
@@ -53,6 +58,23 @@ pub enum Item {
     Behind,
     /// The subscription ended (after an error, or the server's end of it).
     End,
+}
+
+/// How a subscription may be shared.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Sharing {
+    start: Start,
+    scope: Scope,
+}
+
+/// Between whom a subscription is shared.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Scope {
+    /// The sockets of one sign-in: the value may depend on the viewer.
+    SignIn,
+    /// Every socket, each letting through only the events its viewer may see: the selection
+    /// reads nothing that depends on the viewer (see `viewer_independent`).
+    Audience,
 }
 
 /// How a socket joining a running subscription starts.
@@ -66,6 +88,8 @@ pub enum Start {
 
 #[derive(Clone, Hash, PartialEq, Eq)]
 struct Key {
+    scope: Scope,
+    /// Empty for [`Scope::Audience`].
     subject: String,
     signed_in_at: Option<i64>,
     query: String,
@@ -123,19 +147,38 @@ impl Drop for Upstream {
 }
 
 impl SharedSubscriptions {
-    /// The shared stream for `request` by the holder of `claims`, or `None` when the request is
-    /// not one that may be shared (then it runs on its own, as before).
-    pub fn join(
+    /// The shared stream for `request` by the holder of `claims`, as `sharing` allows. For a
+    /// subscription shared by every viewer, the field's own checks run first for this viewer
+    /// (as if it ran alone), and the socket gets only the events this viewer may see; a refusal
+    /// comes as the field's own error, then the end.
+    pub async fn join(
         &self,
         schema: &RelinkSchema,
         meters: &crate::metrics::Meters,
         claims: &Claims,
         request: &Request,
-        start: Start,
-    ) -> Option<impl Stream<Item = Item> + Send + 'static + use<>> {
+        sharing: Sharing,
+    ) -> Option<BoxStream<'static, Item>> {
+        let viewer = match sharing.scope {
+            Scope::SignIn => None,
+            Scope::Audience => match probe(schema, claims, request).await {
+                Ok(viewer) => Some(viewer),
+                Err(refusal) => return Some(refusal),
+            },
+        };
+        let start = sharing.start;
+        let signed_in = sharing.scope == Scope::SignIn;
         let key = Key {
-            subject: claims.sub.clone(),
-            signed_in_at: claims.signed_in_at().map(|at| at.timestamp()),
+            scope: sharing.scope,
+            subject: if signed_in {
+                claims.sub.clone()
+            } else {
+                String::new()
+            },
+            signed_in_at: claims
+                .signed_in_at()
+                .map(|at| at.timestamp())
+                .filter(|_| signed_in),
             query: request.query.clone(),
             operation: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
@@ -162,7 +205,7 @@ impl SharedSubscriptions {
                 }
             }
         };
-        Some(follow(upstream, receiver, first, start))
+        Some(follow(upstream, receiver, first, start, viewer).boxed())
     }
 
     /// Starts the one execution of a shared subscription.
@@ -183,6 +226,9 @@ impl SharedSubscriptions {
         let mut data = Data::default();
         data.insert(RequestAuth::signed_in(claims.clone()));
         data.insert(stamp.clone());
+        if key.scope == Scope::Audience {
+            data.insert(AnyAudience);
+        }
         let mut responses =
             schema.execute_stream_with_session_data(clone_request(request), Arc::new(data));
         let task = tokio::spawn({
@@ -201,7 +247,7 @@ impl SharedSubscriptions {
                     };
                     let frame = Arc::new(Frame {
                         payload,
-                        stamp: stamp.take(),
+                        event: stamp.take(),
                     });
                     let mut state = lock(&state);
                     state.latest = Some(frame.clone());
@@ -232,19 +278,27 @@ impl SharedSubscriptions {
 }
 
 /// One socket's view of a shared subscription: the latest value when it starts with one, then
-/// every value, then `End`.
+/// every value (of the events `viewer` may see, when given), then `End`.
 fn follow(
     upstream: Arc<Upstream>,
     receiver: broadcast::Receiver<Arc<Frame>>,
     first: Option<Arc<Frame>>,
     start: Start,
+    viewer: Option<i64>,
 ) -> impl Stream<Item = Item> + Send + 'static {
+    let sees = move |frame: &Frame| match (viewer, &frame.event) {
+        (Some(viewer), Some((published, _))) => published.audience.contains(&viewer),
+        _ => true,
+    };
     let first = stream::iter(first.map(Item::Next));
     let rest = stream::unfold(Some((upstream, receiver)), move |held| async move {
         let (upstream, mut receiver) = held?;
         loop {
             match receiver.recv().await {
-                Ok(frame) => return Some((Item::Next(frame), Some((upstream, receiver)))),
+                Ok(frame) if sees(&frame) => {
+                    return Some((Item::Next(frame), Some((upstream, receiver))));
+                }
+                Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(_)) if start == Start::Latest => {}
                 Err(broadcast::error::RecvError::Lagged(_)) => return Some((Item::Behind, None)),
                 Err(broadcast::error::RecvError::Closed) => return Some((Item::End, None)),
@@ -256,7 +310,7 @@ fn follow(
 
 /// How a request may be shared, if it may: a single subscription field at the root, one of those
 /// whose value depends only on the viewer and on what happens from now on.
-pub fn shareable(request: &Request) -> Option<Start> {
+pub fn shareable(request: &Request) -> Option<Sharing> {
     let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let operation = match (&document.operations, &request.operation_name) {
         (DocumentOperations::Single(operation), _) => operation,
@@ -281,10 +335,156 @@ pub fn shareable(request: &Request) -> Option<Start> {
     if !field.directives.is_empty() {
         return None;
     }
-    match field.name.node.as_str() {
-        "socialAccountEvents" if !resumes(operation, field, request) => Some(Start::Next),
-        "reconnectStatus" | "networkIncidents" => Some(Start::Latest),
-        _ => None,
+    let (start, scope) = match field.name.node.as_str() {
+        "socialAccountEvents" if !resumes(operation, field, request) => {
+            let scope = if viewer_independent(&document, &field.selection_set.node, EVENT, 0) {
+                Scope::Audience
+            } else {
+                Scope::SignIn
+            };
+            (Start::Next, scope)
+        }
+        "reconnectStatus" | "networkIncidents" => (Start::Latest, Scope::SignIn),
+        _ => return None,
+    };
+    Some(Sharing { start, scope })
+}
+
+/// A type of the event's selection, with the fields whose values are the same for every viewer
+/// who may see the event (no permission, grant or viewer enters them), and the type of each of
+/// those fields that has fields of its own.
+struct Independent {
+    name: &'static str,
+    fields: &'static [(&'static str, Option<&'static Independent>)],
+}
+
+const EVENT: &Independent = &Independent {
+    name: "SocialAccountEvent",
+    fields: &[
+        ("__typename", None),
+        ("id", None),
+        ("kind", None),
+        ("occurredAt", None),
+        ("reason", None),
+        ("postId", None),
+        ("rulesFlagged", None),
+        ("socialAccount", Some(ACCOUNT)),
+    ],
+};
+
+const ACCOUNT: &Independent = &Independent {
+    name: "SocialAccount",
+    fields: &[
+        ("__typename", None),
+        ("id", None),
+        ("network", None),
+        ("kind", None),
+        ("name", None),
+        ("externalId", None),
+        ("avatarUrl", None),
+        ("health", None),
+        ("flag", None),
+        ("disconnect", Some(DISCONNECT)),
+        ("limitedReason", None),
+        ("isPersonal", None),
+    ],
+};
+
+const DISCONNECT: &Independent = &Independent {
+    name: "Disconnect",
+    fields: &[
+        ("__typename", None),
+        ("reason", None),
+        ("since", None),
+        ("fix", None),
+        ("heldPostCount", None),
+    ],
+};
+
+/// Whether `selection` of type `of` reads only fields whose values are the same for every viewer
+/// (through inline fragments and fragment spreads, at most eight deep).
+fn viewer_independent(
+    document: &async_graphql::parser::types::ExecutableDocument,
+    selection: &async_graphql::parser::types::SelectionSet,
+    of: &Independent,
+    depth: usize,
+) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    let same_type = |condition: Option<&str>| condition.is_none_or(|name| name == of.name);
+    selection.items.iter().all(|item| match &item.node {
+        Selection::Field(field) => {
+            let field = &field.node;
+            let Some((_, child)) = of
+                .fields
+                .iter()
+                .find(|(name, _)| *name == field.name.node.as_str())
+            else {
+                return false;
+            };
+            field.arguments.is_empty()
+                && match child {
+                    Some(child) => {
+                        viewer_independent(document, &field.selection_set.node, child, depth + 1)
+                    }
+                    None => field.selection_set.node.items.is_empty(),
+                }
+        }
+        Selection::InlineFragment(fragment) => {
+            let fragment = &fragment.node;
+            same_type(
+                fragment
+                    .type_condition
+                    .as_ref()
+                    .map(|condition| condition.node.on.node.as_str()),
+            ) && viewer_independent(document, &fragment.selection_set.node, of, depth + 1)
+        }
+        Selection::FragmentSpread(spread) => document
+            .fragments
+            .get(&spread.node.fragment_name.node)
+            .is_some_and(|fragment| {
+                same_type(Some(fragment.node.type_condition.node.on.node.as_str()))
+                    && viewer_independent(
+                        document,
+                        &fragment.node.selection_set.node,
+                        of,
+                        depth + 1,
+                    )
+            }),
+    })
+}
+
+/// Runs the field's own checks for the holder of `claims`, as if the subscription ran alone: the
+/// viewer, or the refusal to send (the field's error, then the end).
+async fn probe(
+    schema: &RelinkSchema,
+    claims: &Claims,
+    request: &Request,
+) -> Result<i64, BoxStream<'static, Item>> {
+    let probe = SubscriptionProbe::default();
+    let mut data = Data::default();
+    data.insert(RequestAuth::signed_in(claims.clone()));
+    data.insert(probe.clone());
+    let answers: Vec<async_graphql::Response> = schema
+        .execute_stream_with_session_data(clone_request(request), Arc::new(data))
+        .take(4)
+        .collect()
+        .await;
+    match probe.viewer() {
+        Some(viewer) if answers.is_empty() => Ok(viewer),
+        _ => {
+            let frames = answers.into_iter().filter_map(|answer| {
+                let payload = serde_json::to_string(&answer).ok()?.into_boxed_str();
+                Some(Item::Next(Arc::new(Frame {
+                    payload,
+                    event: None,
+                })))
+            });
+            Err(stream::iter(frames)
+                .chain(stream::once(async { Item::End }))
+                .boxed())
+        }
     }
 }
 
@@ -343,12 +543,77 @@ mod tests {
     use super::*;
 
     fn start(query: &str) -> Option<Start> {
-        shareable(&Request::new(query))
+        shareable(&Request::new(query)).map(|sharing| sharing.start)
     }
 
     fn start_with(query: &str, variables: serde_json::Value) -> Option<Start> {
         let variables = async_graphql::Variables::from_json(variables);
-        shareable(&Request::new(query).variables(variables))
+        shareable(&Request::new(query).variables(variables)).map(|sharing| sharing.start)
+    }
+
+    fn scope(query: &str) -> Option<Scope> {
+        shareable(&Request::new(query)).map(|sharing| sharing.scope)
+    }
+
+    #[test]
+    fn events_are_shared_by_every_viewer_only_when_nothing_selected_depends_on_the_viewer() {
+        let every = Some(Scope::Audience);
+        assert_eq!(
+            scope("subscription { socialAccountEvents { id kind socialAccount { name health } } }"),
+            every
+        );
+        assert_eq!(
+            scope(
+                "subscription { socialAccountEvents { __typename id kind reason occurredAt socialAccount { id name network kind health flag isPersonal disconnect { reason since fix heldPostCount } } } }"
+            ),
+            every
+        );
+        assert_eq!(
+            scope(
+                "subscription { socialAccountEvents { ...E } } fragment E on SocialAccountEvent { id socialAccount { ... on SocialAccount { name } } }"
+            ),
+            every
+        );
+        let own = Some(Scope::SignIn);
+        // What the viewer may do, or what reaches other data through permissions.
+        assert_eq!(
+            scope("subscription { socialAccountEvents { socialAccount { viewerCanReconnect } } }"),
+            own
+        );
+        assert_eq!(
+            scope("subscription { socialAccountEvents { socialAccount { limitation { fix } } } }"),
+            own
+        );
+        assert_eq!(
+            scope(
+                "subscription { socialAccountEvents { socialAccount { lastReconnectedBy { email } } } }"
+            ),
+            own
+        );
+        assert_eq!(
+            scope("subscription { socialAccountEvents { socialAccount { login { name } } } }"),
+            own
+        );
+        // A fragment on another type, an unknown fragment, a fragment that loops.
+        assert_eq!(
+            scope("subscription { socialAccountEvents { ... on Other { id } } }"),
+            own
+        );
+        assert_eq!(
+            scope("subscription { socialAccountEvents { ...Missing } }"),
+            own
+        );
+        assert_eq!(
+            scope(
+                "subscription { socialAccountEvents { ...A } } fragment A on SocialAccountEvent { ...A }"
+            ),
+            own
+        );
+        // The status is the viewer's own.
+        assert_eq!(
+            scope("subscription { reconnectStatus { bannerVisible } }"),
+            own
+        );
     }
 
     #[test]
