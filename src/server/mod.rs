@@ -268,8 +268,14 @@ impl Server {
             // Sockets close with 1001 so their clients reconnect to another replica.
             let _ = stopping.send(true);
         };
+        // Frames and answers go out as written, not held back for the peer's delayed ACK.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY could not be set");
+            }
+        });
         let server = axum::serve(
-            self.listener,
+            listener,
             http::router(self.state, sandbox)
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
