@@ -1,8 +1,9 @@
 //! `GET /connect/{token}` and `POST /connect/{token}`: a reconnect link's page, and the start of
 //! its sign-in (303 to the network). No dashboard sign-in; every wrong token answers the same 410.
 //!
-//! The POST is protected against cross-site requests by its `Origin` (or, when a browser sends
-//! none, `Sec-Fetch-Site: same-origin`): it must be this server's public origin.
+//! The POST is protected against cross-site requests by its `Origin`, which must be this server's
+//! public origin; when a browser sends none or `null` (the page's `no-referrer` policy makes
+//! Chromium send `null`), by `Sec-Fetch-Site: same-origin`.
 
 use axum::{
     extract::{Path, State},
@@ -48,15 +49,18 @@ pub async fn show(State(app): State<App>, client: ClientIp, Path(token): Path<St
     }
 }
 
-/// Whether the request comes from a page of this server (`Origin`, else `Sec-Fetch-Site`).
+/// Whether the request comes from a page of this server: its `Origin`, or, when that is absent
+/// or `null`, `Sec-Fetch-Site: same-origin`.
 fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let Ok(public) = reqwest::Url::parse(public_url) else {
         return false;
     };
     let expected = public.origin().ascii_serialization();
     match headers.get(header::ORIGIN) {
-        Some(origin) => origin.as_bytes() == expected.as_bytes(),
-        None => headers
+        Some(origin) if origin.as_bytes() != b"null" => origin.as_bytes() == expected.as_bytes(),
+        // The link page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` with
+        // its form: then the browser's own `Sec-Fetch-Site` (which no page can set) decides.
+        _ => headers
             .get("sec-fetch-site")
             .is_some_and(|site| site.as_bytes() == b"same-origin"),
     }
@@ -134,6 +138,21 @@ mod tests {
             public
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), public));
+        assert!(same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            public
+        ));
         assert!(same_origin(
             &headers(&[("sec-fetch-site", "same-origin")]),
             public

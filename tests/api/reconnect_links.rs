@@ -443,10 +443,19 @@ async fn bad_input_is_refused_with_typed_errors_and_changes_nothing() {
 async fn a_cross_site_post_starts_nothing() {
     let app = TestApp::spawn_demo().await;
     let (url, _) = made(&app, "fb-page-northwind", json!({})).await;
-    for origin in [Some("https://evil.example"), Some("null"), None] {
+    for (origin, site) in [
+        (Some("https://evil.example"), None),
+        (Some("https://evil.example"), Some("same-origin")),
+        (Some("null"), None),
+        (Some("null"), Some("cross-site")),
+        (None, None),
+    ] {
         let mut request = app.client.post(&url);
         if let Some(origin) = origin {
             request = request.header("origin", origin);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
         }
         let response = request.send().await.expect("post");
         assert_eq!(response.status(), 403, "{origin:?}");
