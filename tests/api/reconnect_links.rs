@@ -498,3 +498,50 @@ async fn the_token_is_stored_only_as_a_hash_and_shown_only_once() {
         "the page posts to itself without naming it"
     );
 }
+
+#[tokio::test]
+async fn two_sign_ins_started_from_one_link_spend_it_once() {
+    let app = TestApp::spawn_demo().await;
+    let (url, _) = made(&app, "x-northwind", json!({})).await;
+    // Two tabs press the button before either finishes: each gets its own attempt.
+    let first = press(&app, &url).await;
+    let first_authorize = first.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let first_cookie = app.flow_cookie.lock().expect("jar").clone();
+    let second = press(&app, &url).await;
+    let second_authorize = second.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let back = sign_in(&app, &second_authorize, "x-northwind", &[], "allow").await;
+    let done = app.browser_get(&back).await;
+    assert!(
+        done.headers().get("set-cookie").is_none(),
+        "a link grants no session"
+    );
+    assert!(done.text().await.expect("page").contains("connected again"));
+    let events = crate::helpers::event_count(&app).await;
+    let audit = audit_log::Entity::find()
+        .count(&app.db)
+        .await
+        .expect("audit");
+    // The first tab finishes later: the link is spent, nothing changes again.
+    *app.flow_cookie.lock().expect("jar") = first_cookie;
+    let back = sign_in(&app, &first_authorize, "x-northwind", &[], "allow").await;
+    let late = app.browser_get(&back).await;
+    let html = late.text().await.expect("page");
+    assert!(html.contains("Not reconnected"), "{html}");
+    assert_eq!(crate::helpers::event_count(&app).await, events);
+    assert_eq!(
+        audit_log::Entity::find()
+            .count(&app.db)
+            .await
+            .expect("audit"),
+        audit
+    );
+    let used = links_of(&app, "x-northwind").await;
+    assert_eq!(used.as_array().map(Vec::len), Some(1));
+    assert_eq!(used[0]["state"], "USED");
+}
