@@ -239,6 +239,50 @@ try {
   check(page.url().endsWith("#/admin"), `still on the admin list: ${page.url()}`);
   await page.locator("#main table.rules tr", { hasText: "Assign roastery messages to Dev" }).waitFor();
 
+  step = "issue 15: Send a link beside Reconnect; the link opens with no dashboard sign-in";
+  await xRow.getByRole("button", { name: /^Send a link for @northwind$/ }).click();
+  await page.locator("#send-link[open]").waitFor();
+  await page.locator("#send-link-email").fill("owner@shop.example");
+  await page.locator("#send-link-note").fill("Please sign in as <b>@northwind</b>, thanks");
+  await page.getByRole("button", { name: "Create link" }).click();
+  await page.locator("#send-link-result .notice.ok", { hasText: "Sent to owner@shop.example" }).waitFor();
+  const linkUrl = await page.locator("#send-link-url").inputValue();
+  check(linkUrl.startsWith(`${base}/connect/`), `a link: ${linkUrl}`);
+  const openLink = page.locator('#send-link-list li[data-state="OPEN"]', { hasText: "owner@shop.example" });
+  await openLink.waitFor();
+  await page.screenshot({ path: `${shots}send-link.png` });
+  const linkContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const visitor = await linkContext.newPage();
+  visitor.setDefaultTimeout(10_000);
+  visitor.on("pageerror", (error) => console.error("page error:", error.message));
+  const shown = await visitor.goto(linkUrl);
+  check(shown.status() === 200, `the link's page: ${shown.status()}`);
+  const linkText = await visitor.locator("body").innerText();
+  check(linkText.includes("Sign in as @northwind"), `whom to sign in as: ${linkText}`);
+  check(linkText.includes("Please sign in as <b>@northwind</b>, thanks"), `the note, as text: ${linkText}`);
+  check(linkText.includes("Northwind Coffee") && linkText.includes("Ada Lovelace"), `who asks: ${linkText}`);
+  await visitor.screenshot({ path: `${shots}link-page.png` });
+  await visitor.getByRole("button", { name: "Continue to X" }).click();
+  await visitor.waitForURL(/\/sandbox\/x\/oauth\/authorize/);
+  await visitor.locator('input[name="identity"][value="x-northwind"]').waitFor();
+  await linkContext.close();
+
+  step = "issue 15: the link is revoked from the dashboard and answers 410";
+  await openLink.getByRole("button", { name: "Revoke" }).click();
+  await page.locator('#send-link-list li[data-state="REVOKED"]', { hasText: "owner@shop.example" }).waitFor();
+  const gone = await fetch(linkUrl);
+  check(gone.status === 410, `a revoked link is gone: ${gone.status}`);
+  await page.locator("#send-link-close").click();
+  await page.locator("#send-link[open]").waitFor({ state: "detached" });
+  await page.locator("#avatar").click();
+  await page.locator("#restore[open]").waitFor();
+  await page
+    .locator("#restore-list li", { has: page.locator("strong", { hasText: /^@northwind$/ }) })
+    .getByRole("button", { name: /^Send a link for @northwind$/ })
+    .waitFor();
+  await page.keyboard.press("Escape");
+  await page.locator("#restore[open]").waitFor({ state: "detached" });
+
   step = "the composer refuses the disconnected account and offers a draft (R14)";
   await page.goto(`${base}/dashboard#/composer`);
   await page.locator("#compose").waitFor();

@@ -50,6 +50,8 @@ pub struct App {
     pub statements: StatementCounter,
     /// The per-caller rate limit by query cost.
     pub rate_limiter: Arc<RateLimiter>,
+    /// Requests for reconnect link pages per client IP, so tokens cannot be guessed at speed.
+    pub link_guesses: Arc<RateLimiter>,
     /// This process's recent network calls, judged for incidents.
     pub incidents: crate::incidents::Watch,
     /// What each viewer's status is made of, forgotten on every event that may change it.

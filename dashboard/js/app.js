@@ -6,6 +6,7 @@
 //   planner with held posts (R13, B4) · composer that warns at selection (R14) · streams (R15)
 //   the member's own social networks with "Connect with (network)" (R17) · admin list (R16)
 //   automation rules a reconnect flagged (R19, B6) · audit (B8)
+//   "Send a link" beside Reconnect: a single-use reconnect link and the account's links (issue 15)
 
 import { Client, GraphQLError } from "/dashboard/js/graphql.js";
 
@@ -44,6 +45,13 @@ const Q = {
       rulesToReview { id } userErrors { code message } } }`,
   requestReconnect: `mutation($id: ID!) { requestReconnect(input: { socialAccountId: $id }) {
     asked { name } } }`,
+  // Issue 15: single-use links for whoever holds the network login.
+  links: `query($id: ID!) { reconnectLinks(socialAccountId: $id) { id state recipientEmail
+    createdAt expiresAt usedAt usedBy { name } createdBy { name } } }`,
+  createLink: `mutation($input: CreateReconnectLinkInput!) { createReconnectLink(input: $input) {
+    url emailed reconnectLink { id state } userErrors { code field message } } }`,
+  revokeLink: `mutation($id: ID!) { revokeReconnectLink(input: { id: $id }) {
+    reconnectLink { id state } userErrors { code message } } }`,
   planner: `{ scheduledPosts(first: 100) { nodes { id body state scheduledAt failureReason
     socialAccount { id name network }
     warning { message held health viewerCanReconnect reauthPath ${LIMITATION_FIELDS}
@@ -138,6 +146,7 @@ const app = {
   restoreResult: "", // HTML (built with h): what the last sign-in did
   asked: new Map(), // account id -> names of those asked to reconnect it
   signIn: null, // R20: the started sign-in waiting for "Continue to (network)"
+  linkFor: null, // issue 15: the account the "Send a link" pop-up is for
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +300,7 @@ function renderRestore() {
               : ""}
             ${account.limitation ? raw(limitationHtml(account.limitation)) : ""}
             <div class="actions">${account.viewerCanReconnect
-              ? raw(reconnectButton(account))
+              ? raw(reconnectButton(account) + sendLinkButton(account))
               : raw(h`<span>You may not reconnect it. Last reconnected by
                   <strong>${account.lastReconnectedBy?.name ?? "nobody yet"}</strong>.</span>
                   ${app.asked.has(account.id)
@@ -376,6 +385,79 @@ function continueSignIn() {
   // The callback's result says "reconnected" for both: remember which this was, to say it right.
   sessionStorage.setItem("relink-sign-in", kind);
   location.assign(url);
+}
+
+/** Issue 15: "Send a link" beside Reconnect, for whoever holds the network login. */
+function sendLinkButton(account) {
+  return h` <button type="button" class="secondary" data-send-link="${account.id}"
+    data-name="${account.name}" aria-label="Send a link for ${account.name}">Send a link</button>`;
+}
+
+const LINK_STATES = { OPEN: "open", USED: "used", EXPIRED: "expired", REVOKED: "revoked" };
+
+/** The account's links with their states; an open one can be revoked. */
+async function renderLinks() {
+  const { reconnectLinks } = await app.client.request(Q.links, { id: app.linkFor.id });
+  $("#send-link-list").innerHTML = reconnectLinks.length
+    ? reconnectLinks
+        .map(
+          (link) => h`<li data-link="${link.id}" data-state="${link.state}">
+            <strong class="state">${LINK_STATES[link.state] ?? label(link.state)}</strong>
+            ${link.recipientEmail ? raw(h`to ${link.recipientEmail}`) : "copied"},
+            by ${link.createdBy?.name ?? "someone"} <small>${when(link.createdAt)}</small>
+            ${link.state === "USED"
+              ? raw(h`<small>used by ${link.usedBy?.name ?? "someone"} ${when(link.usedAt)}</small>`)
+              : link.state === "OPEN"
+                ? raw(h`<small>until ${when(link.expiresAt)}</small>
+                    <button type="button" class="link" data-revoke-link="${link.id}">Revoke</button>`)
+                : ""}
+          </li>`,
+        )
+        .join("")
+    : h`<li>No link yet.</li>`;
+}
+
+async function openSendLink(accountId, name) {
+  app.linkFor = { id: accountId, name };
+  $("#send-link-what").innerHTML = h`Whoever opens the link can reconnect <strong>${name}</strong>
+    (and every account of its login) by signing in at the network, once, without a dashboard seat.`;
+  $("#send-link-form").reset();
+  $("#send-link-result").innerHTML = "";
+  $("#send-link-list").innerHTML = "";
+  if (!$("#send-link").open) $("#send-link").showModal();
+  await renderLinks();
+}
+
+async function createLink(event) {
+  event.preventDefault();
+  const email = $("#send-link-email").value.trim();
+  const note = $("#send-link-note").value;
+  const input = {
+    socialAccountId: app.linkFor.id,
+    expiresIn: Number($("#send-link-expires").value),
+    ...(email ? { email } : {}),
+    ...(note.trim() ? { note } : {}),
+  };
+  const { createReconnectLink } = await app.client.request(Q.createLink, { input });
+  if (createReconnectLink.userErrors.length) {
+    $("#send-link-result").innerHTML = h`<p class="notice error">${createReconnectLink.userErrors[0].message}</p>`;
+    return;
+  }
+  $("#send-link-form").reset();
+  $("#send-link-result").innerHTML = h`<p class="notice ok">${createReconnectLink.emailed
+      ? `Sent to ${email}.`
+      : "Link created: copy it now, it is shown only once."}</p>
+    <label>Link <input id="send-link-url" readonly value="${createReconnectLink.url}"></label>`;
+  await renderLinks();
+}
+
+async function revokeLink(button) {
+  button.disabled = true;
+  const { revokeReconnectLink } = await app.client.request(Q.revokeLink, { id: button.dataset.revokeLink });
+  if (revokeReconnectLink.userErrors.length) {
+    $("#send-link-result").innerHTML = h`<p class="notice error">${revokeReconnectLink.userErrors[0].message}</p>`;
+  }
+  await renderLinks();
 }
 
 async function ask(button, accountId) {
@@ -581,7 +663,7 @@ function accountTable(accounts) {
       <td class="flag-${account.flag}" data-flag="${account.flag}">${account.name}</td>
       <td>${account.network.toLowerCase()}</td><td>${label(account.health)}</td>
       <td>${account.disconnect?.fix ?? account.limitation?.fix ?? ""}</td>
-      <td>${account.viewerCanReconnect ? raw(reconnectButton(account, "Reconnect")) : ""}</td></tr>`)}</tbody></table>`;
+      <td>${account.viewerCanReconnect ? raw(reconnectButton(account, "Reconnect") + sendLinkButton(account)) : ""}</td></tr>`)}</tbody></table>`;
 }
 
 /** R19/B6: automation rules a reconnect flagged, each with why and what fixes it. */
@@ -809,6 +891,8 @@ document.addEventListener("click", (event) => {
   if (target.dataset.reconnect) reconnect(target.dataset.reconnect);
   else if (target.dataset.connect) connect(target.dataset.connect, target.dataset.org || null);
   else if (target.dataset.ask) ask(target, target.dataset.ask);
+  else if (target.dataset.sendLink) openSendLink(target.dataset.sendLink, target.dataset.name);
+  else if (target.dataset.revokeLink) revokeLink(target);
   else if (target.dataset.resolve) resolve(target);
   else if (target.id === "draft-instead") saveDraft();
 });
@@ -820,6 +904,8 @@ addEventListener("DOMContentLoaded", () => {
     await app.client.request(Q.dismiss);
     $("#banner").hidden = true;
   };
+  $("#send-link-form").onsubmit = createLink;
+  $("#send-link-close").onclick = () => $("#send-link").close();
   $("#sign-in-continue").onclick = continueSignIn;
   $("#sign-in-cancel").onclick = () => $("#sign-in-as").close();
   $("#sign-in-as").addEventListener("close", () => (app.signIn = null));

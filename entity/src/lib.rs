@@ -15,6 +15,7 @@ pub mod memberships;
 pub mod network_incidents;
 pub mod oauth_attempts;
 pub mod organizations;
+pub mod reconnect_links;
 pub mod sandbox_assets;
 pub mod sandbox_clients;
 pub mod sandbox_codes;

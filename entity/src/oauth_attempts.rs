@@ -25,6 +25,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// SHA-256 of the `relink_flow` cookie given to the browser that started the attempt.
     pub flow_hash: Option<String>,
+    /// The reconnect link that started the attempt, if one did (issue 15).
+    pub link_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ pub use super::events::Entity as Events;
 pub use super::memberships::Entity as Memberships;
 pub use super::network_incidents::Entity as NetworkIncidents;
 pub use super::organizations::Entity as Organizations;
+pub use super::reconnect_links::Entity as ReconnectLinks;
 pub use super::sandbox_assets::Entity as SandboxAssets;
 pub use super::sandbox_clients::Entity as SandboxClients;
 pub use super::sandbox_codes::Entity as SandboxCodes;

@@ -25,6 +25,7 @@ mod m20261202_000015_unique_logins_and_accounts;
 mod m20261202_000016_create_network_incidents;
 mod m20261202_000017_create_data_deletions;
 mod m20261203_000018_add_rule_reviews_and_told;
+mod m20261203_000019_create_reconnect_links;
 
 /// Runs the Relink schema migrations in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_create_network_incidents::Migration),
             Box::new(m20261202_000017_create_data_deletions::Migration),
             Box::new(m20261203_000018_add_rule_reviews_and_told::Migration),
+            Box::new(m20261203_000019_create_reconnect_links::Migration),
         ]
     }
 }

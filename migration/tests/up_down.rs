@@ -20,7 +20,7 @@ use sea_orm::{
     PaginatorTrait, Set, Statement,
 };
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 17] = [
     "users",
     "organizations",
     "memberships",
@@ -37,6 +37,7 @@ const TABLES: [&str; 16] = [
     "streams",
     "analytics_gaps",
     "sandbox_posts",
+    "reconnect_links",
 ];
 
 /// A name unique to this process and moment.

@@ -203,7 +203,8 @@ async fn sees_node(ctx: &Context<'_>, id: &ID) -> ApiResult<()> {
                 || people::repo::share_an_organization(database(ctx)?, &orgs, raw).await?;
             shares.then_some(()).ok_or(ApiError::NotFound)
         }
-        // Rules are reached through their account, streams through `streams`, not by id.
-        Kind::AutomationRule | Kind::Stream => Err(ApiError::NotFound),
+        // Rules are reached through their account, streams through `streams`, reconnect links
+        // through `reconnectLinks`, not by id.
+        Kind::AutomationRule | Kind::Stream | Kind::ReconnectLink => Err(ApiError::NotFound),
     }
 }

@@ -20,16 +20,19 @@ pub enum Kind {
     ScheduledPost,
     /// A `Stream`.
     Stream,
+    /// A `ReconnectLink`.
+    ReconnectLink,
 }
 
 impl Kind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::SocialAccount,
         Self::SocialLogin,
         Self::User,
         Self::Organization,
         Self::ScheduledPost,
         Self::Stream,
+        Self::ReconnectLink,
     ];
 
     fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Kind {
             Self::AutomationRule => "AutomationRule",
             Self::ScheduledPost => "ScheduledPost",
             Self::Stream => "Stream",
+            Self::ReconnectLink => "ReconnectLink",
         }
     }
 }

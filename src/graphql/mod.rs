@@ -12,6 +12,7 @@ pub mod guards;
 pub mod ids;
 pub mod incidents;
 pub mod limits;
+pub mod links;
 pub mod live;
 pub mod loaders;
 pub mod node;
@@ -41,6 +42,7 @@ pub struct Query(
     admin_view::AuditQuery,
     incidents::IncidentsQuery,
     automations::AutomationsQuery,
+    links::LinksQuery,
 );
 
 /// The mutation root.
@@ -52,6 +54,7 @@ pub struct Mutation(
     admin::AdminMutation,
     request::RequestMutation,
     posts::PostsMutation,
+    links::LinksMutation,
 );
 
 /// The schema type.

@@ -39,7 +39,7 @@ impl NodeQuery {
             Kind::SocialLogin => login_for_viewer(ctx, &id).await.map(Node::SocialLogin),
             Kind::User => user_for_viewer(ctx, &id).await.map(Node::User),
             // Rules are reached through their account, streams through `streams`, not by id.
-            Kind::AutomationRule | Kind::Stream => Err(ApiError::NotFound),
+            Kind::AutomationRule | Kind::Stream | Kind::ReconnectLink => Err(ApiError::NotFound),
             Kind::ScheduledPost => post_for_viewer(ctx, &id).await.map(Node::ScheduledPost),
             Kind::Organization => organization_for_viewer(ctx, &id)
                 .await

@@ -48,6 +48,14 @@ pub enum UserErrorCode {
     /// This server is not set up to reach the network (`RELINK_NETWORKS_FILE`); an operator must
     /// configure it. Nothing changed.
     NetworkNotConfigured,
+    /// A reconnect link's email address is not one plain address of at most 254 characters.
+    InvalidEmail,
+    /// A note is longer than 1,000 characters or holds control characters.
+    NoteInvalid,
+    /// A reconnect link's lifetime is outside one hour to seven days.
+    ExpiresInOutOfRange,
+    /// The reconnect link is used, revoked or expired already.
+    LinkNotOpen,
 }
 
 /// An expected refusal, in a mutation payload.

@@ -2,6 +2,8 @@
 
 pub mod answer;
 pub mod client_ip;
+pub mod connect;
+pub mod connect_page;
 pub mod dashboard;
 pub mod data_deletion;
 pub mod graphql;
@@ -56,6 +58,7 @@ pub fn router(state: HttpState, sandbox: Option<Router>) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_or_socket).post(graphql::post))
         .route("/oauth/callback/{network}", get(oauth::callback))
+        .route("/connect/{token}", get(connect::show).post(connect::start))
         .route("/dashboard", get(dashboard::page))
         .route("/dashboard/demo-users", get(dashboard::demo_users))
         .route(

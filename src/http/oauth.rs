@@ -49,14 +49,26 @@ pub async fn callback(
         .iter()
         .filter_map(|value| value.to_str().ok())
         .find_map(reconnect::flow_from_cookies);
-    let outcome = reconnect::finish::complete(
-        &app,
-        Some(network),
-        params.state.as_deref().unwrap_or_default(),
-        answer,
-        Finisher::Browser(flow),
-    )
-    .await;
+    let state = params.state.as_deref().unwrap_or_default();
+    // A reconnect link's sign-in ends on the link's own page: its person has no dashboard.
+    let by_link = reconnect::links::used::started_by_link(&app.db, state)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not tell whether a sign-in came from a link");
+            false
+        });
+    let outcome =
+        reconnect::finish::complete(&app, Some(network), state, answer, Finisher::Browser(flow))
+            .await;
+    if by_link {
+        if let Err(FlowError::Internal(cause)) = &outcome {
+            tracing::error!(
+                error = format!("{cause:#}"),
+                "a link's sign-in failed on our side"
+            );
+        }
+        return super::connect_page::finished(&outcome);
+    }
     let result = match outcome {
         Ok(outcome) => {
             // B4: what the reconnect released, so the page can say it.

@@ -57,6 +57,8 @@ pub struct NewAttempt<'a> {
     pub target_account_id: Option<i64>,
     /// The organization, for a connect.
     pub organization_id: Option<i64>,
+    /// The reconnect link that started it, if one did (issue 15).
+    pub link_id: Option<i64>,
     /// The PKCE verifier, sealed before it is stored.
     pub verifier: &'a Secret,
     /// End of life.
@@ -87,6 +89,7 @@ pub async fn insert_attempt(
         used_at: Set(None),
         created_at: Set(attempt.now),
         flow_hash: Set(Some(attempt.flow_hash)),
+        link_id: Set(attempt.link_id),
     }
     .insert(db)
     .await?;

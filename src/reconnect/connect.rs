@@ -48,6 +48,7 @@ pub async fn start_connect(
             network,
             target_account_id: None,
             organization_id,
+            link_id: None,
         },
         now,
     )

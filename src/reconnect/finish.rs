@@ -198,6 +198,20 @@ async fn reconnect(
             return Err(FlowError::Refused(refusal));
         }
     };
+    // Issue 15: a link's sign-in spends the link here, once every rule let it through.
+    let link = match attempt.link_id {
+        Some(link_id) => {
+            match super::links::used::spend(&txn, link_id, &target, &sign_in.identity, now).await {
+                Ok(link) => Some(link),
+                Err(error) => {
+                    drop(txn);
+                    give_back(adapter.as_ref(), &sign_in.tokens).await;
+                    return Err(error);
+                }
+            }
+        }
+        None => None,
+    };
     let login = match plan.target {
         rules::Target::SameLogin => login,
         rules::Target::OtherIdentity => {
@@ -239,6 +253,9 @@ async fn reconnect(
     outcome.released_posts =
         follow_up::release_posts(&txn, &outcome, app.settings.posts, now).await?;
     app.commit(txn).await?;
+    if let Some(link) = &link {
+        super::links::used::tell_creator(app, link, &outcome).await;
+    }
     tracing::info!(
         login.id = login.id,
         reconnected = outcome.reconnected.len(),

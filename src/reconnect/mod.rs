@@ -5,6 +5,7 @@ pub mod attempts;
 pub mod connect;
 pub mod finish;
 pub mod follow_up;
+pub mod links;
 pub mod repo;
 pub mod rules;
 pub mod start;

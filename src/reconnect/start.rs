@@ -99,6 +99,17 @@ pub async fn start_reconnect(
     subject: &Subject,
     account_id: i64,
 ) -> Result<Started, FlowError> {
+    start_reconnect_for(app, subject, account_id, None).await
+}
+
+/// [`start_reconnect`], recording the reconnect link that started it, if one did: the callback
+/// then spends the link with the sign-in (issue 15).
+pub async fn start_reconnect_for(
+    app: &App,
+    subject: &Subject,
+    account_id: i64,
+    link_id: Option<i64>,
+) -> Result<Started, FlowError> {
     let now = app.now();
     let mut account = accounts::repo::find_visible(&app.db, subject, account_id)
         .await?
@@ -138,6 +149,7 @@ pub async fn start_reconnect(
             network: account.network,
             target_account_id: Some(account.id),
             organization_id: account.owner_organization_id,
+            link_id,
         },
         now,
     )
@@ -158,6 +170,8 @@ pub struct Purpose {
     pub target_account_id: Option<i64>,
     /// The organization the accounts belong to; `None` for personal accounts.
     pub organization_id: Option<i64>,
+    /// The reconnect link that started the sign-in, if one did.
+    pub link_id: Option<i64>,
 }
 
 /// Makes a state and a PKCE pair, records the attempt (hashed state, sealed verifier, ten
@@ -188,6 +202,7 @@ pub async fn begin(
             network: purpose.network,
             target_account_id: purpose.target_account_id,
             organization_id: purpose.organization_id,
+            link_id: purpose.link_id,
             verifier: &verifier,
             expires_at,
             now,

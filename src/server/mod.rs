@@ -129,6 +129,7 @@ impl Server {
                 config.rate_limit,
                 config.rate_limit_refill,
             )),
+            link_guesses: Arc::new(crate::reconnect::links::guess_limiter()),
             config: Arc::new(config),
             db,
             clock,

@@ -43,6 +43,7 @@ impl Server {
                 async move {
                     crate::events::prune(&db, now, retention).await?;
                     crate::accounts::deauthorize::prune_receipts(&db, now).await?;
+                    crate::reconnect::links::prune(&db, now).await?;
                     Ok(())
                 }
             }

@@ -42,6 +42,7 @@ mod networks;
 mod posts;
 mod processes;
 mod reconnect;
+mod reconnect_links;
 mod replay;
 mod rules;
 mod sandbox;
