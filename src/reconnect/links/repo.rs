@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::reconnect_links;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, NotSet,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, sea_query::Expr,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, DbErr, EntityTrait as _,
+    NotSet, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set, sea_query::Expr,
 };
 
 /// A link to record.
@@ -103,6 +103,15 @@ pub async fn mark_emailed(
     Ok(())
 }
 
+/// The link `id`, while it is open at `now`: neither used nor revoked, and not expired.
+fn open(id: i64, now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(reconnect_links::Column::Id.eq(id))
+        .add(reconnect_links::Column::UsedAt.is_null())
+        .add(reconnect_links::Column::RevokedAt.is_null())
+        .add(reconnect_links::Column::ExpiresAt.gt(now))
+}
+
 /// Spends the link once, if it is still open at `now`: false when it was used, revoked or
 /// expired meanwhile (a second sign-in through the same link).
 pub async fn claim(
@@ -121,10 +130,7 @@ pub async fn claim(
             reconnect_links::Column::UsedIdentityName,
             Expr::value(identity.1.to_owned()),
         )
-        .filter(reconnect_links::Column::Id.eq(id))
-        .filter(reconnect_links::Column::UsedAt.is_null())
-        .filter(reconnect_links::Column::RevokedAt.is_null())
-        .filter(reconnect_links::Column::ExpiresAt.gt(now))
+        .filter(open(id, now))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
@@ -140,10 +146,7 @@ pub async fn revoke(
     let result = reconnect_links::Entity::update_many()
         .col_expr(reconnect_links::Column::RevokedAt, Expr::value(now))
         .col_expr(reconnect_links::Column::RevokedBy, Expr::value(by))
-        .filter(reconnect_links::Column::Id.eq(id))
-        .filter(reconnect_links::Column::UsedAt.is_null())
-        .filter(reconnect_links::Column::RevokedAt.is_null())
-        .filter(reconnect_links::Column::ExpiresAt.gt(now))
+        .filter(open(id, now))
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)
