@@ -46,34 +46,63 @@ pub async fn load_subject(db: &impl ConnectionTrait, user_id: i64) -> Result<Sub
 
 /// The accounts `subject` may view: every account of the organizations they administer, the
 /// granted accounts of organizations they belong to, and their personal accounts.
+///
+/// For someone who administers an organization the branches are one `OR` (their accounts are
+/// dense, so a page in id order finds its rows at once). For everyone else the accounts are a
+/// few among many: an `OR` with `ORDER BY id` makes SQLite scan the whole table (1.5 ms for
+/// 10,000 accounts), so the ids come from a `UNION` of indexed lookups instead (0.16 ms).
 fn visible(subject: &Subject) -> Condition {
+    if subject.admin_organizations().is_empty() {
+        Condition::all().add(social_accounts::Column::Id.in_subquery(visible_ids(subject)))
+    } else {
+        visible_branches(subject)
+            .into_iter()
+            .fold(Condition::any(), Condition::add)
+    }
+}
+
+/// The ways an account is visible to `subject`, each answerable from one index.
+fn visible_branches(subject: &Subject) -> Vec<Condition> {
     let admin_orgs = subject.admin_organizations();
     let member_orgs: Vec<i64> = subject.org_roles.keys().copied().collect();
     let granted: Vec<i64> = subject.levels.keys().copied().collect();
-    let mut condition =
-        Condition::any().add(social_accounts::Column::OwnerUserId.eq(subject.user_id));
+    let mut branches =
+        vec![Condition::all().add(social_accounts::Column::OwnerUserId.eq(subject.user_id))];
     if !admin_orgs.is_empty() {
-        condition = condition.add(social_accounts::Column::OwnerOrganizationId.is_in(admin_orgs));
+        branches.push(
+            Condition::all().add(social_accounts::Column::OwnerOrganizationId.is_in(admin_orgs)),
+        );
     }
     if !granted.is_empty() && !member_orgs.is_empty() {
-        condition = condition.add(
+        branches.push(
             Condition::all()
                 .add(social_accounts::Column::Id.is_in(granted))
                 .add(social_accounts::Column::OwnerOrganizationId.is_in(member_orgs)),
         );
     }
-    condition
+    branches
 }
 
-/// The ids of the accounts `subject` may view, as a subquery: lists of things that belong to
-/// accounts (posts) filter by it in the database, whatever the number of accounts.
+/// The ids of the accounts `subject` may view, as a subquery (a `UNION` of indexed lookups):
+/// lists of things that belong to accounts (posts, events) filter by it in the database,
+/// whatever the number of accounts.
 pub fn visible_ids(subject: &Subject) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::QueryTrait as _;
-    social_accounts::Entity::find()
-        .select_only()
-        .column(social_accounts::Column::Id)
-        .filter(visible(subject))
-        .into_query()
+    use sea_orm::sea_query::{Query, UnionType};
+    let select = |branch: Condition| {
+        Query::select()
+            .column(social_accounts::Column::Id)
+            .from(social_accounts::Entity)
+            .cond_where(branch)
+            .to_owned()
+    };
+    let mut branches = visible_branches(subject).into_iter().map(select);
+    let mut ids = branches
+        .next()
+        .unwrap_or_else(|| select(Condition::all().add(Expr::value(false))));
+    for branch in branches {
+        ids.union(UnionType::Distinct, branch);
+    }
+    ids
 }
 
 /// The accounts with these ids that `subject` may view (the others are left out).
