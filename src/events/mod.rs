@@ -77,7 +77,7 @@ pub async fn catch_up(
     let subject = accounts::repo::load_subject(db, user_id).await?;
     let rows = repo::visible_after(
         db,
-        accounts::repo::visible_ids(&subject),
+        accounts::repo::visible_ids(&subject, db.get_database_backend()),
         organization,
         after,
         CATCH_UP_PAGE,

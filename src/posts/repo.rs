@@ -209,8 +209,9 @@ pub async fn page(
     limit: u64,
 ) -> Result<Vec<scheduled_posts::Model>, DbErr> {
     let accounts = match &filter.accounts {
-        PostAccounts::VisibleTo(subject) => scheduled_posts::Column::SocialAccountId
-            .in_subquery(crate::accounts::repo::visible_ids(subject)),
+        PostAccounts::VisibleTo(subject) => scheduled_posts::Column::SocialAccountId.in_subquery(
+            crate::accounts::repo::visible_ids(subject, db.get_database_backend()),
+        ),
         PostAccounts::These(ids) => {
             scheduled_posts::Column::SocialAccountId.is_in(ids.iter().copied())
         }
