@@ -281,3 +281,48 @@ async fn a_subscription_shared_by_every_viewer_catches_up_with_each_events_own_a
     assert!(of_company.contains(&ada) && !of_company.contains(&dev));
     assert!(of_x.contains(&ada) && of_x.contains(&dev));
 }
+
+#[tokio::test]
+async fn joining_a_running_subscription_still_pays_for_its_subscribe() {
+    let app = TestApp::spawn_with(|config| {
+        config.rate_limit = 40;
+        config.rate_limit_refill = 1;
+        config.ws_max_subscriptions = 100;
+    })
+    .await;
+    relink::demo::seed(&app.db, app.clock.now())
+        .await
+        .expect("seed");
+    // One tab runs the status; a second socket subscribes to the same again and again.
+    let mut first = subscribe(&app, "dev@northwind.example", STATUS, json!({})).await;
+    data(&mut first).await;
+    let mut second = subscribe(&app, "dev@northwind.example", STATUS, json!({})).await;
+    data(&mut second).await;
+    let mut refused = None;
+    for id in 2..100 {
+        let start =
+            json!({ "id": id.to_string(), "type": "subscribe", "payload": { "query": STATUS } });
+        second
+            .send(Message::Text(start.to_string().into()))
+            .await
+            .expect("subscribe");
+        let answer = next(&mut second).await.expect("an answer");
+        let code = answer["payload"]["errors"][0]["extensions"]["code"].clone();
+        if code == "RATE_LIMITED" {
+            refused = Some(answer);
+            break;
+        }
+        assert_eq!(
+            answer["payload"]["data"]["reconnectStatus"]["bannerVisible"], true,
+            "{answer}"
+        );
+    }
+    let refused = refused.expect("the bucket ran out: every subscribe is charged");
+    let id = refused["id"].clone();
+    assert_eq!(
+        next(&mut second).await.expect("the end"),
+        json!({ "type": "complete", "id": id })
+    );
+    // The running subscription is untouched: still one, serving both sockets.
+    assert_eq!(app.metric("relink_subscriptions_shared").await, 1.0);
+}

@@ -147,10 +147,10 @@ impl Drop for Upstream {
 }
 
 impl SharedSubscriptions {
-    /// The shared stream for `request` by the holder of `claims`, as `sharing` allows. For a
-    /// subscription shared by every viewer, the field's own checks run first for this viewer
-    /// (as if it ran alone), and the socket gets only the events this viewer may see; a refusal
-    /// comes as the field's own error, then the end.
+    /// The shared stream for `request` by the holder of `claims`, as `sharing` allows. The
+    /// request is first checked for this socket as if it ran alone (validation, the rate limit,
+    /// the guards and the field's own checks); a refusal comes as the field's own error, then the
+    /// end. Shared by every viewer, the socket gets only the events its viewer may see.
     pub async fn join(
         &self,
         schema: &RelinkSchema,
@@ -159,12 +159,11 @@ impl SharedSubscriptions {
         request: &Request,
         sharing: Sharing,
     ) -> Option<BoxStream<'static, Item>> {
-        let viewer = match sharing.scope {
-            Scope::SignIn => None,
-            Scope::Audience => match probe(schema, claims, request).await {
-                Ok(viewer) => Some(viewer),
-                Err(refusal) => return Some(refusal),
-            },
+        // Every socket pays for its own subscribe (validation, the rate limit's charge, the
+        // guards and the field's checks), as if it ran alone, whoever else follows it.
+        let viewer = match probe(schema, claims, request).await {
+            Ok(viewer) => Some(viewer).filter(|_| sharing.scope == Scope::Audience),
+            Err(refusal) => return Some(refusal),
         };
         let start = sharing.start;
         let signed_in = sharing.scope == Scope::SignIn;
