@@ -91,7 +91,7 @@ fn visible_branches(subject: &Subject) -> Vec<Condition> {
 
 /// The ids of the accounts `subject` may view, as a subquery: lists of things that belong to
 /// accounts (posts, events) filter by it in the database, whatever the number of accounts. On
-/// SQLite a `UNION` of indexed lookups (an `OR` would scan every account, see [`visible`]).
+/// SQLite a `UNION` of indexed lookups (an `OR` with `ORDER BY id` would scan every account).
 pub fn visible_ids(subject: &Subject, backend: DbBackend) -> sea_orm::sea_query::SelectStatement {
     use sea_orm::sea_query::{Query, UnionType};
     let select = |branch: Condition| {
