@@ -47,7 +47,8 @@ pub fn database_url(config: &Config) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}?mode=rwc", path.display()))
 }
 
-/// Opens the pool. SQLite gets WAL, a 5 s busy timeout and foreign keys on every connection.
+/// Opens the pool. SQLite gets WAL, a 5 s busy timeout and foreign keys on every connection;
+/// PostgreSQL plans every execution for its parameters.
 pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, StatementCounter)> {
     let url = database_url(config)?;
     let mut options = ConnectOptions::new(url);
@@ -65,7 +66,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<(DatabaseConnection, Sta
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-        });
+        })
+        // Statements are prepared once per connection; after five runs PostgreSQL may keep a
+        // generic plan, blind to the parameters. For the visibility filter (an `OR` of a few
+        // ids against an `ORDER BY id` page) that plan walks every account in id order: 24–65
+        // ms a page of 10,000 accounts instead of 0.3 ms. Plan each execution for its values.
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]));
     let mut db = Database::connect(options)
         .await
         .context("DATABASE_URL: cannot connect to the database")?;

@@ -148,3 +148,38 @@ async fn the_planner_takes_a_fixed_number_of_statements() {
     // batches may or may not merge depending on timing, so one statement of slack, never more.
     assert!(few <= 10 && many <= 10, "scheduledPosts: {few} vs {many}");
 }
+
+/// The pool's settings reach its connections: SQLite in WAL with foreign keys on; PostgreSQL
+/// planning every execution for its values (a generic plan of the visibility filter walks every
+/// account in id order).
+#[tokio::test]
+async fn every_connection_gets_its_database_settings() {
+    use sea_orm::{ConnectionTrait as _, DbBackend, Statement};
+    let app = TestApp::spawn().await;
+    let backend = app.db.get_database_backend();
+    let read = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .expect("query")
+                .expect("row");
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| {
+                    row.try_get_by_index::<i64>(0)
+                        .map(|value| value.to_string())
+                })
+                .expect("value")
+        }
+    };
+    if backend == DbBackend::Postgres {
+        assert_eq!(
+            read("SELECT current_setting('plan_cache_mode')").await,
+            "force_custom_plan"
+        );
+    } else {
+        assert_eq!(read("PRAGMA journal_mode").await, "wal");
+        assert_eq!(read("PRAGMA foreign_keys").await, "1");
+    }
+}
