@@ -62,18 +62,20 @@ fn visible(subject: &Subject, backend: DbBackend) -> Condition {
 
 /// Any of [`visible_branches`].
 fn any_branch(subject: &Subject) -> Condition {
-    visible_branches(subject)
+    let (own, others) = visible_branches(subject);
+    others
         .into_iter()
-        .fold(Condition::any(), Condition::add)
+        .fold(Condition::any().add(own), Condition::add)
 }
 
-/// The ways an account is visible to `subject`, each answerable from one index.
-fn visible_branches(subject: &Subject) -> Vec<Condition> {
+/// The ways an account is visible to `subject`, each answerable from one index: their own
+/// personal accounts (always), then those through organizations.
+fn visible_branches(subject: &Subject) -> (Condition, Vec<Condition>) {
     let admin_orgs = subject.admin_organizations();
     let member_orgs: Vec<i64> = subject.org_roles.keys().copied().collect();
     let granted: Vec<i64> = subject.levels.keys().copied().collect();
-    let mut branches =
-        vec![Condition::all().add(social_accounts::Column::OwnerUserId.eq(subject.user_id))];
+    let own = Condition::all().add(social_accounts::Column::OwnerUserId.eq(subject.user_id));
+    let mut branches = Vec::new();
     if !admin_orgs.is_empty() {
         branches.push(
             Condition::all().add(social_accounts::Column::OwnerOrganizationId.is_in(admin_orgs)),
@@ -86,7 +88,7 @@ fn visible_branches(subject: &Subject) -> Vec<Condition> {
                 .add(social_accounts::Column::OwnerOrganizationId.is_in(member_orgs)),
         );
     }
-    branches
+    (own, branches)
 }
 
 /// The ids of the accounts `subject` may view, as a subquery: lists of things that belong to
@@ -104,12 +106,10 @@ pub fn visible_ids(subject: &Subject, backend: DbBackend) -> sea_orm::sea_query:
     if backend != DbBackend::Sqlite {
         return select(any_branch(subject));
     }
-    let mut branches = visible_branches(subject).into_iter().map(select);
-    let mut ids = branches
-        .next()
-        .unwrap_or_else(|| select(Condition::all().add(Expr::value(false))));
-    for branch in branches {
-        ids.union(UnionType::Distinct, branch);
+    let (own, others) = visible_branches(subject);
+    let mut ids = select(own);
+    for branch in others {
+        ids.union(UnionType::Distinct, select(branch));
     }
     ids
 }

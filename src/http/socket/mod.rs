@@ -146,7 +146,7 @@ pub async fn serve(
     let mut stopping = state.stopping.clone();
     // The shared subscriptions this socket follows, each tagged with its id; a handle each to
     // stop following.
-    let mut following: SelectAll<BoxStream<'static, (String, shared::Item)>> = SelectAll::new();
+    let mut following: Following = SelectAll::new();
     let mut handles: std::collections::HashMap<String, AbortHandle> = Default::default();
     loop {
         let mut stamp = None;
@@ -156,14 +156,14 @@ pub async fn serve(
                 Out::Close(close::GOING_AWAY, "Relink is restarting; reconnect".to_owned())
             }
             Some(out) = control_rx.recv() => out,
-            Some((id, item)) = following.next(), if !following.is_empty() => match item {
+            Some((tag, item)) = following.next(), if !following.is_empty() => match item {
                 shared::Item::Next(frame) => {
                     stamp = frame
                         .event
                         .as_ref()
                         .filter(|(_, live)| *live)
                         .map(|(published, _)| (published.event.id, published.event.created_at));
-                    Out::Text(shared::next_frame(protocol, &id, &frame.payload))
+                    Out::Text(tag.next_frame(&frame.payload))
                 }
                 shared::Item::Behind => {
                     // A reader this far behind stopped reading: it is dropped, not buffered for.
@@ -175,11 +175,11 @@ pub async fn serve(
                     )
                 }
                 shared::Item::End => {
-                    handles.remove(&id);
+                    handles.remove(&tag.id);
                     let mut session = lock(&session);
-                    session.active.remove(&id);
-                    session.shared.remove(&id);
-                    Out::Text(shared::complete_frame(&id))
+                    session.active.remove(&tag.id);
+                    session.shared.remove(&tag.id);
+                    Out::Text(shared::complete_frame(&tag.id))
                 }
             },
             () = &mut init_deadline, if init_pending => {
@@ -213,12 +213,13 @@ pub async fn serve(
         };
         let out = match out {
             Out::Join(id, request, sharing) => {
+                let tag = shared::Tag::new(protocol, id);
                 join(
                     &state,
                     &session,
                     &mut following,
                     &mut handles,
-                    id,
+                    tag,
                     &request,
                     sharing,
                 )
@@ -402,13 +403,16 @@ fn init(
     Ok(data)
 }
 
-/// Starts following the shared subscription `request` under `id`.
+/// The shared subscriptions a socket follows, each item with the subscription it is for.
+type Following = SelectAll<BoxStream<'static, (Arc<shared::Tag>, shared::Item)>>;
+
+/// Starts following the shared subscription `request` as `tag`.
 async fn join(
     state: &HttpState,
     session: &Shared,
-    following: &mut SelectAll<BoxStream<'static, (String, shared::Item)>>,
+    following: &mut Following,
     handles: &mut std::collections::HashMap<String, AbortHandle>,
-    id: String,
+    tag: shared::Tag,
     request: &async_graphql::Request,
     sharing: shared::Sharing,
 ) {
@@ -423,12 +427,10 @@ async fn join(
         return;
     };
     let (handle, registration) = AbortHandle::new_pair();
-    let tagged = {
-        let id = id.clone();
-        values.map(move |item| (id.clone(), item))
-    };
+    handles.insert(tag.id.clone(), handle);
+    let tag = Arc::new(tag);
+    let tagged = values.map(move |item| (tag.clone(), item));
     following.push(Abortable::new(tagged, registration).boxed());
-    handles.insert(id, handle);
 }
 
 /// async-graphql closes a refused init with 1002; the protocol asks for the codes above.

@@ -222,8 +222,7 @@ impl SharedSubscriptions {
             latest: None,
         }));
         let stamp = DeliveryStamp::default();
-        let mut data = Data::default();
-        data.insert(RequestAuth::signed_in(claims.clone()));
+        let mut data = session(claims);
         data.insert(stamp.clone());
         if key.scope == Scope::Audience {
             data.insert(AnyAudience);
@@ -462,8 +461,7 @@ async fn probe(
     request: &Request,
 ) -> Result<i64, BoxStream<'static, Item>> {
     let probe = SubscriptionProbe::default();
-    let mut data = Data::default();
-    data.insert(RequestAuth::signed_in(claims.clone()));
+    let mut data = session(claims);
     data.insert(probe.clone());
     let answers: Vec<async_graphql::Response> = schema
         .execute_stream_with_session_data(clone_request(request), Arc::new(data))
@@ -513,6 +511,13 @@ fn resumes(
     !matches!(value, Ok(Value::Null))
 }
 
+/// The session of an execution on behalf of the holder of `claims`, as a socket's own.
+fn session(claims: &Claims) -> Data {
+    let mut data = Data::default();
+    data.insert(RequestAuth::signed_in(claims.clone()));
+    data
+}
+
 /// A copy of the parts of a request that execution reads (a `Request` is not `Clone`).
 fn clone_request(request: &Request) -> Request {
     let mut copy = Request::new(request.query.clone()).variables(request.variables.clone());
@@ -522,14 +527,34 @@ fn clone_request(request: &Request) -> Request {
     copy
 }
 
-/// The frame of one shared value for the subscription `id`, in the socket's protocol.
-pub fn next_frame(protocol: WebSocketProtocols, id: &str, payload: &str) -> String {
-    let kind = match protocol {
-        WebSocketProtocols::GraphQLWS => "next",
-        WebSocketProtocols::SubscriptionsTransportWS => "data",
-    };
-    let id = serde_json::Value::from(id);
-    format!(r#"{{"type":"{kind}","id":{id},"payload":{payload}}}"#)
+/// One subscription of a socket: its id, and the start of its value frames, escaped once.
+pub struct Tag {
+    /// The client's id of the subscription.
+    pub id: String,
+    /// `{"type":"next","id":…,"payload":` in the socket's protocol.
+    next: String,
+}
+
+impl Tag {
+    /// The subscription `id` on a socket speaking `protocol`.
+    pub fn new(protocol: WebSocketProtocols, id: String) -> Self {
+        let kind = match protocol {
+            WebSocketProtocols::GraphQLWS => "next",
+            WebSocketProtocols::SubscriptionsTransportWS => "data",
+        };
+        let quoted = serde_json::Value::from(id.as_str());
+        let next = format!(r#"{{"type":"{kind}","id":{quoted},"payload":"#);
+        Self { id, next }
+    }
+
+    /// The frame of one shared value of this subscription.
+    pub fn next_frame(&self, payload: &str) -> String {
+        let mut frame = String::with_capacity(self.next.len() + payload.len() + 1);
+        frame.push_str(&self.next);
+        frame.push_str(payload);
+        frame.push('}');
+        frame
+    }
 }
 
 /// The frame that ends the subscription `id`.
@@ -648,11 +673,11 @@ mod tests {
     #[test]
     fn frames_quote_the_id_and_embed_the_payload() {
         assert_eq!(
-            next_frame(WebSocketProtocols::GraphQLWS, "a\"b", r#"{"data":{}}"#),
+            Tag::new(WebSocketProtocols::GraphQLWS, "a\"b".to_owned()).next_frame(r#"{"data":{}}"#),
             r#"{"type":"next","id":"a\"b","payload":{"data":{}}}"#
         );
         assert_eq!(
-            next_frame(WebSocketProtocols::SubscriptionsTransportWS, "1", "{}"),
+            Tag::new(WebSocketProtocols::SubscriptionsTransportWS, "1".to_owned()).next_frame("{}"),
             r#"{"type":"data","id":"1","payload":{}}"#
         );
         let complete: serde_json::Value = serde_json::from_str(&complete_frame("x")).expect("json");
