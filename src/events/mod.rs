@@ -240,6 +240,20 @@ impl EventBus {
         self.0.published.load(Ordering::SeqCst)
     }
 
+    /// The newest event id: the last one broadcast, or a newer one committed and not broadcast
+    /// yet. A subscription "from now" takes the events after it. (The last broadcast, should the
+    /// table not answer: then a few events committed just before may come too, none is lost.)
+    pub async fn newest(&self, db: &DatabaseConnection) -> i64 {
+        let published = self.published();
+        match repo::newest_id(db).await {
+            Ok(newest) => published.max(newest),
+            Err(error) => {
+                tracing::warn!(%error, "could not read the newest event id");
+                published
+            }
+        }
+    }
+
     /// Starts from the newest stored event: older ones are read by subscribers that resume.
     pub async fn start_at_newest(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let newest = repo::newest_id(db).await?;

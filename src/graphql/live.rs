@@ -20,7 +20,7 @@ use super::{
 use crate::{
     accounts,
     clock::SharedClock,
-    events::{EventBus, Published, repo},
+    events::{EventBus, Published},
     notices,
 };
 
@@ -178,6 +178,12 @@ impl DeliveryStamp {
 #[derive(Clone, Copy, Default)]
 pub struct AnyAudience;
 
+/// The newest event id when a socket's subscribe arrived (its request's data): a subscription
+/// "from now" takes the events after it, so one that starts a moment later (after its checks, or
+/// on joining a shared one) misses nothing that happened in between.
+#[derive(Clone, Copy, Debug)]
+pub struct EventsAfter(pub i64);
+
 /// In the session of a check run before a socket joins a shared subscription: the field runs
 /// its permission checks, notes whose they were, and returns no stream.
 #[derive(Clone, Default)]
@@ -325,9 +331,10 @@ impl Subscription {
         let db = gql(database(ctx))?.clone();
         let context = gql(app(ctx))?.clone();
         let bus = context.bus.clone();
-        // Events after those broadcast by now are delivered live, and their lag is measured (a
-        // resumed history is not lag).
-        let mut live_from = bus.published();
+        // Events after the newest when the subscribe arrived are delivered live, and their lag
+        // is measured (a resumed history is not lag).
+        let from_now = ctx.data_opt::<EventsAfter>().map(|from| from.0);
+        let mut live_from = from_now.unwrap_or_else(|| bus.published());
         let start = match after {
             Some(id) => {
                 let after = id.parse::<i64>().map_err(|_| {
@@ -346,7 +353,9 @@ impl Subscription {
                 after
             }
             None => {
-                live_from = live_from.max(repo::newest_id(&db).await.unwrap_or_default());
+                if from_now.is_none() {
+                    live_from = bus.newest(&db).await;
+                }
                 live_from
             }
         };
@@ -395,9 +404,7 @@ impl Subscription {
         let bus = gql(app(ctx))?.bus.clone();
         let user_id = viewer.user.id;
         let signed_in_at = super::context::signed_in_at(ctx);
-        let start = bus
-            .published()
-            .max(repo::newest_id(&db).await.unwrap_or_default());
+        let start = bus.newest(&db).await;
         // Only events about accounts this viewer may see change what the viewer sees.
         let reader = Reader {
             user_id,

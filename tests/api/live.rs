@@ -11,7 +11,8 @@ use crate::{
 };
 use entity::enums::Health;
 
-/// A socket of `email`, acknowledged, with one subscription `query` started as id "1".
+/// A socket of `email`, acknowledged, with one subscription `query` started as id "1" (from
+/// now, if it takes events from now on: the server has read it when this returns).
 pub(crate) async fn subscribe(app: &TestApp, email: &str, query: &str, variables: Value) -> Socket {
     let token = app.token_for(email).await;
     let mut socket = connect(app).await;
@@ -29,6 +30,7 @@ pub(crate) async fn subscribe(app: &TestApp, email: &str, query: &str, variables
         .send(Message::Text(start.to_string().into()))
         .await
         .expect("subscribe");
+    socket.synced().await;
     socket
 }
 

@@ -202,9 +202,10 @@ async fn socket(process: &Process, token: &str, query: &str) -> Socket {
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("upgrade");
+    let mut socket = Socket::from(socket);
     for message in [
         json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }),
         json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
@@ -218,6 +219,7 @@ async fn socket(process: &Process, token: &str, query: &str) -> Socket {
         next(&mut socket).await.expect("ack")["type"],
         "connection_ack"
     );
+    socket.synced().await;
     socket
 }
 

@@ -3,11 +3,14 @@
 //! value it may see, and nothing it may not; a late socket gets the current status first; a
 //! completed or closed socket lets go of it.
 
-use futures_util::SinkExt as _;
+use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use relink::graphql::ids::{self, Kind};
+use relink::{
+    graphql::ids::{self, Kind},
+    http::socket::{Item, SharedSubscriptions, shareable},
+};
 
 use crate::{
     helpers::TestApp,
@@ -325,4 +328,91 @@ async fn joining_a_running_subscription_still_pays_for_its_subscribe() {
     );
     // The running subscription is untouched: still one, serving both sockets.
     assert_eq!(app.metric("relink_subscriptions_shared").await, 1.0);
+}
+
+/// The data of a shared subscription's next value.
+async fn value(stream: &mut futures_util::stream::BoxStream<'static, Item>) -> Value {
+    let next = tokio::time::timeout(std::time::Duration::from_secs(30), stream.next())
+        .await
+        .expect("a value within 30 s");
+    match next {
+        Some(Item::Next(frame)) => {
+            serde_json::from_str::<Value>(&frame.payload).expect("json")["data"].clone()
+        }
+        _ => panic!("the subscription ended"),
+    }
+}
+
+/// A subscription from now takes every event after the newest one when its subscribe arrived,
+/// however long its checks take before it starts: joining a shared subscription that sent an
+/// event in the meantime, it gets that event (kept for it); asked before the shared one started,
+/// it runs on its own from its own start; run alone, it reads the event from the table.
+#[tokio::test]
+async fn a_subscription_from_now_gets_every_event_after_its_subscribe_arrived_however_late_it_starts()
+ {
+    let app = TestApp::spawn_demo().await;
+    let schema = relink::graphql::build_schema(app.context.clone());
+    let shared = SharedSubscriptions::default();
+    let meters = &app.context.meters;
+    let token = app.token_for("ada@northwind.example").await;
+    let claims = app.keys.verify(&token, app.clock.now()).expect("claims");
+    let request = || async_graphql::Request::new(EVENTS);
+    let sharing = shareable(&request()).expect("shared");
+    let newest = || app.context.bus.newest(&app.db);
+    let disconnect = async |external_id: &str| {
+        let id = app.account_id(external_id).await;
+        app.graphql("ben@northwind.example", DISCONNECT, json!({ "id": id }))
+            .await;
+    };
+
+    // An early subscribe arrives; the company page goes down; then the first socket starts the
+    // shared subscription.
+    let early = newest().await;
+    disconnect("li-company-northwind").await;
+    let mut first = shared
+        .join(
+            &schema,
+            meters,
+            &claims,
+            &request(),
+            sharing,
+            Some(newest().await),
+        )
+        .await
+        .expect("joined");
+    // A late subscribe arrives; the X profile goes down and the shared one sends it.
+    let late = newest().await;
+    disconnect("x-northwind").await;
+    assert_eq!(name(&value(&mut first).await), "@northwind");
+
+    // The late socket, its checks done only now, still gets the X profile's event.
+    let mut joined = shared
+        .join(&schema, meters, &claims, &request(), sharing, Some(late))
+        .await
+        .expect("joined");
+    assert_eq!(name(&value(&mut joined).await), "@northwind");
+    // The early one asked before the shared one started: its own run, from its own start.
+    let mut own = shared
+        .join(&schema, meters, &claims, &request(), sharing, Some(early))
+        .await
+        .expect("joined");
+    assert_eq!(name(&value(&mut own).await), "Northwind Coffee");
+    assert_eq!(name(&value(&mut own).await), "@northwind");
+    assert_eq!(shared.running(), 1, "the own run is not shared");
+
+    // Run alone (as the GraphQL session runs what is not shared), from the early start too.
+    let auth = relink::graphql::context::RequestAuth::signed_in(claims.clone());
+    let mut alone = schema.execute_stream(
+        request()
+            .data(auth)
+            .data(relink::graphql::live::EventsAfter(early)),
+    );
+    for expected in ["Northwind Coffee", "@northwind"] {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(30), alone.next())
+            .await
+            .expect("an answer within 30 s")
+            .expect("an answer");
+        let data = answer.data.into_json().expect("json");
+        assert_eq!(name(&data), expected, "{:?}", answer.errors);
+    }
 }

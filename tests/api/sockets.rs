@@ -271,10 +271,11 @@ async fn a_client_that_stops_reading_is_dropped_instead_of_buffered_for() {
     socket.set_recv_buffer_size(4096).expect("small window");
     let stream = socket.connect(address).await.expect("connect");
     let request = crate::subscriptions::upgrade_request(&app);
-    let (mut reader, _) =
+    let (reader, _) =
         tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
             .await
             .expect("upgrade");
+    let mut reader = Socket::from(reader);
     // A token for a year: the loop below moves the clock an hour per event.
     let dev = relink::people::repo::user_by_email(&app.db, "dev@northwind.example")
         .await

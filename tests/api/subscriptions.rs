@@ -7,8 +7,63 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest as _};
 
 use crate::helpers::TestApp;
 
-pub(crate) type Socket =
+type Stream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A client socket, with the messages that came while it waited for a `pong` (see
+/// [`Socket::synced`]) kept for [`next`].
+pub(crate) struct Socket {
+    stream: Stream,
+    early: std::collections::VecDeque<Value>,
+}
+
+impl std::ops::Deref for Socket {
+    type Target = Stream;
+
+    fn deref(&self) -> &Stream {
+        &self.stream
+    }
+}
+
+impl std::ops::DerefMut for Socket {
+    fn deref_mut(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+}
+
+impl From<Stream> for Socket {
+    fn from(stream: Stream) -> Self {
+        Self {
+            stream,
+            early: Default::default(),
+        }
+    }
+}
+
+impl Socket {
+    /// Sends a `ping` and waits for its `pong`: the server has then read every message sent
+    /// before, so a subscription from now takes every event that happens after this returns.
+    /// Messages that come first are kept for [`next`].
+    pub(crate) async fn synced(&mut self) {
+        let ping = json!({ "type": "ping" }).to_string();
+        self.stream
+            .send(Message::Text(ping.into()))
+            .await
+            .expect("ping");
+        let wait = async {
+            loop {
+                let message = read(&mut self.stream).await.expect("pong");
+                if message["type"] == "pong" {
+                    return;
+                }
+                self.early.push_back(message);
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), wait)
+            .await
+            .expect("a `pong` within 30 s");
+    }
+}
 
 /// The upgrade request of a `graphql-transport-ws` socket to `app`.
 pub(crate) fn upgrade_request(
@@ -34,11 +89,19 @@ pub(crate) async fn connect(app: &TestApp) -> Socket {
             .and_then(|v| v.to_str().ok()),
         Some("graphql-transport-ws")
     );
-    socket
+    socket.into()
 }
 
 /// The next text message, or the close code.
 pub(crate) async fn next(socket: &mut Socket) -> Result<Value, Option<u16>> {
+    match socket.early.pop_front() {
+        Some(message) => Ok(message),
+        None => read(&mut socket.stream).await,
+    }
+}
+
+/// The next text message on the wire, or the close code.
+async fn read(socket: &mut Stream) -> Result<Value, Option<u16>> {
     while let Some(message) = socket.next().await {
         match message {
             Ok(Message::Text(text)) => return Ok(serde_json::from_str(&text).expect("json")),

@@ -31,6 +31,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use futures_util::{
     SinkExt as _, StreamExt as _,
+    future::Either,
     stream::{AbortHandle, Abortable, BoxStream, SelectAll},
 };
 use tokio::sync::mpsc;
@@ -38,7 +39,7 @@ use tokio::sync::mpsc;
 mod shared;
 mod slots;
 
-pub use shared::SharedSubscriptions;
+pub use shared::{Item, SharedSubscriptions, Sharing, shareable};
 pub use slots::{Slot, SocketSlots};
 
 use super::HttpState;
@@ -64,8 +65,8 @@ enum Out {
     Text(String),
     Ping,
     Close(u16, String),
-    /// Follow a shared subscription under this id.
-    Join(String, Box<async_graphql::Request>, shared::Sharing),
+    /// Follow a shared subscription.
+    Join(Box<Joining>),
     /// The client completed a shared subscription.
     Leave(String),
 }
@@ -126,9 +127,15 @@ pub async fn serve(
     let input = stream.filter_map({
         let session = session.clone();
         let max_subscriptions = state.app.config.ws_max_subscriptions;
-        move |frame| {
-            let message = read(&session, &control_tx, max_subscriptions, frame);
-            std::future::ready(message)
+        let app = state.app.clone();
+        move |frame| match read(&session, &control_tx, max_subscriptions, frame) {
+            Read::Message(message) => Either::Left(std::future::ready(message)),
+            Read::Subscribe(subscribe) => {
+                let (session, control, app) = (session.clone(), control_tx.clone(), app.clone());
+                Either::Right(Box::pin(async move {
+                    subscribe.start(&session, &control, &app).await
+                }))
+            }
         }
     });
     let mut graphql = GraphQLSession::from_message_stream(state.schema.clone(), input, protocol)
@@ -212,16 +219,15 @@ pub async fn serve(
             }
         };
         let out = match out {
-            Out::Join(id, request, sharing) => {
-                let tag = shared::Tag::new(protocol, id);
+            Out::Join(joining) => {
+                let tag = shared::Tag::new(protocol, joining.id.clone());
                 join(
                     &state,
                     &session,
                     &mut following,
                     &mut handles,
                     tag,
-                    &request,
-                    sharing,
+                    &joining,
                 )
                 .await;
                 continue;
@@ -279,8 +285,98 @@ pub async fn serve(
     }
 }
 
-/// One frame from the client: updates the session and passes GraphQL messages on.
+/// What to do with one frame from the client.
+enum Read {
+    /// Pass this on to the GraphQL session, if anything.
+    Message(Option<serde_json::Result<ClientMessage>>),
+    /// An accepted subscribe: it starts once the newest event id is read.
+    Subscribe(Subscribe),
+}
+
+/// An accepted subscribe, with how it may be shared.
+struct Subscribe {
+    id: String,
+    request: async_graphql::Request,
+    sharing: Option<shared::Sharing>,
+}
+
+impl Subscribe {
+    /// Starts the subscription, from the newest event now if it takes the events from now on (a
+    /// subscription is checked and started a moment after it arrives; whatever happens in that
+    /// moment is the client's too). A shared one is followed by the socket's loop, others run in
+    /// the GraphQL session.
+    async fn start(
+        self,
+        session: &Shared,
+        control: &mpsc::Sender<Out>,
+        app: &crate::app::App,
+    ) -> Option<serde_json::Result<ClientMessage>> {
+        let Self {
+            id,
+            mut request,
+            sharing,
+        } = self;
+        let from_now = sharing.is_none_or(shared::Sharing::from_now);
+        let from = match from_now {
+            true => Some(app.bus.newest(&app.db).await),
+            false => None,
+        };
+        let Some(sharing) = sharing else {
+            if let Some(from) = from {
+                request.data.insert(crate::graphql::live::EventsAfter(from));
+            }
+            return Some(Ok(ClientMessage::Start {
+                id,
+                payload: request,
+            }));
+        };
+        lock(session).shared.insert(id.clone());
+        let joining = Joining {
+            id,
+            request,
+            sharing,
+            from,
+        };
+        if control.try_send(Out::Join(Box::new(joining))).is_err() {
+            return Some(Ok(ClientMessage::ConnectionTerminate));
+        }
+        None
+    }
+}
+
+/// A shared subscription a socket is to follow.
+struct Joining {
+    /// The client's id for it.
+    id: String,
+    request: async_graphql::Request,
+    sharing: shared::Sharing,
+    /// The newest event id when its subscribe arrived, if it takes the events from now on.
+    from: Option<i64>,
+}
+
+/// One frame from the client: updates the session and says what to pass on.
 fn read(
+    session: &Shared,
+    control: &mpsc::Sender<Out>,
+    max_subscriptions: usize,
+    frame: Result<Message, axum::Error>,
+) -> Read {
+    let read = read_message(session, control, max_subscriptions, frame);
+    match read {
+        Some(Ok(ClientMessage::Start { id, payload })) => {
+            let sharing = shared::shareable(&payload);
+            Read::Subscribe(Subscribe {
+                id,
+                request: payload,
+                sharing,
+            })
+        }
+        other => Read::Message(other),
+    }
+}
+
+/// One frame from the client: updates the session and passes GraphQL messages on.
+fn read_message(
     session: &Shared,
     control: &mpsc::Sender<Out>,
     max_subscriptions: usize,
@@ -303,7 +399,7 @@ fn read(
         // Closed or broken: end the GraphQL session.
         Ok(Message::Close(_)) | Err(_) => return Some(Ok(ClientMessage::ConnectionTerminate)),
     };
-    let mut message = match ClientMessage::from_bytes(bytes) {
+    let message = match ClientMessage::from_bytes(bytes) {
         Ok(message) => message,
         Err(error) => {
             let _ = control.try_send(Out::Close(
@@ -313,8 +409,8 @@ fn read(
             return None;
         }
     };
-    match &mut message {
-        ClientMessage::Start { id, payload } => {
+    match &message {
+        ClientMessage::Start { id, .. } => {
             if session.expires_at.is_none() {
                 let _ =
                     control.try_send(Out::Close(close::UNAUTHORIZED, "Unauthorized".to_owned()));
@@ -336,18 +432,6 @@ fn read(
                 return None;
             }
             session.active.insert(id.clone());
-            // One that may be shared is followed by the socket's loop, not run here.
-            if let Some(sharing) = shared::shareable(payload) {
-                let request = std::mem::replace(payload, async_graphql::Request::new(""));
-                if control
-                    .try_send(Out::Join(id.clone(), Box::new(request), sharing))
-                    .is_err()
-                {
-                    return Some(Ok(ClientMessage::ConnectionTerminate));
-                }
-                session.shared.insert(id.clone());
-                return None;
-            }
         }
         ClientMessage::Stop { id } => {
             session.active.remove(id);
@@ -406,22 +490,28 @@ fn init(
 /// The shared subscriptions a socket follows, each item with the subscription it is for.
 type Following = SelectAll<BoxStream<'static, (Arc<shared::Tag>, shared::Item)>>;
 
-/// Starts following the shared subscription `request` as `tag`.
+/// Starts following the shared subscription `joining` as `tag`.
 async fn join(
     state: &HttpState,
     session: &Shared,
     following: &mut Following,
     handles: &mut std::collections::HashMap<String, AbortHandle>,
     tag: shared::Tag,
-    request: &async_graphql::Request,
-    sharing: shared::Sharing,
+    joining: &Joining,
 ) {
     let Some(claims) = lock(session).claims.clone() else {
         return;
     };
     let Some(values) = state
         .shared
-        .join(&state.schema, &state.app.meters, &claims, request, sharing)
+        .join(
+            &state.schema,
+            &state.app.meters,
+            &claims,
+            &joining.request,
+            joining.sharing,
+            joining.from,
+        )
         .await
     else {
         return;

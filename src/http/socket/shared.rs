@@ -16,7 +16,7 @@
 //! matters, and it goes on from there.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex, PoisonError, Weak},
 };
 
@@ -33,7 +33,7 @@ use crate::{
     graphql::{
         RelinkSchema,
         context::RequestAuth,
-        live::{AnyAudience, DeliveryStamp, Stamped, SubscriptionProbe},
+        live::{AnyAudience, DeliveryStamp, EventsAfter, Stamped, SubscriptionProbe},
     },
 };
 
@@ -77,6 +77,14 @@ pub enum Scope {
     Audience,
 }
 
+impl Sharing {
+    /// Whether the subscription takes the events from now on (and so needs the newest event id
+    /// when its subscribe arrived, see [`EventsAfter`]).
+    pub fn from_now(self) -> bool {
+        self.start == Start::Next
+    }
+}
+
 /// How a socket joining a running subscription starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Start {
@@ -116,6 +124,45 @@ struct State {
     sender: Option<broadcast::Sender<Arc<Frame>>>,
     /// The latest value, for joiners of a field that starts with the current value.
     latest: Option<Arc<Frame>>,
+    /// The last events sent (at most [`CAPACITY`]), for joiners whose subscribe arrived before
+    /// them.
+    recent: VecDeque<Arc<Frame>>,
+    /// Every event after this id is in `recent` or still to come.
+    covered_after: i64,
+}
+
+impl State {
+    /// Keeps an event's frame for joiners that asked before it was sent.
+    fn remember(&mut self, frame: &Arc<Frame>) {
+        if frame.event.is_none() {
+            return;
+        }
+        self.recent.push_back(frame.clone());
+        if self.recent.len() > CAPACITY
+            && let Some(dropped) = self.recent.pop_front()
+        {
+            self.covered_after = event_id(&dropped).unwrap_or(self.covered_after);
+        }
+    }
+
+    /// The events sent after `after`, if every one of them is still kept.
+    fn sent_after(&self, after: i64) -> Option<Vec<Arc<Frame>>> {
+        (after >= self.covered_after).then(|| {
+            self.recent
+                .iter()
+                .filter(|frame| event_id(frame).is_some_and(|id| id > after))
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+/// The id of the event behind a frame, if it is an event's.
+fn event_id(frame: &Frame) -> Option<i64> {
+    frame
+        .event
+        .as_ref()
+        .map(|(published, _)| published.event.id)
 }
 
 /// Closes the channel of a subscription whose task ended.
@@ -150,7 +197,9 @@ impl SharedSubscriptions {
     /// The shared stream for `request` by the holder of `claims`, as `sharing` allows. The
     /// request is first checked for this socket as if it ran alone (validation, the rate limit,
     /// the guards and the field's own checks); a refusal comes as the field's own error, then the
-    /// end. Shared by every viewer, the socket gets only the events its viewer may see.
+    /// end. Shared by every viewer, the socket gets only the events its viewer may see. A
+    /// subscription from now takes every event after `from` (the newest when its subscribe
+    /// arrived), those the shared one sent while this socket was checked included.
     pub async fn join(
         &self,
         schema: &RelinkSchema,
@@ -158,10 +207,11 @@ impl SharedSubscriptions {
         claims: &Claims,
         request: &Request,
         sharing: Sharing,
+        from: Option<i64>,
     ) -> Option<BoxStream<'static, Item>> {
         // Every socket pays for its own subscribe (validation, the rate limit's charge, the
         // guards and the field's checks), as if it ran alone, whoever else follows it.
-        let viewer = match probe(schema, claims, request).await {
+        let viewer = match probe(schema, claims, request, from).await {
             Ok(viewer) => Some(viewer).filter(|_| sharing.scope == Scope::Audience),
             Err(refusal) => return Some(refusal),
         };
@@ -182,29 +232,43 @@ impl SharedSubscriptions {
             operation: request.operation_name.clone(),
             variables: serde_json::to_string(&request.variables).ok()?,
         };
+        let after = from.filter(|_| start == Start::Next);
         let (upstream, receiver, first) = {
             let mut registry = lock(&self.0);
             let running = registry.get(&key).and_then(Weak::upgrade);
+            // `Some(None)`: running, but it started after this socket's subscribe arrived, or
+            // has forgotten events sent since.
             let joined = running.as_ref().and_then(|upstream| {
                 let state = lock(&upstream.state);
                 let receiver = state.sender.as_ref()?.subscribe();
-                let first = state.latest.clone().filter(|_| start == Start::Latest);
-                Some((receiver, first))
+                let first = match (start, after) {
+                    (Start::Latest, _) => Some(state.latest.clone().into_iter().collect()),
+                    (Start::Next, Some(after)) => state.sent_after(after),
+                    (Start::Next, None) => Some(Vec::new()),
+                };
+                Some(first.map(|first| (receiver, first)))
             });
             match (running, joined) {
-                (Some(upstream), Some((receiver, first))) => (upstream, receiver, first),
+                (Some(upstream), Some(Some((receiver, first)))) => (upstream, receiver, first),
+                // This socket's own, unregistered, from its own start.
+                (Some(_), Some(None)) => {
+                    drop(registry);
+                    let (upstream, receiver) =
+                        self.run(schema, meters, claims, request, key, after);
+                    (upstream, receiver, Vec::new())
+                }
                 // Dropped outside the registry's lock: its drop takes that lock.
                 (stale, _) => {
                     let (upstream, receiver) =
-                        self.run(schema, meters, claims, request, key.clone());
+                        self.run(schema, meters, claims, request, key.clone(), after);
                     registry.insert(key, Arc::downgrade(&upstream));
                     drop(registry);
                     drop(stale);
-                    (upstream, receiver, None)
+                    (upstream, receiver, Vec::new())
                 }
             }
         };
-        Some(follow(upstream, receiver, first, start, viewer).boxed())
+        Some(follow(upstream, receiver, first, start, viewer, after).boxed())
     }
 
     /// Starts the one execution of a shared subscription.
@@ -215,15 +279,22 @@ impl SharedSubscriptions {
         claims: &Claims,
         request: &Request,
         key: Key,
+        after: Option<i64>,
     ) -> (Arc<Upstream>, broadcast::Receiver<Arc<Frame>>) {
         let (sender, receiver) = broadcast::channel(CAPACITY);
         let state = Arc::new(Mutex::new(State {
             sender: Some(sender),
             latest: None,
+            recent: VecDeque::new(),
+            // Unknown without a start: every later joiner runs on its own.
+            covered_after: after.unwrap_or(i64::MAX),
         }));
         let stamp = DeliveryStamp::default();
         let mut data = session(claims);
         data.insert(stamp.clone());
+        if let Some(after) = after {
+            data.insert(EventsAfter(after));
+        }
         if key.scope == Scope::Audience {
             data.insert(AnyAudience);
         }
@@ -248,6 +319,7 @@ impl SharedSubscriptions {
                         event: stamp.take(),
                     });
                     let mut state = lock(&state);
+                    state.remember(&frame);
                     state.latest = Some(frame.clone());
                     if let Some(sender) = &state.sender {
                         // No receiver now: the last socket is leaving; the abort follows.
@@ -275,20 +347,30 @@ impl SharedSubscriptions {
     }
 }
 
-/// One socket's view of a shared subscription: the latest value when it starts with one, then
-/// every value (of the events `viewer` may see, when given), then `End`.
+/// One socket's view of a shared subscription: `first` (the latest value, or the events sent
+/// since its subscribe arrived), then every value, then `End`; of the events, only those after
+/// `after` that `viewer` may see, when given.
 fn follow(
     upstream: Arc<Upstream>,
     receiver: broadcast::Receiver<Arc<Frame>>,
-    first: Option<Arc<Frame>>,
+    first: Vec<Arc<Frame>>,
     start: Start,
     viewer: Option<i64>,
+    after: Option<i64>,
 ) -> impl Stream<Item = Item> + Send + 'static {
     let sees = move |frame: &Frame| match (viewer, &frame.event) {
+        (_, Some((published, _))) if after.is_some_and(|after| published.event.id <= after) => {
+            false
+        }
         (Some(viewer), Some((published, _))) => published.audience.contains(&viewer),
         _ => true,
     };
-    let first = stream::iter(first.map(Item::Next));
+    let first = stream::iter(
+        first
+            .into_iter()
+            .filter(move |frame| sees(frame))
+            .map(Item::Next),
+    );
     let rest = stream::unfold(Some((upstream, receiver)), move |held| async move {
         let (upstream, mut receiver) = held?;
         loop {
@@ -459,10 +541,14 @@ async fn probe(
     schema: &RelinkSchema,
     claims: &Claims,
     request: &Request,
+    from: Option<i64>,
 ) -> Result<i64, BoxStream<'static, Item>> {
     let probe = SubscriptionProbe::default();
     let mut data = session(claims);
     data.insert(probe.clone());
+    if let Some(from) = from {
+        data.insert(EventsAfter(from));
+    }
     let answers: Vec<async_graphql::Response> = schema
         .execute_stream_with_session_data(clone_request(request), Arc::new(data))
         .take(4)
@@ -683,5 +769,67 @@ mod tests {
         let complete: serde_json::Value = serde_json::from_str(&complete_frame("x")).expect("json");
         assert_eq!(complete["type"], "complete");
         assert_eq!(complete["id"], "x");
+    }
+
+    fn event_frame(id: i64) -> Arc<Frame> {
+        let event = entity::events::Model {
+            id,
+            kind: "DISCONNECTED".to_owned(),
+            organization_id: None,
+            owner_user_id: None,
+            social_account_id: None,
+            social_login_id: None,
+            payload: serde_json::json!({}),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        let published = crate::events::Published {
+            event,
+            account: None,
+            audience: Default::default(),
+        };
+        Arc::new(Frame {
+            payload: "{}".into(),
+            event: Some((Arc::new(published), true)),
+        })
+    }
+
+    fn ids(frames: Option<Vec<Arc<Frame>>>) -> Option<Vec<i64>> {
+        frames.map(|frames| frames.iter().filter_map(|frame| event_id(frame)).collect())
+    }
+
+    #[test]
+    fn joiners_get_the_events_sent_since_they_asked_while_all_of_them_are_kept() {
+        let mut state = State {
+            sender: None,
+            latest: None,
+            recent: VecDeque::new(),
+            covered_after: 10,
+        };
+        assert_eq!(ids(state.sent_after(10)), Some(vec![]));
+        // Asked before the subscription started: not here.
+        assert_eq!(ids(state.sent_after(9)), None);
+        for id in 11..=12 {
+            state.remember(&event_frame(id));
+        }
+        // A value that is no event (a status) is not kept.
+        state.remember(&Arc::new(Frame {
+            payload: "{}".into(),
+            event: None,
+        }));
+        assert_eq!(ids(state.sent_after(10)), Some(vec![11, 12]));
+        assert_eq!(ids(state.sent_after(11)), Some(vec![12]));
+        assert_eq!(ids(state.sent_after(12)), Some(vec![]));
+        // Past the capacity the oldest go, and who asked before them is told so.
+        let last = 12 + i64::try_from(CAPACITY).expect("small");
+        for id in 13..=last {
+            state.remember(&event_frame(id));
+        }
+        assert_eq!(state.recent.len(), CAPACITY);
+        assert_eq!(ids(state.sent_after(11)), None);
+        assert_eq!(
+            ids(state.sent_after(12)).map(|ids| ids.len()),
+            Some(CAPACITY)
+        );
+        assert_eq!(ids(state.sent_after(last)), Some(vec![]));
     }
 }
