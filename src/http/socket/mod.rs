@@ -297,13 +297,13 @@ enum Read {
 struct Subscribe {
     id: String,
     request: async_graphql::Request,
-    sharing: Option<shared::Sharing>,
+    sharing: Result<shared::Sharing, shared::Alone>,
 }
 
 impl Subscribe {
-    /// Starts the subscription, from the newest event now if it takes the events from now on (a
-    /// subscription is checked and started a moment after it arrives; whatever happens in that
-    /// moment is the client's too). A shared one is followed by the socket's loop, others run in
+    /// Starts the subscription, from the newest event now if it may take the events from now on
+    /// (a subscription is checked and started a moment after it arrives; whatever happens in that
+    /// moment is the client's too; a query or a mutation reads nothing here). A shared one is followed by the socket's loop, others run in
     /// the GraphQL session.
     async fn start(
         self,
@@ -316,12 +316,11 @@ impl Subscribe {
             mut request,
             sharing,
         } = self;
-        let from_now = sharing.is_none_or(shared::Sharing::from_now);
-        let from = match from_now {
+        let from = match shared::from_now(sharing) {
             true => Some(app.bus.newest(&app.db).await),
             false => None,
         };
-        let Some(sharing) = sharing else {
+        let Ok(sharing) = sharing else {
             if let Some(from) = from {
                 request.data.insert(crate::graphql::live::EventsAfter(from));
             }

@@ -77,11 +77,22 @@ pub enum Scope {
     Audience,
 }
 
-impl Sharing {
-    /// Whether the subscription takes the events from now on (and so needs the newest event id
-    /// when its subscribe arrived, see [`EventsAfter`]).
-    pub fn from_now(self) -> bool {
-        self.start == Start::Next
+/// Why a request runs alone, in the GraphQL session, and not shared.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Alone {
+    /// A subscription that cannot be shared: it may take the events from now on.
+    Subscription,
+    /// A query or a mutation, or a request that does not parse or name its operation: it takes
+    /// no events.
+    NoEvents,
+}
+
+/// Whether a request, shared or run alone, may take the events from now on (and so needs the
+/// newest event id when its subscribe arrived, see [`EventsAfter`]).
+pub fn from_now(sharing: Result<Sharing, Alone>) -> bool {
+    match sharing {
+        Ok(sharing) => sharing.start == Start::Next,
+        Err(alone) => alone == Alone::Subscription,
     }
 }
 
@@ -389,31 +400,38 @@ fn follow(
 }
 
 /// How a request may be shared, if it may: a single subscription field at the root, one of those
-/// whose value depends only on the viewer and on what happens from now on.
-pub fn shareable(request: &Request) -> Option<Sharing> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+/// whose value depends only on the viewer and on what happens from now on. If not, why it runs
+/// alone.
+pub fn shareable(request: &Request) -> Result<Sharing, Alone> {
+    let document =
+        async_graphql::parser::parse_query(&request.query).map_err(|_| Alone::NoEvents)?;
     let operation = match (&document.operations, &request.operation_name) {
         (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str())?,
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name.as_str()).ok_or(Alone::NoEvents)?
+        }
         // A named operation is the one of its document when no name is asked for.
         (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()?
+            operations.values().next().ok_or(Alone::NoEvents)?
         }
-        (DocumentOperations::Multiple(_), None) => return None,
+        (DocumentOperations::Multiple(_), None) => return Err(Alone::NoEvents),
     };
     let operation = &operation.node;
-    if operation.ty != OperationType::Subscription || !operation.directives.is_empty() {
-        return None;
+    if operation.ty != OperationType::Subscription {
+        return Err(Alone::NoEvents);
+    }
+    if !operation.directives.is_empty() {
+        return Err(Alone::Subscription);
     }
     let [selection] = operation.selection_set.node.items.as_slice() else {
-        return None;
+        return Err(Alone::Subscription);
     };
     let Selection::Field(field) = &selection.node else {
-        return None;
+        return Err(Alone::Subscription);
     };
     let field = &field.node;
     if !field.directives.is_empty() {
-        return None;
+        return Err(Alone::Subscription);
     }
     let (start, scope) = match field.name.node.as_str() {
         "socialAccountEvents" if !resumes(operation, field, request) => {
@@ -425,9 +443,9 @@ pub fn shareable(request: &Request) -> Option<Sharing> {
             (Start::Next, scope)
         }
         "reconnectStatus" | "networkIncidents" => (Start::Latest, Scope::SignIn),
-        _ => return None,
+        _ => return Err(Alone::Subscription),
     };
-    Some(Sharing { start, scope })
+    Ok(Sharing { start, scope })
 }
 
 /// A type of the event's selection, with the fields whose values are the same for every viewer
@@ -653,16 +671,56 @@ mod tests {
     use super::*;
 
     fn start(query: &str) -> Option<Start> {
-        shareable(&Request::new(query)).map(|sharing| sharing.start)
+        shareable(&Request::new(query))
+            .ok()
+            .map(|sharing| sharing.start)
     }
 
     fn start_with(query: &str, variables: serde_json::Value) -> Option<Start> {
         let variables = async_graphql::Variables::from_json(variables);
-        shareable(&Request::new(query).variables(variables)).map(|sharing| sharing.start)
+        shareable(&Request::new(query).variables(variables))
+            .ok()
+            .map(|sharing| sharing.start)
     }
 
     fn scope(query: &str) -> Option<Scope> {
-        shareable(&Request::new(query)).map(|sharing| sharing.scope)
+        shareable(&Request::new(query))
+            .ok()
+            .map(|sharing| sharing.scope)
+    }
+
+    #[test]
+    fn only_subscriptions_read_where_the_events_from_now_on_start() {
+        let from = |query: &str| from_now(shareable(&Request::new(query)));
+        // Shared from now on, or with the latest value.
+        assert!(from("subscription { socialAccountEvents { id } }"));
+        assert!(!from("subscription { reconnectStatus { count } }"));
+        // Alone, but a subscription: it may take the events from now on.
+        assert_eq!(
+            shareable(&Request::new(
+                "subscription { socialAccountEvents { id } reconnectStatus { count } }"
+            )),
+            Err(Alone::Subscription)
+        );
+        assert!(from(
+            "subscription { socialAccountEvents { id } reconnectStatus { count } }"
+        ));
+        assert!(from(
+            "subscription @skip(if: false) { socialAccountEvents { id } }"
+        ));
+        // Queries, mutations and what does not parse take no events.
+        for query in [
+            "{ viewer { id } }",
+            "mutation { __typename }",
+            "subscription {",
+        ] {
+            assert_eq!(
+                shareable(&Request::new(query)),
+                Err(Alone::NoEvents),
+                "{query}"
+            );
+            assert!(!from(query), "{query}");
+        }
     }
 
     #[test]
